@@ -1,0 +1,94 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "./aws-account";
+
+/** AWS services that act with a key as themselves (not on a caller's behalf) and so need the key policy to say so. */
+export type KeyServiceGrant = "cloudwatch-logs";
+
+/** Arguments of {@link EncryptionKey}. */
+export interface EncryptionKeyArgs {
+  /** What the key protects; shown in the KMS console. */
+  description: string;
+  /** The account and region that own the key. */
+  account: AwsAccount;
+  /**
+   * Services allowed to use the key as themselves, each scoped by the key policy to this account and region:
+   * `cloudwatch-logs` may encrypt and decrypt this account's log groups in this region.
+   * Principals in the account are never listed here: they get the key through IAM policies, which the key
+   * policy delegates to the account.
+   * @default []
+   */
+  serviceGrants?: KeyServiceGrant[];
+  /**
+   * Days KMS waits between a deletion request and the key's destruction (7-30).
+   * @default 30
+   */
+  deletionWindowInDays?: number;
+  /**
+   * Protects the key from deletion by Pulumi: data encrypted with a deleted key is lost for good.
+   * @default false
+   */
+  protect?: boolean;
+}
+
+/**
+ * A customer-managed, symmetric KMS key with yearly rotation, an explicit key policy and an alias
+ * (`alias/<name>`).
+ */
+export class EncryptionKey extends pulumi.ComponentResource {
+  /** The key's ARN, to pass as `kmsKeyId` / `kmsKeyArn`. */
+  public readonly arn: pulumi.Output<string>;
+  /** The key's id. */
+  public readonly keyId: pulumi.Output<string>;
+  /** The alias name, `alias/<name>`. */
+  public readonly aliasName: pulumi.Output<string>;
+
+  constructor(name: string, args: EncryptionKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cloudweave:security:EncryptionKey", name, {}, opts);
+
+    const { accountId, partition, region } = args.account;
+    const statements: unknown[] = [
+      {
+        // Delegates access to IAM: without it the key can become unmanageable (KMS policy lockout).
+        Sid: "AccountAdministersAndDelegatesToIam",
+        Effect: "Allow",
+        Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+    ];
+    if (args.serviceGrants?.includes("cloudwatch-logs")) {
+      statements.push({
+        Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
+        Effect: "Allow",
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: {
+          ArnLike: {
+            "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:*`,
+          },
+        },
+      });
+    }
+
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: args.description,
+        enableKeyRotation: true,
+        rotationPeriodInDays: 365,
+        deletionWindowInDays: args.deletionWindowInDays ?? 30,
+        policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }),
+        tags: { Name: name },
+      },
+      { parent: this, protect: args.protect },
+    );
+    const alias = new aws.kms.Alias(`${name}-alias`, { name: `alias/${name}`, targetKeyId: key.keyId }, { parent: this });
+
+    this.arn = key.arn;
+    this.keyId = key.keyId;
+    this.aliasName = alias.name;
+    this.registerOutputs({ arn: this.arn, keyId: this.keyId, aliasName: this.aliasName });
+  }
+}

@@ -1,0 +1,358 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "./aws-account";
+
+/** The security-group tiers of the design, outermost first. */
+export type SecurityTier = "alb" | "frontend" | "backend" | "database" | "cache";
+
+/** How private subnets reach the internet. */
+export type NatStrategy = "one-per-az" | "single";
+
+/** Arguments of {@link Network}. */
+export interface NetworkArgs {
+  /** The account and region; used for the flow-log role's trust conditions and the S3 endpoint's service name. */
+  account: AwsAccount;
+  /** The VPC's IPv4 block, e.g. `10.0.0.0/16`. */
+  cidrBlock: string;
+  /** The availability zones to spread over, in order; each tier gets one subnet per zone. */
+  availabilityZones: string[];
+  /**
+   * One CIDR per availability zone (same order) for each tier: `public` (load balancer, NAT gateways),
+   * `private` (Fargate tasks, egress through NAT) and `database` (RDS and ElastiCache, no route out of the VPC).
+   */
+  subnetCidrs: { public: string[]; private: string[]; database: string[] };
+  /**
+   * `one-per-az`: a NAT gateway in each AZ, each private subnet routes through its own AZ's gateway.
+   * `single`: one gateway in the first AZ that every private subnet shares (cheaper; an AZ outage cuts egress).
+   * @default "one-per-az"
+   */
+  natGateways?: NatStrategy;
+  /** The ports each tier listens on; they define every security-group rule. */
+  ports: { frontend: number; backend: number; database: number; cache: number };
+  /** VPC flow logs, always on: where they go and for how long. */
+  flowLogs: {
+    /** ARN of the customer-managed KMS key that encrypts the log group (its policy must admit CloudWatch Logs). */
+    kmsKeyArn: pulumi.Input<string>;
+    /** Days to keep flow logs; a value CloudWatch Logs accepts. @default 365 */
+    retentionInDays?: number;
+    /** Which traffic to record. @default "ALL" */
+    trafficType?: "ALL" | "ACCEPT" | "REJECT";
+  };
+  /**
+   * Protects the VPC and the flow-log group from deletion by Pulumi (production).
+   * @default false
+   */
+  protect?: boolean;
+}
+
+interface SecurityRule {
+  /** The group the rule belongs to. */
+  tier: SecurityTier;
+  direction: "ingress" | "egress";
+  port: number;
+  /** The other side: another tier's group, or an IPv4 block. */
+  peer: SecurityTier | { cidr: string };
+  description: string;
+}
+
+const ANYWHERE = { cidr: "0.0.0.0/0" };
+
+/** The design's tiered chain: internet -> ALB -> frontend -> backend -> data stores, nothing else. */
+function securityRules(ports: NetworkArgs["ports"]): SecurityRule[] {
+  return [
+    { tier: "alb", direction: "ingress", port: 443, peer: ANYWHERE, description: "HTTPS from viewers" },
+    { tier: "alb", direction: "ingress", port: 80, peer: ANYWHERE, description: "HTTP from viewers, redirected to HTTPS" },
+    { tier: "alb", direction: "egress", port: ports.frontend, peer: "frontend", description: "Requests and health checks to frontend tasks" },
+    { tier: "alb", direction: "egress", port: ports.backend, peer: "backend", description: "API requests and health checks to backend tasks" },
+    { tier: "frontend", direction: "ingress", port: ports.frontend, peer: "alb", description: "HTTP from the load balancer" },
+    { tier: "frontend", direction: "egress", port: ports.backend, peer: "backend", description: "API calls to backend tasks" },
+    { tier: "frontend", direction: "egress", port: 443, peer: ANYWHERE, description: "HTTPS to AWS APIs (ECR, CloudWatch Logs, X-Ray) through NAT" },
+    { tier: "backend", direction: "ingress", port: ports.backend, peer: "alb", description: "API requests and health checks from the load balancer" },
+    { tier: "backend", direction: "ingress", port: ports.backend, peer: "frontend", description: "API calls from frontend tasks" },
+    { tier: "backend", direction: "egress", port: ports.database, peer: "database", description: "PostgreSQL to RDS" },
+    { tier: "backend", direction: "egress", port: ports.cache, peer: "cache", description: "Redis to ElastiCache" },
+    { tier: "backend", direction: "egress", port: 443, peer: ANYWHERE, description: "HTTPS to AWS APIs (ECR, Secrets Manager, KMS, X-Ray) through NAT" },
+    { tier: "database", direction: "ingress", port: ports.database, peer: "backend", description: "PostgreSQL from backend tasks only" },
+    { tier: "cache", direction: "ingress", port: ports.cache, peer: "backend", description: "Redis from backend tasks only" },
+  ];
+}
+
+const TIER_DESCRIPTIONS: Record<SecurityTier, string> = {
+  alb: "Public load balancer: HTTP/HTTPS in, out to the services only",
+  frontend: "Frontend tasks: from the load balancer only",
+  backend: "Backend tasks: from the load balancer and frontend only",
+  database: "RDS PostgreSQL: from backend tasks only",
+  cache: "ElastiCache Redis: from backend tasks only",
+};
+
+/**
+ * The VPC of one environment: three subnet tiers over several AZs, internet and NAT gateways, per-tier routing,
+ * subnet groups for RDS and ElastiCache, flow logs, a locked-down default security group, and the tiered security
+ * groups every other component attaches to.
+ */
+export class Network extends pulumi.ComponentResource {
+  /** The VPC id. */
+  public readonly vpcId: pulumi.Output<string>;
+  /** The VPC's IPv4 block. */
+  public readonly cidrBlock: pulumi.Output<string>;
+  /** Public subnet ids, one per AZ in the order of `availabilityZones`. */
+  public readonly publicSubnetIds: pulumi.Output<string>[];
+  /** Private (application) subnet ids, one per AZ. */
+  public readonly privateSubnetIds: pulumi.Output<string>[];
+  /** Database subnet ids, one per AZ. */
+  public readonly databaseSubnetIds: pulumi.Output<string>[];
+  /** Name of the RDS subnet group over the database subnets. */
+  public readonly databaseSubnetGroupName: pulumi.Output<string>;
+  /** Name of the ElastiCache subnet group over the database subnets. */
+  public readonly cacheSubnetGroupName: pulumi.Output<string>;
+  /** Elastic IPs of the NAT gateways: the addresses the services' outbound traffic comes from. */
+  public readonly natPublicIps: pulumi.Output<string>[];
+  /** The security group of each tier. */
+  public readonly securityGroupIds: Record<SecurityTier, pulumi.Output<string>>;
+  /** The CloudWatch log group that receives the VPC flow logs. */
+  public readonly flowLogGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cloudweave:network:Network", name, {}, opts);
+    const child = { parent: this };
+    const zones = args.availabilityZones;
+
+    const vpc = new aws.ec2.Vpc(
+      `${name}-vpc`,
+      { cidrBlock: args.cidrBlock, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: name } },
+      { ...child, protect: args.protect },
+    );
+
+    // Owning the default security group with no rules strips the ones AWS creates (CKV2_AWS_12, EC2.2):
+    // anything launched without an explicit group gets no network access at all.
+    new aws.ec2.DefaultSecurityGroup(
+      `${name}-default-sg`,
+      { vpcId: vpc.id, ingress: [], egress: [], tags: { Name: `${name}-default-unused` } },
+      child,
+    );
+
+    const internetGateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { Name: name } }, child);
+
+    const subnets = (tier: keyof NetworkArgs["subnetCidrs"]) =>
+      zones.map(
+        (zone, index) =>
+          new aws.ec2.Subnet(
+            `${name}-${tier}-${zone}`,
+            {
+              vpcId: vpc.id,
+              cidrBlock: args.subnetCidrs[tier][index] as string,
+              availabilityZone: zone,
+              mapPublicIpOnLaunch: false,
+              tags: { Name: `${name}-${tier}-${zone}`, Tier: tier },
+            },
+            child,
+          ),
+      );
+    const publicSubnets = subnets("public");
+    const privateSubnets = subnets("private");
+    const databaseSubnets = subnets("database");
+
+    const publicRoutes = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, tags: { Name: `${name}-public` } }, child);
+    new aws.ec2.Route(
+      `${name}-public-internet`,
+      { routeTableId: publicRoutes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id },
+      child,
+    );
+    associate(`${name}-public`, publicRoutes, publicSubnets, zones, this);
+
+    const natZones = (args.natGateways ?? "one-per-az") === "one-per-az" ? zones : zones.slice(0, 1);
+    const natGateways = natZones.map((zone, index) => {
+      const address = new aws.ec2.Eip(`${name}-nat-${zone}`, { domain: "vpc", tags: { Name: `${name}-nat-${zone}` } }, child);
+      const gateway = new aws.ec2.NatGateway(
+        `${name}-nat-${zone}`,
+        { allocationId: address.id, subnetId: (publicSubnets[index] as aws.ec2.Subnet).id, tags: { Name: `${name}-nat-${zone}` } },
+        { ...child, dependsOn: [internetGateway] },
+      );
+      return { address, gateway };
+    });
+
+    const privateRouteTables = zones.map((zone, index) => {
+      const table = new aws.ec2.RouteTable(`${name}-private-${zone}`, { vpcId: vpc.id, tags: { Name: `${name}-private-${zone}` } }, child);
+      const nat = (natGateways[index] ?? natGateways[0]) as (typeof natGateways)[number];
+      new aws.ec2.Route(
+        `${name}-private-${zone}-internet`,
+        { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.gateway.id },
+        child,
+      );
+      new aws.ec2.RouteTableAssociation(
+        `${name}-private-${zone}`,
+        { routeTableId: table.id, subnetId: (privateSubnets[index] as aws.ec2.Subnet).id },
+        child,
+      );
+      return table;
+    });
+
+    // The data tier gets a table of its own with only the implicit local route: nothing in it can reach, or be
+    // reached from, outside the VPC.
+    const databaseRoutes = new aws.ec2.RouteTable(`${name}-database`, { vpcId: vpc.id, tags: { Name: `${name}-database` } }, child);
+    associate(`${name}-database`, databaseRoutes, databaseSubnets, zones, this);
+
+    // ECR image layers and other S3 traffic go through a free gateway endpoint rather than paid NAT processing.
+    new aws.ec2.VpcEndpoint(
+      `${name}-s3`,
+      {
+        vpcId: vpc.id,
+        serviceName: `com.amazonaws.${args.account.region}.s3`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: privateRouteTables.map((table) => table.id),
+        tags: { Name: `${name}-s3` },
+      },
+      child,
+    );
+
+    const databaseSubnetGroup = new aws.rds.SubnetGroup(
+      `${name}-database`,
+      { description: `RDS subnets of ${name}: database tier, no route out of the VPC`, subnetIds: databaseSubnets.map((s) => s.id), tags: { Name: `${name}-database` } },
+      child,
+    );
+    const cacheSubnetGroup = new aws.elasticache.SubnetGroup(
+      `${name}-cache`,
+      { description: `ElastiCache subnets of ${name}: database tier, no route out of the VPC`, subnetIds: databaseSubnets.map((s) => s.id), tags: { Name: `${name}-cache` } },
+      child,
+    );
+
+    const flowLogGroup = this.flowLogs(name, vpc, args);
+
+    const groups = {} as Record<SecurityTier, aws.ec2.SecurityGroup>;
+    for (const tier of Object.keys(TIER_DESCRIPTIONS) as SecurityTier[]) {
+      groups[tier] = new aws.ec2.SecurityGroup(
+        `${name}-${tier}`,
+        {
+          vpcId: vpc.id,
+          description: TIER_DESCRIPTIONS[tier],
+          // Rules are separate resources below; the groups reference each other, so revoke before deleting.
+          revokeRulesOnDelete: true,
+          tags: { Name: `${name}-${tier}`, Tier: tier },
+        },
+        child,
+      );
+    }
+    for (const rule of securityRules(args.ports)) {
+      const peerName = typeof rule.peer === "string" ? rule.peer : "anywhere";
+      const ruleArgs = {
+        securityGroupId: groups[rule.tier].id,
+        ipProtocol: "tcp",
+        fromPort: rule.port,
+        toPort: rule.port,
+        description: rule.description,
+        ...(typeof rule.peer === "string" ? { referencedSecurityGroupId: groups[rule.peer].id } : { cidrIpv4: rule.peer.cidr }),
+        tags: { Name: `${name}-${rule.tier}-${rule.direction}-${peerName}-${rule.port}` },
+      };
+      const ruleName = `${name}-${rule.tier}-${rule.direction === "ingress" ? "from" : "to"}-${peerName}-${rule.port}`;
+      if (rule.direction === "ingress") new aws.vpc.SecurityGroupIngressRule(ruleName, ruleArgs, child);
+      else new aws.vpc.SecurityGroupEgressRule(ruleName, ruleArgs, child);
+    }
+
+    this.vpcId = vpc.id;
+    this.cidrBlock = vpc.cidrBlock;
+    this.publicSubnetIds = publicSubnets.map((subnet) => subnet.id);
+    this.privateSubnetIds = privateSubnets.map((subnet) => subnet.id);
+    this.databaseSubnetIds = databaseSubnets.map((subnet) => subnet.id);
+    this.databaseSubnetGroupName = databaseSubnetGroup.name;
+    this.cacheSubnetGroupName = cacheSubnetGroup.name;
+    this.natPublicIps = natGateways.map(({ address }) => address.publicIp);
+    this.securityGroupIds = {
+      alb: groups.alb.id,
+      frontend: groups.frontend.id,
+      backend: groups.backend.id,
+      database: groups.database.id,
+      cache: groups.cache.id,
+    };
+    this.flowLogGroupName = flowLogGroup.name;
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      cidrBlock: this.cidrBlock,
+      publicSubnetIds: this.publicSubnetIds,
+      privateSubnetIds: this.privateSubnetIds,
+      databaseSubnetIds: this.databaseSubnetIds,
+      databaseSubnetGroupName: this.databaseSubnetGroupName,
+      cacheSubnetGroupName: this.cacheSubnetGroupName,
+      natPublicIps: this.natPublicIps,
+      securityGroupIds: this.securityGroupIds,
+      flowLogGroupName: this.flowLogGroupName,
+    });
+  }
+
+  /** Flow logs of every ENI in the VPC into a KMS-encrypted log group, delivered by a role only VPC Flow Logs of this account can assume. */
+  private flowLogs(name: string, vpc: aws.ec2.Vpc, args: NetworkArgs): aws.cloudwatch.LogGroup {
+    const child = { parent: this };
+    const { accountId, partition, region } = args.account;
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-flow-logs`,
+      {
+        name: `/cloudweave/${name}/vpc-flow-logs`,
+        retentionInDays: args.flowLogs.retentionInDays ?? 365,
+        kmsKeyId: args.flowLogs.kmsKeyArn,
+        tags: { Name: `${name}-flow-logs` },
+      },
+      { ...child, protect: args.protect },
+    );
+    const role = new aws.iam.Role(
+      `${name}-flow-logs`,
+      {
+        description: `Delivers the VPC flow logs of ${name} to CloudWatch Logs`,
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              // Confused-deputy protection: only flow logs of this account and region may use the role.
+              Condition: {
+                StringEquals: { "aws:SourceAccount": accountId },
+                ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*` },
+              },
+            },
+          ],
+        }),
+        tags: { Name: `${name}-flow-logs` },
+      },
+      child,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-flow-logs`,
+      {
+        role: role.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "WriteThisLogGroupOnly",
+              Effect: "Allow",
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
+              Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
+            },
+          ],
+        }),
+      },
+      child,
+    );
+    new aws.ec2.FlowLog(
+      `${name}-flow-logs`,
+      {
+        vpcId: vpc.id,
+        trafficType: args.flowLogs.trafficType ?? "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination: logGroup.arn,
+        iamRoleArn: role.arn,
+        // One-minute aggregation: finer-grained records when investigating an incident.
+        maxAggregationInterval: 60,
+        tags: { Name: `${name}-flow-logs` },
+      },
+      child,
+    );
+    return logGroup;
+  }
+}
+
+function associate(prefix: string, table: aws.ec2.RouteTable, subnets: aws.ec2.Subnet[], zones: string[], parent: pulumi.Resource): void {
+  subnets.forEach((subnet, index) => {
+    new aws.ec2.RouteTableAssociation(`${prefix}-${zones[index]}`, { routeTableId: table.id, subnetId: subnet.id }, { parent });
+  });
+}

@@ -1,0 +1,307 @@
+import { z } from "zod";
+import { blockContains, blocksOverlap, isPrivateBlock, parseIpv4Block, type Ipv4Block } from "./cidr";
+import { FARGATE_CPU_VALUES, describeMemoryOptions, fargateMemoryFor } from "./fargate";
+
+/** The environments this program knows how to build. */
+export const ENVIRONMENTS = ["staging", "production"] as const;
+
+/** NAT strategies: a gateway in every AZ (no cross-AZ dependency), or one shared gateway (cheaper, one AZ's fate). */
+export const NAT_STRATEGIES = ["one-per-az", "single"] as const;
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Subnet tiers, each with one subnet per availability zone. */
+export const SUBNET_TIERS = ["public", "private", "database"] as const;
+
+/** The design spreads every tier over three AZs (seed: "Multi-AZ deployment across 3 availability zones"). */
+export const MIN_AVAILABILITY_ZONES = 3;
+
+/** AWS keeps automated RDS backups for 1-35 days; 0 would switch them off. */
+const BACKUP_RETENTION_RANGE = { min: 1, max: 35 } as const;
+const PRODUCTION_MIN_BACKUP_RETENTION = 7;
+const PRODUCTION_MIN_TASKS = 2;
+const MAX_TASKS_PER_SERVICE = 100;
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** A strict object: an unknown key (usually a typo) fails and the message lists the keys that are allowed. */
+function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  const allowed = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown setting${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; allowed: ${allowed}`
+        : undefined,
+  });
+}
+
+const cidrBlock = z
+  .string()
+  .refine((text) => parseIpv4Block(text) !== undefined, {
+    message: "must be an IPv4 CIDR block like 10.0.0.0/16, with no host bits set",
+  });
+
+const domainName = z.string().refine(isDomainName, {
+  message: "must be a lower-case DNS name of two or more labels (a-z, 0-9, '-'), at most 253 characters",
+});
+
+function isDomainName(name: string): boolean {
+  const labels = name.split(".");
+  return name.length <= 253 && labels.length >= 2 && labels.every((label) => DOMAIN_LABEL.test(label));
+}
+
+const taskSize = strictObject({
+  /** Task cpu units (1024 = 1 vCPU). */
+  cpu: z.number().refine((cpu) => FARGATE_CPU_VALUES.includes(cpu), {
+    message: `must be a Fargate task cpu value: ${FARGATE_CPU_VALUES.join(", ")}`,
+  }),
+  /** Task memory in MiB; must be a size Fargate pairs with `cpu`. */
+  memory: z.number().int("must be a whole number of MiB"),
+  /** Tasks running at steady state; also the auto-scaling minimum. */
+  desiredCount: z.number().int().min(1, "must be at least 1"),
+  /** The auto-scaling ceiling. */
+  maxCount: z.number().int().min(1, "must be at least 1").max(MAX_TASKS_PER_SERVICE, `must be at most ${MAX_TASKS_PER_SERVICE}`),
+}).superRefine((size, ctx) => {
+  const memoryOptions = fargateMemoryFor(size.cpu);
+  if (memoryOptions.length > 0 && !memoryOptions.includes(size.memory)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["memory"],
+      message: `is not a Fargate size for cpu ${size.cpu}; allowed: ${describeMemoryOptions(memoryOptions)}`,
+    });
+  }
+  if (size.desiredCount > size.maxCount) {
+    ctx.addIssue({ code: "custom", path: ["desiredCount"], message: `must not exceed maxCount (${size.maxCount})` });
+  }
+});
+
+const rawConfigSchema = strictObject({
+  "cloudweave:environment": z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` }),
+  "aws:region": z.string({ error: "must be set to an AWS region such as us-east-1" }).regex(REGION, {
+    message: "must be an AWS region name such as us-east-1 or eu-west-2",
+  }),
+  "cloudweave:vpc": strictObject({
+    cidr: cidrBlock,
+    availabilityZones: z
+      .array(z.string())
+      .min(MIN_AVAILABILITY_ZONES, `must list at least ${MIN_AVAILABILITY_ZONES} availability zones (the design spreads every tier over 3)`),
+    subnets: strictObject({
+      public: z.array(cidrBlock),
+      private: z.array(cidrBlock),
+      database: z.array(cidrBlock),
+    }),
+    natGateways: z.enum(NAT_STRATEGIES, { error: `must be one of: ${NAT_STRATEGIES.join(", ")}` }),
+    flowLogs: strictObject({
+      retentionInDays: z
+        .number()
+        .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+          message: `must be a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.join(", ")}`,
+        })
+        .default(365),
+      trafficType: z.enum(["ALL", "ACCEPT", "REJECT"], { error: "must be one of: ALL, ACCEPT, REJECT" }).default("ALL"),
+    }).default({ retentionInDays: 365, trafficType: "ALL" }),
+  }),
+  "cloudweave:database": strictObject({
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, {
+      message: "must be an RDS instance class such as db.t3.medium",
+    }),
+    multiAZ: z.boolean({ error: "must be true or false" }),
+    backupRetention: z
+      .number()
+      .int("must be a whole number of days")
+      .min(BACKUP_RETENTION_RANGE.min, `must be ${BACKUP_RETENTION_RANGE.min}-${BACKUP_RETENTION_RANGE.max} days (AWS keeps automated backups 1-35 days)`)
+      .max(BACKUP_RETENTION_RANGE.max, `must be ${BACKUP_RETENTION_RANGE.min}-${BACKUP_RETENTION_RANGE.max} days (AWS keeps automated backups 1-35 days)`),
+  }),
+  "cloudweave:compute": strictObject({ frontend: taskSize, backend: taskSize }),
+  "cloudweave:domain": strictObject({
+    /** The name users browse to. */
+    name: domainName,
+    /** The Route 53 hosted zone that holds `name`. */
+    hostedZone: domainName,
+  }),
+  "cloudweave:deletionProtection": z.boolean({ error: "must be true or false" }).optional(),
+}).superRefine((raw, ctx) => {
+  const production = raw["cloudweave:environment"] === "production";
+  const region = raw["aws:region"];
+  const vpc = raw["cloudweave:vpc"];
+
+  vpc.availabilityZones.forEach((zone, index) => {
+    if (!new RegExp(`^${region}[a-z]$`).test(zone)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:vpc", "availabilityZones", index],
+        message: `must be an availability zone of aws:region ${region}, e.g. ${region}a`,
+      });
+    }
+  });
+  const duplicateZone = vpc.availabilityZones.findIndex((zone, index) => vpc.availabilityZones.indexOf(zone) !== index);
+  if (duplicateZone >= 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:vpc", "availabilityZones", duplicateZone],
+      message: "is listed twice; each availability zone may appear once",
+    });
+  }
+
+  const vpcBlock = parseIpv4Block(vpc.cidr) as Ipv4Block;
+  if (vpcBlock.prefixLength < 16 || vpcBlock.prefixLength > 28) {
+    ctx.addIssue({ code: "custom", path: ["cloudweave:vpc", "cidr"], message: "must be a /16 to /28 block (the sizes AWS allows for a VPC)" });
+  } else if (!isPrivateBlock(vpcBlock)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:vpc", "cidr"],
+      message: "must lie in a private (RFC 1918) range: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
+    });
+  }
+
+  const seen: { block: Ipv4Block; path: (string | number)[] }[] = [];
+  for (const tier of SUBNET_TIERS) {
+    const cidrs = vpc.subnets[tier];
+    if (cidrs.length !== vpc.availabilityZones.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:vpc", "subnets", tier],
+        message: `must list one CIDR per availability zone (${vpc.availabilityZones.length}), in the order of availabilityZones`,
+      });
+    }
+    cidrs.forEach((cidr, index) => {
+      const path = ["cloudweave:vpc", "subnets", tier, index];
+      const block = parseIpv4Block(cidr) as Ipv4Block;
+      if (block.prefixLength < 16 || block.prefixLength > 28) {
+        ctx.addIssue({ code: "custom", path, message: "must be a /16 to /28 block (the sizes AWS allows for a subnet)" });
+      } else if (!blockContains(vpcBlock, block)) {
+        ctx.addIssue({ code: "custom", path, message: `must lie inside the VPC CIDR ${vpc.cidr}` });
+      }
+      const clash = seen.find((other) => blocksOverlap(other.block, block));
+      if (clash) {
+        ctx.addIssue({ code: "custom", path, message: `overlaps ${formatPath(clash.path)} (${clash.block.text}); subnets must not overlap` });
+      }
+      seen.push({ block, path });
+    });
+  }
+
+  if (production && vpc.natGateways !== "one-per-az") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:vpc", "natGateways"],
+      message: 'must be "one-per-az" in production, so losing one AZ does not cut the others off from the internet',
+    });
+  }
+
+  const database = raw["cloudweave:database"];
+  if (production && database.backupRetention < PRODUCTION_MIN_BACKUP_RETENTION) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:database", "backupRetention"],
+      message: `must be at least ${PRODUCTION_MIN_BACKUP_RETENTION} days in production (the design's backup retention), at most ${BACKUP_RETENTION_RANGE.max}`,
+    });
+  }
+  if (production && !database.multiAZ) {
+    ctx.addIssue({ code: "custom", path: ["cloudweave:database", "multiAZ"], message: "must be true in production (the design runs RDS Multi-AZ)" });
+  }
+
+  for (const service of ["frontend", "backend"] as const) {
+    if (production && raw["cloudweave:compute"][service].desiredCount < PRODUCTION_MIN_TASKS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:compute", service, "desiredCount"],
+        message: `must be at least ${PRODUCTION_MIN_TASKS} in production, so a task or an AZ can fail without an outage`,
+      });
+    }
+  }
+
+  const domain = raw["cloudweave:domain"];
+  if (domain.name !== domain.hostedZone && !domain.name.endsWith(`.${domain.hostedZone}`)) {
+    ctx.addIssue({ code: "custom", path: ["cloudweave:domain", "name"], message: `must be ${domain.hostedZone} or a name under it (the hostedZone)` });
+  }
+});
+
+/** The stack settings as they are written in `Pulumi.<stack>.yaml`, keyed by their full config key. */
+export type RawStackConfig = z.input<typeof rawConfigSchema>;
+
+type Parsed = z.output<typeof rawConfigSchema>;
+
+/** The validated settings of one stack: the only way configuration reaches `index.ts` and the components. */
+export interface StackConfig {
+  /** `cloudweave:environment`. */
+  readonly environment: Parsed["cloudweave:environment"];
+  /** True for the production environment; switches on the design's production-only safeguards. */
+  readonly isProduction: boolean;
+  /** `aws:region`: where the stack's regional resources live. */
+  readonly region: string;
+  /** `cloudweave:vpc`. */
+  readonly vpc: Parsed["cloudweave:vpc"];
+  /** `cloudweave:database`. */
+  readonly database: Parsed["cloudweave:database"];
+  /** `cloudweave:compute`. */
+  readonly compute: Parsed["cloudweave:compute"];
+  /** `cloudweave:domain`. */
+  readonly domain: Parsed["cloudweave:domain"];
+  /** `cloudweave:deletionProtection` (default: on in production): protects stateful resources from deletion. */
+  readonly deletionProtection: boolean;
+}
+
+/** Raised when a stack's settings are invalid; its message lists every problem with key, value and what is allowed. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid stack configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Validates raw stack settings (keyed `cloudweave:vpc`, `aws:region`, ...) into a {@link StackConfig}.
+ * Throws a {@link ConfigError} naming every bad key, its value and what is allowed.
+ */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+  const result = rawConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => describeIssue(raw, issue)));
+  }
+  const parsed = result.data;
+  const isProduction = parsed["cloudweave:environment"] === "production";
+  return {
+    environment: parsed["cloudweave:environment"],
+    isProduction,
+    region: parsed["aws:region"],
+    vpc: parsed["cloudweave:vpc"],
+    database: parsed["cloudweave:database"],
+    compute: parsed["cloudweave:compute"],
+    domain: parsed["cloudweave:domain"],
+    deletionProtection: parsed["cloudweave:deletionProtection"] ?? isProduction,
+  };
+}
+
+function describeIssue(raw: Record<string, unknown>, issue: z.core.$ZodIssue): string {
+  const path = issue.path.filter((segment): segment is string | number => typeof segment !== "symbol");
+  if (issue.code === "unrecognized_keys") {
+    return `${path.length > 0 ? formatPath(path) : "stack config"}: ${issue.message}`;
+  }
+  const value = valueAt(raw, path);
+  const shown = value === undefined ? "(not set)" : truncate(JSON.stringify(value));
+  return `${formatPath(path)} = ${shown}: ${issue.message}`;
+}
+
+/** Formats a schema path as the user writes it: `cloudweave:vpc.subnets.public[1]`. */
+function formatPath(path: readonly (string | number)[]): string {
+  return path
+    .map((segment, index) => (typeof segment === "number" ? `[${segment}]` : index === 0 ? segment : `.${segment}`))
+    .join("");
+}
+
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let current = root;
+  for (const segment of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}
+
+function truncate(text: string, limit = 120): string {
+  return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
+}

@@ -1,0 +1,165 @@
+/**
+ * The one Pulumi mocks module of this project: a monitor that answers like AWS would (ids, ARNs, the computed
+ * attributes the program reads) and records every resource the program declares, with its parent, dependencies,
+ * provider and protection. The offline plan, the tests and the policy checks all read these records.
+ */
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { deserializeProperties, specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+
+/** The account every offline run pretends to deploy into. */
+export const MOCK_ACCOUNT_ID = "123456789012";
+
+/** A value the program marked secret; the plan prints it masked. */
+export class SecretValue {
+  constructor(readonly value: unknown) {}
+  toJSON(): string {
+    return "[secret]";
+  }
+}
+
+/** One resource as the program declared it: what `pulumi preview` would send to the engine. */
+export interface DeclaredResource {
+  readonly urn: string;
+  /** Type token, e.g. `aws:ec2/vpc:Vpc`, or a component's `cloudweave:network:Network`. */
+  readonly type: string;
+  readonly name: string;
+  /** False for component resources. */
+  readonly custom: boolean;
+  /** URN of the parent; undefined only for the stack itself. */
+  readonly parent: string | undefined;
+  /** URNs this resource depends on (explicit `dependsOn` and every input's resources). */
+  readonly dependencies: readonly string[];
+  /** For each input property, the URNs of the resources its value came from. */
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  /** Provider reference, when not the default provider. */
+  readonly provider: string | undefined;
+  readonly protect: boolean;
+  /** The inputs, resolved; secret values are {@link SecretValue}s. */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** The id the mock assigned (custom resources only). */
+  readonly id: string | undefined;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(fn: (value: { getUrnsList(): string[] }, key: string) => void): void };
+  getProvider(): string;
+  getProtect(): boolean;
+  getObject(): unknown;
+}
+
+type Callback = (err: unknown, response: { getUrn(): string; getId(): string } | undefined) => void;
+
+/** Answers resource registrations and provider function calls as AWS would, for one region. */
+export class AwsMocks implements pulumi.runtime.Mocks {
+  constructor(private readonly region: string) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    if (!args.custom) return { id: undefined, state: args.inputs };
+    const id = args.id || mockId(args.type, args.name);
+    return { id, state: { ...args.inputs, ...this.computed(args, id) } };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    switch (args.token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline`, userId: "AIDAOFFLINE", id: MOCK_ACCOUNT_ID };
+      case "aws:index/getPartition:getPartition":
+        return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+      case "aws:index/getRegion:getRegion":
+        return { name: this.region, region: this.region, endpoint: `ec2.${this.region}.amazonaws.com`, id: this.region };
+      default:
+        throw new Error(`offline mocks: no answer for the provider function ${args.token}; teach offline/mocks.ts what AWS returns`);
+    }
+  }
+
+  /** The attributes AWS computes on create that the program reads back. */
+  private computed(args: pulumi.runtime.MockResourceArgs, id: string): Record<string, unknown> {
+    const [, modulePath = "", kind = ""] = args.type.split(":");
+    const service = modulePath.split("/")[0] ?? "";
+    const global = ["iam", "route53", "cloudfront"].includes(service);
+    const region = global ? "" : this.region;
+    const state: Record<string, unknown> = {
+      arn: `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${kind.toLowerCase()}/${id}`,
+      tagsAll: args.inputs.tags,
+    };
+    // Pulumi auto-names resources with a `name` property from the resource name plus a random suffix.
+    if (args.inputs.name === undefined) state.name = `${args.name}-${hash(args.type, args.name).slice(0, 7)}`;
+    switch (args.type) {
+      case "aws:kms/key:Key":
+        return { ...state, keyId: id, arn: `arn:aws:kms:${this.region}:${MOCK_ACCOUNT_ID}:key/${id}` };
+      case "aws:ec2/eip:Eip": {
+        const octet = parseInt(hash(args.type, args.name).slice(0, 2), 16);
+        return { ...state, allocationId: id, publicIp: `203.0.113.${octet}` };
+      }
+      case "aws:cloudwatch/logGroup:LogGroup": {
+        const name = (args.inputs.name as string | undefined) ?? state.name;
+        return { ...state, arn: `arn:aws:logs:${this.region}:${MOCK_ACCOUNT_ID}:log-group:${name}` };
+      }
+      case "aws:iam/role:Role":
+        return { ...state, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${state.name ?? args.inputs.name}`, uniqueId: `AROA${id}` };
+      default:
+        return state;
+    }
+  }
+}
+
+/**
+ * A mock monitor that keeps, for every registration, what `MockResourceArgs` leaves out:
+ * parent, dependencies, property dependencies, provider and protection.
+ */
+export class RecordingMonitor extends MockMonitor {
+  readonly declared: DeclaredResource[] = [];
+
+  constructor(mocks: pulumi.runtime.Mocks) {
+    super(mocks);
+  }
+
+  override async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((value, key) => {
+      propertyDependencies[key] = value.getUrnsList();
+    });
+    const inputs = revealSecrets(deserializeProperties(req.getObject() as Parameters<typeof deserializeProperties>[0])) as Record<string, unknown>;
+    return super.registerResource(req, (err: unknown, response) => {
+      if (!err && response) {
+        this.declared.push({
+          urn: response.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          parent: req.getParent() || undefined,
+          dependencies: req.getDependenciesList(),
+          propertyDependencies,
+          provider: req.getProvider() || undefined,
+          protect: req.getProtect(),
+          inputs,
+          id: response.getId() || undefined,
+        });
+      }
+      callback(err, response);
+    });
+  }
+}
+
+function revealSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  if (record[specialSigKey] === specialSecretSig) return new SecretValue(revealSecrets(record.value));
+  return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, revealSecrets(inner)]));
+}
+
+function hash(...parts: string[]): string {
+  return createHash("sha256").update(parts.join("\u0000")).digest("hex");
+}
+
+function mockId(type: string, name: string): string {
+  return `${name}-${hash(type, name).slice(0, 12)}`;
+}
