@@ -84,7 +84,11 @@ export class EncryptionKey extends pulumi.ComponentResource {
       },
       { parent: this, protect: args.protect },
     );
-    const alias = new aws.kms.Alias(`${name}-alias`, { name: `alias/${name}`, targetKeyId: key.keyId }, { parent: this });
+    const alias = new aws.kms.Alias(
+      `${name}-alias`,
+      { name: `alias/${name}`, targetKeyId: key.keyId },
+      { parent: this },
+    );
 
     this.arn = key.arn;
     this.keyId = key.keyId;

@@ -61,19 +61,85 @@ const ANYWHERE = { cidr: "0.0.0.0/0" };
 function securityRules(ports: NetworkArgs["ports"]): SecurityRule[] {
   return [
     { tier: "alb", direction: "ingress", port: 443, peer: ANYWHERE, description: "HTTPS from viewers" },
-    { tier: "alb", direction: "ingress", port: 80, peer: ANYWHERE, description: "HTTP from viewers, redirected to HTTPS" },
-    { tier: "alb", direction: "egress", port: ports.frontend, peer: "frontend", description: "Requests and health checks to frontend tasks" },
-    { tier: "alb", direction: "egress", port: ports.backend, peer: "backend", description: "API requests and health checks to backend tasks" },
-    { tier: "frontend", direction: "ingress", port: ports.frontend, peer: "alb", description: "HTTP from the load balancer" },
-    { tier: "frontend", direction: "egress", port: ports.backend, peer: "backend", description: "API calls to backend tasks" },
-    { tier: "frontend", direction: "egress", port: 443, peer: ANYWHERE, description: "HTTPS to AWS APIs (ECR, CloudWatch Logs, X-Ray) through NAT" },
-    { tier: "backend", direction: "ingress", port: ports.backend, peer: "alb", description: "API requests and health checks from the load balancer" },
-    { tier: "backend", direction: "ingress", port: ports.backend, peer: "frontend", description: "API calls from frontend tasks" },
+    {
+      tier: "alb",
+      direction: "ingress",
+      port: 80,
+      peer: ANYWHERE,
+      description: "HTTP from viewers, redirected to HTTPS",
+    },
+    {
+      tier: "alb",
+      direction: "egress",
+      port: ports.frontend,
+      peer: "frontend",
+      description: "Requests and health checks to frontend tasks",
+    },
+    {
+      tier: "alb",
+      direction: "egress",
+      port: ports.backend,
+      peer: "backend",
+      description: "API requests and health checks to backend tasks",
+    },
+    {
+      tier: "frontend",
+      direction: "ingress",
+      port: ports.frontend,
+      peer: "alb",
+      description: "HTTP from the load balancer",
+    },
+    {
+      tier: "frontend",
+      direction: "egress",
+      port: ports.backend,
+      peer: "backend",
+      description: "API calls to backend tasks",
+    },
+    {
+      tier: "frontend",
+      direction: "egress",
+      port: 443,
+      peer: ANYWHERE,
+      description: "HTTPS to AWS APIs (ECR, CloudWatch Logs, X-Ray) through NAT",
+    },
+    {
+      tier: "backend",
+      direction: "ingress",
+      port: ports.backend,
+      peer: "alb",
+      description: "API requests and health checks from the load balancer",
+    },
+    {
+      tier: "backend",
+      direction: "ingress",
+      port: ports.backend,
+      peer: "frontend",
+      description: "API calls from frontend tasks",
+    },
     { tier: "backend", direction: "egress", port: ports.database, peer: "database", description: "PostgreSQL to RDS" },
     { tier: "backend", direction: "egress", port: ports.cache, peer: "cache", description: "Redis to ElastiCache" },
-    { tier: "backend", direction: "egress", port: 443, peer: ANYWHERE, description: "HTTPS to AWS APIs (ECR, Secrets Manager, KMS, X-Ray) through NAT" },
-    { tier: "database", direction: "ingress", port: ports.database, peer: "backend", description: "PostgreSQL from backend tasks only" },
-    { tier: "cache", direction: "ingress", port: ports.cache, peer: "backend", description: "Redis from backend tasks only" },
+    {
+      tier: "backend",
+      direction: "egress",
+      port: 443,
+      peer: ANYWHERE,
+      description: "HTTPS to AWS APIs (ECR, Secrets Manager, KMS, X-Ray) through NAT",
+    },
+    {
+      tier: "database",
+      direction: "ingress",
+      port: ports.database,
+      peer: "backend",
+      description: "PostgreSQL from backend tasks only",
+    },
+    {
+      tier: "cache",
+      direction: "ingress",
+      port: ports.cache,
+      peer: "backend",
+      description: "Redis from backend tasks only",
+    },
   ];
 }
 
@@ -152,7 +218,11 @@ export class Network extends pulumi.ComponentResource {
     const privateSubnets = subnets("private");
     const databaseSubnets = subnets("database");
 
-    const publicRoutes = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, tags: { Name: `${name}-public` } }, child);
+    const publicRoutes = new aws.ec2.RouteTable(
+      `${name}-public`,
+      { vpcId: vpc.id, tags: { Name: `${name}-public` } },
+      child,
+    );
     new aws.ec2.Route(
       `${name}-public-internet`,
       { routeTableId: publicRoutes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id },
@@ -162,17 +232,29 @@ export class Network extends pulumi.ComponentResource {
 
     const natZones = (args.natGateways ?? "one-per-az") === "one-per-az" ? zones : zones.slice(0, 1);
     const natGateways = natZones.map((zone, index) => {
-      const address = new aws.ec2.Eip(`${name}-nat-${zone}`, { domain: "vpc", tags: { Name: `${name}-nat-${zone}` } }, child);
+      const address = new aws.ec2.Eip(
+        `${name}-nat-${zone}`,
+        { domain: "vpc", tags: { Name: `${name}-nat-${zone}` } },
+        child,
+      );
       const gateway = new aws.ec2.NatGateway(
         `${name}-nat-${zone}`,
-        { allocationId: address.id, subnetId: (publicSubnets[index] as aws.ec2.Subnet).id, tags: { Name: `${name}-nat-${zone}` } },
+        {
+          allocationId: address.id,
+          subnetId: (publicSubnets[index] as aws.ec2.Subnet).id,
+          tags: { Name: `${name}-nat-${zone}` },
+        },
         { ...child, dependsOn: [internetGateway] },
       );
       return { address, gateway };
     });
 
     const privateRouteTables = zones.map((zone, index) => {
-      const table = new aws.ec2.RouteTable(`${name}-private-${zone}`, { vpcId: vpc.id, tags: { Name: `${name}-private-${zone}` } }, child);
+      const table = new aws.ec2.RouteTable(
+        `${name}-private-${zone}`,
+        { vpcId: vpc.id, tags: { Name: `${name}-private-${zone}` } },
+        child,
+      );
       const nat = (natGateways[index] ?? natGateways[0]) as (typeof natGateways)[number];
       new aws.ec2.Route(
         `${name}-private-${zone}-internet`,
@@ -189,7 +271,11 @@ export class Network extends pulumi.ComponentResource {
 
     // The data tier gets a table of its own with only the implicit local route: nothing in it can reach, or be
     // reached from, outside the VPC.
-    const databaseRoutes = new aws.ec2.RouteTable(`${name}-database`, { vpcId: vpc.id, tags: { Name: `${name}-database` } }, child);
+    const databaseRoutes = new aws.ec2.RouteTable(
+      `${name}-database`,
+      { vpcId: vpc.id, tags: { Name: `${name}-database` } },
+      child,
+    );
     associate(`${name}-database`, databaseRoutes, databaseSubnets, zones, this);
 
     // ECR image layers and other S3 traffic go through a free gateway endpoint rather than paid NAT processing.
@@ -207,12 +293,20 @@ export class Network extends pulumi.ComponentResource {
 
     const databaseSubnetGroup = new aws.rds.SubnetGroup(
       `${name}-database`,
-      { description: `RDS subnets of ${name}: database tier, no route out of the VPC`, subnetIds: databaseSubnets.map((s) => s.id), tags: { Name: `${name}-database` } },
+      {
+        description: `RDS subnets of ${name}: database tier, no route out of the VPC`,
+        subnetIds: databaseSubnets.map((s) => s.id),
+        tags: { Name: `${name}-database` },
+      },
       child,
     );
     const cacheSubnetGroup = new aws.elasticache.SubnetGroup(
       `${name}-cache`,
-      { description: `ElastiCache subnets of ${name}: database tier, no route out of the VPC`, subnetIds: databaseSubnets.map((s) => s.id), tags: { Name: `${name}-cache` } },
+      {
+        description: `ElastiCache subnets of ${name}: database tier, no route out of the VPC`,
+        subnetIds: databaseSubnets.map((s) => s.id),
+        tags: { Name: `${name}-cache` },
+      },
       child,
     );
 
@@ -240,7 +334,9 @@ export class Network extends pulumi.ComponentResource {
         fromPort: rule.port,
         toPort: rule.port,
         description: rule.description,
-        ...(typeof rule.peer === "string" ? { referencedSecurityGroupId: groups[rule.peer].id } : { cidrIpv4: rule.peer.cidr }),
+        ...(typeof rule.peer === "string"
+          ? { referencedSecurityGroupId: groups[rule.peer].id }
+          : { cidrIpv4: rule.peer.cidr }),
         tags: { Name: `${name}-${rule.tier}-${rule.direction}-${peerName}-${rule.port}` },
       };
       const ruleName = `${name}-${rule.tier}-${rule.direction === "ingress" ? "from" : "to"}-${peerName}-${rule.port}`;
@@ -285,7 +381,7 @@ export class Network extends pulumi.ComponentResource {
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-flow-logs`,
       {
-        name: `/cloudweave/${name}/vpc-flow-logs`,
+        name: `/vpc/${name}/flow-logs`,
         retentionInDays: args.flowLogs.retentionInDays ?? 365,
         kmsKeyId: args.flowLogs.kmsKeyArn,
         tags: { Name: `${name}-flow-logs` },
@@ -306,7 +402,9 @@ export class Network extends pulumi.ComponentResource {
               // Confused-deputy protection: only flow logs of this account and region may use the role.
               Condition: {
                 StringEquals: { "aws:SourceAccount": accountId },
-                ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*` },
+                ArnLike: {
+                  "aws:SourceArn": pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*`,
+                },
               },
             },
           ],
@@ -325,7 +423,12 @@ export class Network extends pulumi.ComponentResource {
             {
               Sid: "WriteThisLogGroupOnly",
               Effect: "Allow",
-              Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
+              Action: [
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogGroups",
+                "logs:DescribeLogStreams",
+              ],
               Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
             },
           ],
@@ -351,8 +454,18 @@ export class Network extends pulumi.ComponentResource {
   }
 }
 
-function associate(prefix: string, table: aws.ec2.RouteTable, subnets: aws.ec2.Subnet[], zones: string[], parent: pulumi.Resource): void {
+function associate(
+  prefix: string,
+  table: aws.ec2.RouteTable,
+  subnets: aws.ec2.Subnet[],
+  zones: string[],
+  parent: pulumi.Resource,
+): void {
   subnets.forEach((subnet, index) => {
-    new aws.ec2.RouteTableAssociation(`${prefix}-${zones[index]}`, { routeTableId: table.id, subnetId: subnet.id }, { parent });
+    new aws.ec2.RouteTableAssociation(
+      `${prefix}-${zones[index]}`,
+      { routeTableId: table.id, subnetId: subnet.id },
+      { parent },
+    );
   });
 }

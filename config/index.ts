@@ -1,29 +1,31 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, type StackConfig } from "./schema";
 
-export { ConfigError, parseStackConfig, type StackConfig, type RawStackConfig } from "./schema";
+export { ConfigError, isConfigError, parseStackConfig, type StackConfig, type RawStackConfig } from "./schema";
 
 /** The project's config namespace (`cloudweave:<key>` in `Pulumi.<stack>.yaml`). */
 const NAMESPACE = "cloudweave";
 
 /** Provider settings this program reads besides its own namespace. */
-const PROVIDER_KEYS = ["aws:region"] as const;
+const PROVIDER_KEYS: readonly string[] = ["aws:region"];
 
 /**
- * Reads every `cloudweave:*` setting and `aws:region` of the current stack and validates them.
- * Call it once, first thing in the program: a bad setting throws before any resource is declared.
+ * The settings this program reads out of a stack's whole configuration: every `cloudweave:*` key (so a misspelt
+ * one is reported, not ignored) and `aws:region`. Other providers' settings (`aws:defaultTags`, ...) are theirs.
+ */
+export function programSettings<Value>(all: Readonly<Record<string, Value>>): Record<string, Value> {
+  return Object.fromEntries(
+    Object.entries(all).filter(([key]) => key.startsWith(`${NAMESPACE}:`) || PROVIDER_KEYS.includes(key)),
+  );
+}
+
+/**
+ * Reads the current stack's settings and validates them. Call it once, first thing in the program: a bad setting
+ * throws a `ConfigError` before any resource is declared.
  */
 export function loadStackConfig(): StackConfig {
-  const all = pulumi.runtime.allConfig();
-  const raw: Record<string, unknown> = {};
-  for (const [key, text] of Object.entries(all)) {
-    const [namespace, name] = key.split(":");
-    if (namespace === NAMESPACE && name !== undefined) raw[`${NAMESPACE}:${name}`] = decode(text);
-  }
-  for (const key of PROVIDER_KEYS) {
-    if (all[key] !== undefined) raw[key] = decode(all[key]);
-  }
-  return parseStackConfig(raw);
+  const settings = programSettings(pulumi.runtime.allConfig());
+  return parseStackConfig(Object.fromEntries(Object.entries(settings).map(([key, text]) => [key, decode(text)])));
 }
 
 /** Pulumi hands structured values over as JSON text and plain values as strings; accept both. */

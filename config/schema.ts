@@ -39,11 +39,31 @@ function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
   });
 }
 
-const cidrBlock = z
-  .string()
-  .refine((text) => parseIpv4Block(text) !== undefined, {
-    message: "must be an IPv4 CIDR block like 10.0.0.0/16, with no host bits set",
+const cidrBlock = z.string().refine((text) => parseIpv4Block(text) !== undefined, {
+  message: "must be an IPv4 CIDR block like 10.0.0.0/16, with no host bits set",
+});
+
+/** A CIDR block of a size AWS accepts: /16 to /28, for VPCs and subnets alike. */
+function sizedBlock(what: string) {
+  return cidrBlock.superRefine((text, ctx) => {
+    const block = parseIpv4Block(text);
+    if (block && (block.prefixLength < 16 || block.prefixLength > 28)) {
+      ctx.addIssue({ code: "custom", message: `must be a /16 to /28 block (the sizes AWS allows for a ${what})` });
+    }
   });
+}
+
+const vpcCidr = sizedBlock("VPC").superRefine((text, ctx) => {
+  const block = parseIpv4Block(text);
+  if (block && !isPrivateBlock(block)) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must lie in a private (RFC 1918) range: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
+    });
+  }
+});
+
+const subnetCidr = sizedBlock("subnet");
 
 const domainName = z.string().refine(isDomainName, {
   message: "must be a lower-case DNS name of two or more labels (a-z, 0-9, '-'), at most 253 characters",
@@ -64,7 +84,11 @@ const taskSize = strictObject({
   /** Tasks running at steady state; also the auto-scaling minimum. */
   desiredCount: z.number().int().min(1, "must be at least 1"),
   /** The auto-scaling ceiling. */
-  maxCount: z.number().int().min(1, "must be at least 1").max(MAX_TASKS_PER_SERVICE, `must be at most ${MAX_TASKS_PER_SERVICE}`),
+  maxCount: z
+    .number()
+    .int()
+    .min(1, "must be at least 1")
+    .max(MAX_TASKS_PER_SERVICE, `must be at most ${MAX_TASKS_PER_SERVICE}`),
 }).superRefine((size, ctx) => {
   const memoryOptions = fargateMemoryFor(size.cpu);
   if (memoryOptions.length > 0 && !memoryOptions.includes(size.memory)) {
@@ -85,14 +109,17 @@ const rawConfigSchema = strictObject({
     message: "must be an AWS region name such as us-east-1 or eu-west-2",
   }),
   "cloudweave:vpc": strictObject({
-    cidr: cidrBlock,
+    cidr: vpcCidr,
     availabilityZones: z
       .array(z.string())
-      .min(MIN_AVAILABILITY_ZONES, `must list at least ${MIN_AVAILABILITY_ZONES} availability zones (the design spreads every tier over 3)`),
+      .min(
+        MIN_AVAILABILITY_ZONES,
+        `must list at least ${MIN_AVAILABILITY_ZONES} availability zones (the design spreads every tier over 3)`,
+      ),
     subnets: strictObject({
-      public: z.array(cidrBlock),
-      private: z.array(cidrBlock),
-      database: z.array(cidrBlock),
+      public: z.array(subnetCidr),
+      private: z.array(subnetCidr),
+      database: z.array(subnetCidr),
     }),
     natGateways: z.enum(NAT_STRATEGIES, { error: `must be one of: ${NAT_STRATEGIES.join(", ")}` }),
     flowLogs: strictObject({
@@ -113,8 +140,14 @@ const rawConfigSchema = strictObject({
     backupRetention: z
       .number()
       .int("must be a whole number of days")
-      .min(BACKUP_RETENTION_RANGE.min, `must be ${BACKUP_RETENTION_RANGE.min}-${BACKUP_RETENTION_RANGE.max} days (AWS keeps automated backups 1-35 days)`)
-      .max(BACKUP_RETENTION_RANGE.max, `must be ${BACKUP_RETENTION_RANGE.min}-${BACKUP_RETENTION_RANGE.max} days (AWS keeps automated backups 1-35 days)`),
+      .min(
+        BACKUP_RETENTION_RANGE.min,
+        `must be ${BACKUP_RETENTION_RANGE.min}-${BACKUP_RETENTION_RANGE.max} days (AWS keeps automated backups 1-35 days)`,
+      )
+      .max(
+        BACKUP_RETENTION_RANGE.max,
+        `must be ${BACKUP_RETENTION_RANGE.min}-${BACKUP_RETENTION_RANGE.max} days (AWS keeps automated backups 1-35 days)`,
+      ),
   }),
   "cloudweave:compute": strictObject({ frontend: taskSize, backend: taskSize }),
   "cloudweave:domain": strictObject({
@@ -147,16 +180,8 @@ const rawConfigSchema = strictObject({
     });
   }
 
-  const vpcBlock = parseIpv4Block(vpc.cidr) as Ipv4Block;
-  if (vpcBlock.prefixLength < 16 || vpcBlock.prefixLength > 28) {
-    ctx.addIssue({ code: "custom", path: ["cloudweave:vpc", "cidr"], message: "must be a /16 to /28 block (the sizes AWS allows for a VPC)" });
-  } else if (!isPrivateBlock(vpcBlock)) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["cloudweave:vpc", "cidr"],
-      message: "must lie in a private (RFC 1918) range: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
-    });
-  }
+  // Field checks above have already reported unparsable blocks; the checks between blocks skip them.
+  const vpcBlock = parseIpv4Block(vpc.cidr);
 
   const seen: { block: Ipv4Block; path: (string | number)[] }[] = [];
   for (const tier of SUBNET_TIERS) {
@@ -170,15 +195,18 @@ const rawConfigSchema = strictObject({
     }
     cidrs.forEach((cidr, index) => {
       const path = ["cloudweave:vpc", "subnets", tier, index];
-      const block = parseIpv4Block(cidr) as Ipv4Block;
-      if (block.prefixLength < 16 || block.prefixLength > 28) {
-        ctx.addIssue({ code: "custom", path, message: "must be a /16 to /28 block (the sizes AWS allows for a subnet)" });
-      } else if (!blockContains(vpcBlock, block)) {
+      const block = parseIpv4Block(cidr);
+      if (!block) return;
+      if (vpcBlock && !blockContains(vpcBlock, block)) {
         ctx.addIssue({ code: "custom", path, message: `must lie inside the VPC CIDR ${vpc.cidr}` });
       }
       const clash = seen.find((other) => blocksOverlap(other.block, block));
       if (clash) {
-        ctx.addIssue({ code: "custom", path, message: `overlaps ${formatPath(clash.path)} (${clash.block.text}); subnets must not overlap` });
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `overlaps ${formatPath(clash.path)} (${clash.block.text}); subnets must not overlap`,
+        });
       }
       seen.push({ block, path });
     });
@@ -201,7 +229,11 @@ const rawConfigSchema = strictObject({
     });
   }
   if (production && !database.multiAZ) {
-    ctx.addIssue({ code: "custom", path: ["cloudweave:database", "multiAZ"], message: "must be true in production (the design runs RDS Multi-AZ)" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:database", "multiAZ"],
+      message: "must be true in production (the design runs RDS Multi-AZ)",
+    });
   }
 
   for (const service of ["frontend", "backend"] as const) {
@@ -216,7 +248,11 @@ const rawConfigSchema = strictObject({
 
   const domain = raw["cloudweave:domain"];
   if (domain.name !== domain.hostedZone && !domain.name.endsWith(`.${domain.hostedZone}`)) {
-    ctx.addIssue({ code: "custom", path: ["cloudweave:domain", "name"], message: `must be ${domain.hostedZone} or a name under it (the hostedZone)` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:domain", "name"],
+      message: `must be ${domain.hostedZone} or a name under it (the hostedZone)`,
+    });
   }
 });
 
@@ -251,6 +287,14 @@ export class ConfigError extends Error {
     super(`Invalid stack configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
     this.name = "ConfigError";
   }
+}
+
+/**
+ * True for a {@link ConfigError}, also one thrown by another load of this module (the offline harness reloads the
+ * program's modules for every run, so `instanceof` is not enough).
+ */
+export function isConfigError(error: unknown): error is ConfigError {
+  return error instanceof Error && error.name === "ConfigError" && Array.isArray((error as ConfigError).problems);
 }
 
 /**

@@ -11,12 +11,12 @@ import { parse as parseYaml } from "yaml";
 import { AwsMocks, RecordingMonitor, type DeclaredResource } from "./mocks";
 
 // Internal to the SDK (not in its typings): resolves once every outstanding resource registration has finished.
-const waitForRPCs = (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
+const waitForRPCs = (): Promise<void> => (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
 /** The project's root folder (where `Pulumi.yaml` is). */
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
-/** What one offline run of a stack produced. */
+/** What one offline run produced. */
 export interface StackRun {
   readonly project: string;
   readonly stack: string;
@@ -30,13 +30,24 @@ export interface StackRun {
   readonly outputs: Readonly<Record<string, unknown>>;
 }
 
-/** Options of {@link runStack}. */
+/** Options of {@link runStack} and {@link runProgram}. */
 export interface RunOptions {
   /**
    * Settings to change after reading the stack file, keyed like the file (`cloudweave:vpc`); `undefined` removes a key.
    * Used by tests to try bad configuration against the otherwise real stack.
    */
   readonly configOverrides?: Readonly<Record<string, unknown>>;
+}
+
+/** The program threw: carries its error and what it had declared by then. */
+export class ProgramFailed extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly declared: readonly DeclaredResource[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "ProgramFailed";
+  }
 }
 
 /** The stacks that have a `Pulumi.<stack>.yaml` in the project. */
@@ -48,42 +59,88 @@ export function stackNames(): string[] {
     .sort();
 }
 
+/** The `config:` map of `Pulumi.<stack>.yaml` as written (structured values as objects), with overrides applied. */
+export function readStackSettings(
+  stack: string,
+  overrides: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) {
+    throw new Error(`no stack "${stack}": ${path.basename(file)} does not exist (stacks: ${stackNames().join(", ")})`);
+  }
+  const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const merged: Record<string, unknown> = { ...(document.config ?? {}), ...overrides };
+  return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
+}
+
+/** Runs `index.ts` for `stack`, as `pulumi preview --stack <stack>` would. */
+export function runStack(stack: string, options: RunOptions = {}): Promise<StackRun> {
+  const programPath = path.join(PROJECT_ROOT, "index.ts");
+  return runProgram(
+    stack,
+    () => {
+      forgetProgram(programPath);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(programPath) as Record<string, unknown>;
+    },
+    options,
+  );
+}
+
 let queue: Promise<unknown> = Promise.resolve();
 
 /**
- * Runs `index.ts` for `stack` under mocks and returns what it declared. Rejects with the program's error (for
- * instance the configuration's validation message). Runs are serialized: the Pulumi runtime is process-global.
+ * Runs `program` as the Pulumi program of `stack`, under mocks, with the stack file's settings (so it can call
+ * `loadStackConfig()`), and returns what it declared; its return value becomes the stack outputs. Rejects with
+ * {@link ProgramFailed} when the program throws. Runs are serialized: the Pulumi runtime is process-global.
  */
-export function runStack(stack: string, options: RunOptions = {}): Promise<StackRun> {
-  const run = queue.then(() => runExclusive(stack, options));
+export function runProgram(
+  stack: string,
+  program: () => Record<string, unknown> | void,
+  options: RunOptions = {},
+): Promise<StackRun> {
+  const run = queue.then(() => runExclusive(stack, program, options));
   queue = run.catch(() => undefined);
   return run;
 }
 
-async function runExclusive(stack: string, options: RunOptions): Promise<StackRun> {
+async function runExclusive(
+  stack: string,
+  program: () => Record<string, unknown> | void,
+  options: RunOptions,
+): Promise<StackRun> {
   const project = readProjectName();
-  const { config, encryptedKeys } = readStackConfig(stack, options.configOverrides ?? {});
-  const region = config["aws:region"] ?? "us-east-1";
+  const { config, encryptedKeys } = toPulumiConfig(readStackSettings(stack, options.configOverrides));
 
   pulumi.runtime.setAllConfig(config, []);
-  const monitor = new RecordingMonitor(new AwsMocks(region));
+  const monitor = new RecordingMonitor(new AwsMocks(config["aws:region"] ?? "us-east-1"));
   settings.setMockOptions(monitor, project, stack, false);
 
-  forgetProgramModules();
-  const programPath = path.join(PROJECT_ROOT, "index.ts");
-  // The program's own error (say, a config validation message) is caught inside the stack's init and rethrown
-  // after it: thrown through the stack resource, it would also surface as unhandled rejections of its internals.
+  // The program's error (say, a config validation message) is caught inside the stack's init and rethrown after
+  // it: thrown through the stack resource, it would also surface as unhandled rejections of the SDK's internals.
   let programError: unknown;
-  const outputs = (await runInPulumiStack(async () => {
-    try {
-      return require(programPath);
-    } catch (error) {
-      programError = error;
-      return {};
-    }
-  })) as Record<string, unknown>;
-  await waitForRPCs();
-  if (programError !== undefined) throw programError;
+  // Pulumi captures a full stack trace for every resource to record its source position; ts-node's source-map
+  // support would map each one (most of a run's time). Offline runs need no source positions, so traces stay
+  // unmapped while the program runs. V8 formats an error's stack when it is first read, so the program's own
+  // error, read after the run, is still mapped.
+  const errorClass = Error as { prepareStackTrace?: ErrorConstructor["prepareStackTrace"] };
+  const prepareStackTrace = errorClass.prepareStackTrace;
+  errorClass.prepareStackTrace = undefined;
+  let outputs: Record<string, unknown>;
+  try {
+    outputs = (await runInPulumiStack(() => {
+      try {
+        return Promise.resolve(program() ?? {});
+      } catch (error) {
+        programError = error;
+        return Promise.resolve({});
+      }
+    })) as Record<string, unknown>;
+    await waitForRPCs();
+  } finally {
+    errorClass.prepareStackTrace = prepareStackTrace;
+  }
+  if (programError !== undefined) throw new ProgramFailed(programError, [...monitor.declared]);
   return { project, stack, config, encryptedKeys, resources: [...monitor.declared], outputs };
 }
 
@@ -93,23 +150,13 @@ function readProjectName(): string {
   return document.name;
 }
 
-/** Reads `Pulumi.<stack>.yaml` into the form Pulumi hands a program: full keys, structured values as JSON text. */
-function readStackConfig(stack: string, overrides: Readonly<Record<string, unknown>>) {
-  const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) {
-    throw new Error(`no stack "${stack}": ${path.basename(file)} does not exist (stacks: ${stackNames().join(", ")})`);
-  }
-  const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const settings: Record<string, unknown> = { ...(document.config ?? {}), ...overrides };
+/** Settings in the form Pulumi hands a program: full keys, structured values as JSON text, secrets left out. */
+function toPulumiConfig(stackSettings: Record<string, unknown>) {
   const config: Record<string, string> = {};
   const encryptedKeys: string[] = [];
-  for (const [key, value] of Object.entries(settings)) {
-    if (value === undefined) continue;
-    if (isEncrypted(value)) {
-      encryptedKeys.push(key);
-      continue;
-    }
-    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  for (const [key, value] of Object.entries(stackSettings)) {
+    if (isEncrypted(value)) encryptedKeys.push(key);
+    else config[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
   return { config, encryptedKeys };
 }
@@ -118,12 +165,11 @@ function isEncrypted(value: unknown): boolean {
   return typeof value === "object" && value !== null && Object.keys(value).length === 1 && "secure" in value;
 }
 
-/** Drops the program's own modules from the require cache so the next run evaluates them afresh. */
-function forgetProgramModules(): void {
-  const dependencies = path.join(PROJECT_ROOT, "node_modules");
-  for (const file of Object.keys(require.cache)) {
-    if (file.startsWith(PROJECT_ROOT) && !file.startsWith(dependencies) && !file.startsWith(path.join(PROJECT_ROOT, "offline"))) {
-      delete require.cache[file];
-    }
-  }
+/**
+ * Drops `index.ts` from the require cache so the next run evaluates the program afresh. Only the entry point
+ * declares resources when loaded; components and config are libraries that declare nothing at load time and keep
+ * no module-level resources, so they stay loaded (re-transpiling them for every run would dominate the tests).
+ */
+function forgetProgram(programPath: string): void {
+  delete require.cache[require.resolve(programPath)];
 }

@@ -40,6 +40,8 @@ export interface DeclaredResource {
   readonly inputs: Readonly<Record<string, unknown>>;
   /** The id the mock assigned (custom resources only). */
   readonly id: string | undefined;
+  /** The state the mock answered with: the inputs plus what AWS would compute (ARN, generated names, ...). */
+  readonly outputs: Readonly<Record<string, unknown>>;
 }
 
 interface RegisterRequest {
@@ -54,56 +56,78 @@ interface RegisterRequest {
   getObject(): unknown;
 }
 
-type Callback = (err: unknown, response: { getUrn(): string; getId(): string } | undefined) => void;
+interface RegisterResponse {
+  getUrn(): string;
+  getId(): string;
+  getObject(): unknown;
+}
+
+type Callback = (err: unknown, response: RegisterResponse | undefined) => void;
 
 /** Answers resource registrations and provider function calls as AWS would, for one region. */
 export class AwsMocks implements pulumi.runtime.Mocks {
   constructor(private readonly region: string) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
-    if (!args.custom) return { id: undefined, state: args.inputs };
+    const inputs = args.inputs as Record<string, unknown>;
+    if (!args.custom) return { id: undefined, state: inputs };
     const id = args.id || mockId(args.type, args.name);
-    return { id, state: { ...args.inputs, ...this.computed(args, id) } };
+    return { id, state: { ...inputs, ...this.computed(args.type, args.name, inputs, id) } };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     switch (args.token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
-        return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline`, userId: "AIDAOFFLINE", id: MOCK_ACCOUNT_ID };
+        return {
+          accountId: MOCK_ACCOUNT_ID,
+          arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline`,
+          userId: "AIDAOFFLINE",
+          id: MOCK_ACCOUNT_ID,
+        };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
       case "aws:index/getRegion:getRegion":
-        return { name: this.region, region: this.region, endpoint: `ec2.${this.region}.amazonaws.com`, id: this.region };
+        return {
+          name: this.region,
+          region: this.region,
+          endpoint: `ec2.${this.region}.amazonaws.com`,
+          id: this.region,
+        };
       default:
-        throw new Error(`offline mocks: no answer for the provider function ${args.token}; teach offline/mocks.ts what AWS returns`);
+        throw new Error(
+          `offline mocks: no answer for the provider function ${args.token}; teach offline/mocks.ts what AWS returns`,
+        );
     }
   }
 
   /** The attributes AWS computes on create that the program reads back. */
-  private computed(args: pulumi.runtime.MockResourceArgs, id: string): Record<string, unknown> {
-    const [, modulePath = "", kind = ""] = args.type.split(":");
+  private computed(type: string, name: string, inputs: Record<string, unknown>, id: string): Record<string, unknown> {
+    const [, modulePath = "", kind = ""] = type.split(":");
     const service = modulePath.split("/")[0] ?? "";
     const global = ["iam", "route53", "cloudfront"].includes(service);
     const region = global ? "" : this.region;
     const state: Record<string, unknown> = {
       arn: `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${kind.toLowerCase()}/${id}`,
-      tagsAll: args.inputs.tags,
+      tagsAll: inputs.tags,
     };
     // Pulumi auto-names resources with a `name` property from the resource name plus a random suffix.
-    if (args.inputs.name === undefined) state.name = `${args.name}-${hash(args.type, args.name).slice(0, 7)}`;
-    switch (args.type) {
+    const physicalName = typeof inputs.name === "string" ? inputs.name : `${name}-${hash(type, name).slice(0, 7)}`;
+    if (inputs.name === undefined) state.name = physicalName;
+    switch (type) {
       case "aws:kms/key:Key":
         return { ...state, keyId: id, arn: `arn:aws:kms:${this.region}:${MOCK_ACCOUNT_ID}:key/${id}` };
       case "aws:ec2/eip:Eip": {
-        const octet = parseInt(hash(args.type, args.name).slice(0, 2), 16);
+        const octet = parseInt(hash(type, name).slice(0, 2), 16);
         return { ...state, allocationId: id, publicIp: `203.0.113.${octet}` };
       }
-      case "aws:cloudwatch/logGroup:LogGroup": {
-        const name = (args.inputs.name as string | undefined) ?? state.name;
-        return { ...state, arn: `arn:aws:logs:${this.region}:${MOCK_ACCOUNT_ID}:log-group:${name}` };
-      }
+      case "aws:cloudwatch/logGroup:LogGroup":
+        return { ...state, arn: `arn:aws:logs:${this.region}:${MOCK_ACCOUNT_ID}:log-group:${physicalName}` };
       case "aws:iam/role:Role":
-        return { ...state, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${state.name ?? args.inputs.name}`, uniqueId: `AROA${id}` };
+        return {
+          ...state,
+          arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${physicalName}`,
+          uniqueId: `AROA${id}`,
+        };
       default:
         return state;
     }
@@ -126,8 +150,8 @@ export class RecordingMonitor extends MockMonitor {
     req.getPropertydependenciesMap().forEach((value, key) => {
       propertyDependencies[key] = value.getUrnsList();
     });
-    const inputs = revealSecrets(deserializeProperties(req.getObject() as Parameters<typeof deserializeProperties>[0])) as Record<string, unknown>;
-    return super.registerResource(req, (err: unknown, response) => {
+    const inputs = revealSecrets(deserialize(req.getObject())) as Record<string, unknown>;
+    return super.registerResource(req, (err: unknown, response: RegisterResponse | undefined) => {
       if (!err && response) {
         this.declared.push({
           urn: response.getUrn(),
@@ -141,11 +165,16 @@ export class RecordingMonitor extends MockMonitor {
           protect: req.getProtect(),
           inputs,
           id: response.getId() || undefined,
+          outputs: revealSecrets(deserialize(response.getObject())) as Record<string, unknown>,
         });
       }
       callback(err, response);
     });
   }
+}
+
+function deserialize(struct: unknown): Record<string, unknown> {
+  return deserializeProperties(struct as Parameters<typeof deserializeProperties>[0]);
 }
 
 function revealSecrets(value: unknown): unknown {

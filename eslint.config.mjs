@@ -1,0 +1,31 @@
+// @ts-check
+import eslint from "@eslint/js";
+import prettier from "eslint-config-prettier";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "bin/", "policy-pack/node_modules/", "policy-pack/bin/"] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // Pulumi resources are declared for their side effect: `new aws.ec2.Route(...)` without a binding is the idiom.
+      "no-new": "off",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      eqeqeq: ["error", "always"],
+    },
+  },
+  {
+    files: ["test/**/*.ts"],
+    rules: {
+      // chai's `expect(x).to.be.true` style reads as an unused expression.
+      "@typescript-eslint/no-unused-expressions": "off",
+    },
+  },
+  { files: ["**/*.mjs"], ...tseslint.configs.disableTypeChecked },
+  prettier,
+);

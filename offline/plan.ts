@@ -1,0 +1,164 @@
+/**
+ * `npm run plan -- --stack <name>`: runs the real program on mocks with the stack's settings and prints what
+ * `pulumi preview` would create, as a tree under each component, with counts by type and the stack outputs.
+ * Needs no Pulumi CLI, no provider plugins and no AWS credentials.
+ */
+import { parseArgs } from "node:util";
+import { isConfigError } from "../config";
+import { ProgramFailed, runStack, stackNames, type RunOptions, type StackRun } from "./harness";
+import { MOCK_ACCOUNT_ID, SecretValue, type DeclaredResource } from "./mocks";
+
+const USAGE = `usage: npm run plan -- --stack <name> [--json]
+
+  --stack <name>  the stack to plan: one of ${stackNames().join(", ")}
+  --json          print every declared resource (type, name, inputs, parent, dependencies) as JSON`;
+
+/** Inputs worth showing next to a resource in the tree, in this order, when present. */
+const SUMMARY_INPUTS = [
+  "cidrBlock",
+  "availabilityZone",
+  "routeTableId",
+  "subnetId",
+  "destinationCidrBlock",
+  "gatewayId",
+  "natGatewayId",
+  "ipProtocol",
+  "fromPort",
+  "cidrIpv4",
+  "referencedSecurityGroupId",
+  "description",
+  "vpcEndpointType",
+  "serviceName",
+  "trafficType",
+  "retentionInDays",
+  "enableKeyRotation",
+] as const;
+
+/** What a plan command prints and how it exits: 0 planned, 1 the program failed (bad config), 2 bad usage. */
+export interface PlanResult {
+  readonly code: 0 | 1 | 2;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The plan command, without touching the process: parses `argv`, runs the stack, renders the plan. */
+export async function plan(argv: readonly string[], options: RunOptions = {}): Promise<PlanResult> {
+  let values: { stack?: string; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        stack: { type: "string", short: "s" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    return { code: 2, stdout: "", stderr: `${(error as Error).message}\n\n${USAGE}` };
+  }
+  if (values.help) return { code: 0, stdout: USAGE, stderr: "" };
+  if (!values.stack) return { code: 2, stdout: "", stderr: `--stack is required\n\n${USAGE}` };
+  if (!stackNames().includes(values.stack)) {
+    const known = stackNames().join(", ");
+    return {
+      code: 2,
+      stdout: "",
+      stderr: `unknown stack "${values.stack}": there is no Pulumi.${values.stack}.yaml (stacks: ${known})`,
+    };
+  }
+
+  let run: StackRun;
+  try {
+    run = await runStack(values.stack, options);
+  } catch (error) {
+    if (error instanceof ProgramFailed && isConfigError(error.cause)) {
+      return { code: 1, stdout: "", stderr: `Pulumi.${values.stack}.yaml: ${error.message}` };
+    }
+    throw error instanceof ProgramFailed ? error.cause : error;
+  }
+  return { code: 0, stdout: values.json ? JSON.stringify(run, null, 2) : renderPlan(run), stderr: "" };
+}
+
+/** Renders a run as `pulumi preview` would summarise it: a tree of resources, counts by type, outputs. */
+export function renderPlan(run: StackRun): string {
+  const names = new Map(run.resources.filter((r) => r.id).map((r) => [r.id as string, r.name]));
+  const children = new Map<string | undefined, DeclaredResource[]>();
+  for (const resource of run.resources) {
+    const siblings = children.get(resource.parent) ?? [];
+    siblings.push(resource);
+    children.set(resource.parent, siblings);
+  }
+  // Registration order depends on when inputs resolve; sort for a stable, readable plan: components first.
+  for (const siblings of children.values()) {
+    siblings.sort(
+      (a, b) => Number(a.custom) - Number(b.custom) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name),
+    );
+  }
+
+  const lines = [
+    `Offline plan of stack "${run.stack}" (project ${run.project}, aws:region ${run.config["aws:region"] ?? "(default)"}, mock account ${MOCK_ACCOUNT_ID})`,
+    `The real program on Pulumi mocks with the settings of Pulumi.${run.stack}.yaml: what \`pulumi preview\` would create.`,
+    "",
+  ];
+  if (run.encryptedKeys.length > 0) {
+    lines.push(`Encrypted settings not readable offline (left unset): ${run.encryptedKeys.join(", ")}`, "");
+  }
+  const walk = (resource: DeclaredResource, indent: string, last: boolean, root: boolean) => {
+    const branch = root ? "" : last ? "└─ " : "├─ ";
+    const protectedMark = resource.protect ? "  [protected]" : "";
+    const summary = summarize(resource, names);
+    lines.push(
+      `${indent}${branch}+ ${resource.type}  ${resource.name}${protectedMark}${summary ? `  (${summary})` : ""}`,
+    );
+    const kids = children.get(resource.urn) ?? [];
+    const nextIndent = root ? indent : indent + (last ? "   " : "│  ");
+    kids.forEach((kid, index) => walk(kid, nextIndent, index === kids.length - 1, false));
+  };
+  for (const root of children.get(undefined) ?? []) walk(root, "", true, true);
+
+  const counts = new Map<string, number>();
+  for (const resource of run.resources) counts.set(resource.type, (counts.get(resource.type) ?? 0) + 1);
+  const width = Math.max(...[...counts.keys()].map((type) => type.length));
+  lines.push("", `Resources: ${run.resources.length} to create`);
+  for (const [type, count] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`  ${type.padEnd(width)}  ${String(count).padStart(3)}`);
+  }
+
+  lines.push("", "Outputs:");
+  for (const [key, value] of Object.entries(run.outputs)) {
+    lines.push(`  ${key}: ${JSON.stringify(value instanceof SecretValue ? "[secret]" : value)}`);
+  }
+  return lines.join("\n");
+}
+
+function summarize(resource: DeclaredResource, names: ReadonlyMap<string, string>): string {
+  const parts: string[] = [];
+  for (const key of SUMMARY_INPUTS) {
+    const value = resource.inputs[key];
+    if (value === undefined || value === null || value === "") continue;
+    const shown =
+      value instanceof SecretValue
+        ? "[secret]"
+        : typeof value === "string"
+          ? (names.get(value) ?? value)
+          : JSON.stringify(value);
+    parts.push(`${key}=${shown}`);
+  }
+  return parts.join(", ");
+}
+
+if (require.main === module) {
+  plan(process.argv.slice(2)).then(
+    ({ code, stdout, stderr }) => {
+      if (stdout) console.log(stdout);
+      if (stderr) console.error(stderr);
+      // exitCode, not exit(): a large plan piped elsewhere is flushed before the process ends.
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,348 @@
+import { expect } from "chai";
+import { ConfigError, parseStackConfig, programSettings, type StackConfig } from "../config";
+import { readStackSettings, runStack, ProgramFailed } from "../offline/harness";
+import { STACKS } from "./helpers";
+
+type Settings = Record<string, unknown>;
+
+/** The stack file's settings, deep-copied so a case can change them freely. */
+function settingsOf(stack: string): Settings {
+  return structuredClone(readStackSettings(stack));
+}
+
+function parse(settings: Settings): StackConfig {
+  return parseStackConfig(programSettings(settings));
+}
+
+function problems(settings: Settings): readonly string[] {
+  try {
+    parse(settings);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected the settings to be rejected");
+}
+
+interface BadCase {
+  readonly title: string;
+  readonly stack: (typeof STACKS)[number];
+  /** Changes the stack file's settings into the bad ones. */
+  readonly change: (settings: Settings) => void;
+  /** The problem the user must see: the key, the value as written, and what is allowed. */
+  readonly key: string;
+  readonly value: string;
+  readonly allowed: string;
+}
+
+const vpc = (settings: Settings) =>
+  settings["cloudweave:vpc"] as Record<string, unknown> & { subnets: Record<string, string[]> };
+const service = (settings: Settings, name: "frontend" | "backend") =>
+  (settings["cloudweave:compute"] as Record<string, Record<string, number>>)[name] as Record<string, number>;
+const database = (settings: Settings) => settings["cloudweave:database"] as Record<string, unknown>;
+const domain = (settings: Settings) => settings["cloudweave:domain"] as Record<string, unknown>;
+
+/** Every kind of bad configuration the program must refuse, each against a real stack file. */
+const BAD_CASES: readonly BadCase[] = [
+  {
+    title: "an unknown environment",
+    stack: "production",
+    change: (s) => (s["cloudweave:environment"] = "prod"),
+    key: "cloudweave:environment",
+    value: '"prod"',
+    allowed: "must be one of: staging, production",
+  },
+  {
+    title: "a malformed VPC CIDR",
+    stack: "staging",
+    change: (s) => (vpc(s).cidr = "10.1.0/16"),
+    key: "cloudweave:vpc.cidr",
+    value: '"10.1.0/16"',
+    allowed: "must be an IPv4 CIDR block like 10.0.0.0/16",
+  },
+  {
+    title: "a VPC CIDR with host bits set",
+    stack: "production",
+    change: (s) => (vpc(s).cidr = "10.0.1.0/16"),
+    key: "cloudweave:vpc.cidr",
+    value: '"10.0.1.0/16"',
+    allowed: "with no host bits set",
+  },
+  {
+    title: "an oversized VPC CIDR",
+    stack: "production",
+    change: (s) => (vpc(s).cidr = "10.0.0.0/8"),
+    key: "cloudweave:vpc.cidr",
+    value: '"10.0.0.0/8"',
+    allowed: "must be a /16 to /28 block",
+  },
+  {
+    title: "a public VPC CIDR",
+    stack: "staging",
+    change: (s) => (vpc(s).cidr = "52.1.0.0/16"),
+    key: "cloudweave:vpc.cidr",
+    value: '"52.1.0.0/16"',
+    allowed: "private (RFC 1918) range",
+  },
+  {
+    title: "a subnet outside the VPC",
+    stack: "production",
+    change: (s) => (vpc(s).subnets.public = ["10.0.1.0/24", "10.9.2.0/24", "10.0.3.0/24"]),
+    key: "cloudweave:vpc.subnets.public[1]",
+    value: '"10.9.2.0/24"',
+    allowed: "must lie inside the VPC CIDR 10.0.0.0/16",
+  },
+  {
+    title: "overlapping subnets",
+    stack: "production",
+    change: (s) => (vpc(s).subnets.database = ["10.0.21.0/24", "10.0.22.0/24", "10.0.11.0/25"]),
+    key: "cloudweave:vpc.subnets.database[2]",
+    value: '"10.0.11.0/25"',
+    allowed: "overlaps cloudweave:vpc.subnets.private[0] (10.0.11.0/24); subnets must not overlap",
+  },
+  {
+    title: "a subnet smaller than AWS allows",
+    stack: "staging",
+    change: (s) => (vpc(s).subnets.private = ["10.1.11.0/24", "10.1.12.0/24", "10.1.13.0/29"]),
+    key: "cloudweave:vpc.subnets.private[2]",
+    value: '"10.1.13.0/29"',
+    allowed: "must be a /16 to /28 block",
+  },
+  {
+    title: "fewer than 3 availability zones",
+    stack: "production",
+    change: (s) => {
+      vpc(s).availabilityZones = ["us-east-1a", "us-east-1b"];
+      for (const tier of ["public", "private", "database"])
+        vpc(s).subnets[tier] = vpc(s).subnets[tier]?.slice(0, 2) ?? [];
+    },
+    key: "cloudweave:vpc.availabilityZones",
+    value: '["us-east-1a","us-east-1b"]',
+    allowed: "must list at least 3 availability zones",
+  },
+  {
+    title: "an availability zone outside the region",
+    stack: "staging",
+    change: (s) => (vpc(s).availabilityZones = ["us-east-1a", "us-west-2b", "us-east-1c"]),
+    key: "cloudweave:vpc.availabilityZones[1]",
+    value: '"us-west-2b"',
+    allowed: "must be an availability zone of aws:region us-east-1",
+  },
+  {
+    title: "a subnet tier with fewer CIDRs than zones",
+    stack: "staging",
+    change: (s) => (vpc(s).subnets.private = ["10.1.11.0/24", "10.1.12.0/24"]),
+    key: "cloudweave:vpc.subnets.private",
+    value: '["10.1.11.0/24","10.1.12.0/24"]',
+    allowed: "must list one CIDR per availability zone (3)",
+  },
+  {
+    title: "a single NAT gateway in production",
+    stack: "production",
+    change: (s) => (vpc(s).natGateways = "single"),
+    key: "cloudweave:vpc.natGateways",
+    value: '"single"',
+    allowed: 'must be "one-per-az" in production',
+  },
+  {
+    title: "a Fargate cpu value AWS does not offer",
+    stack: "production",
+    change: (s) => (service(s, "backend").cpu = 1000),
+    key: "cloudweave:compute.backend.cpu",
+    value: "1000",
+    allowed: "must be a Fargate task cpu value: 256, 512, 1024, 2048, 4096, 8192, 16384",
+  },
+  {
+    title: "a Fargate cpu/memory pair AWS does not accept",
+    stack: "production",
+    change: (s) => (service(s, "frontend").memory = 2048),
+    key: "cloudweave:compute.frontend.memory",
+    value: "2048",
+    allowed: "is not a Fargate size for cpu 2048; allowed: 4096-16384 MiB in steps of 1024",
+  },
+  {
+    title: "desiredCount above maxCount",
+    stack: "staging",
+    change: (s) => (service(s, "backend").desiredCount = 3),
+    key: "cloudweave:compute.backend.desiredCount",
+    value: "3",
+    allowed: "must not exceed maxCount (2)",
+  },
+  {
+    title: "one task per service in production",
+    stack: "production",
+    change: (s) => (service(s, "frontend").desiredCount = 1),
+    key: "cloudweave:compute.frontend.desiredCount",
+    value: "1",
+    allowed: "must be at least 2 in production",
+  },
+  {
+    title: "a backup retention AWS rejects",
+    stack: "staging",
+    change: (s) => (database(s).backupRetention = 36),
+    key: "cloudweave:database.backupRetention",
+    value: "36",
+    allowed: "must be 1-35 days",
+  },
+  {
+    title: "backups switched off",
+    stack: "staging",
+    change: (s) => (database(s).backupRetention = 0),
+    key: "cloudweave:database.backupRetention",
+    value: "0",
+    allowed: "must be 1-35 days",
+  },
+  {
+    title: "production backups below 7 days",
+    stack: "production",
+    change: (s) => (database(s).backupRetention = 3),
+    key: "cloudweave:database.backupRetention",
+    value: "3",
+    allowed: "must be at least 7 days in production",
+  },
+  {
+    title: "a single-AZ database in production",
+    stack: "production",
+    change: (s) => (database(s).multiAZ = false),
+    key: "cloudweave:database.multiAZ",
+    value: "false",
+    allowed: "must be true in production",
+  },
+  {
+    title: "a malformed instance class",
+    stack: "staging",
+    change: (s) => (database(s).instanceClass = "t3.micro"),
+    key: "cloudweave:database.instanceClass",
+    value: '"t3.micro"',
+    allowed: "must be an RDS instance class such as db.t3.medium",
+  },
+  {
+    title: "a malformed domain",
+    stack: "production",
+    change: (s) => (domain(s).name = "app..cloudweave.io"),
+    key: "cloudweave:domain.name",
+    value: '"app..cloudweave.io"',
+    allowed: "must be a lower-case DNS name",
+  },
+  {
+    title: "a domain outside its hosted zone",
+    stack: "staging",
+    change: (s) => (domain(s).name = "staging.example.org"),
+    key: "cloudweave:domain.name",
+    value: '"staging.example.org"',
+    allowed: "must be cloudweave.io or a name under it",
+  },
+  {
+    title: "a missing region",
+    stack: "staging",
+    change: (s) => delete s["aws:region"],
+    key: "aws:region",
+    value: "(not set)",
+    allowed: "must be set to an AWS region",
+  },
+  {
+    title: "a misspelt setting inside a key",
+    stack: "production",
+    change: (s) => (vpc(s).natGateway = "one-per-az"),
+    key: "cloudweave:vpc",
+    value: "",
+    allowed: 'unknown setting "natGateway"; allowed: cidr, availabilityZones, subnets, natGateways, flowLogs',
+  },
+  {
+    title: "a misspelt top-level key",
+    stack: "staging",
+    change: (s) => (s["cloudweave:databse"] = { instanceClass: "db.t3.micro" }),
+    key: "stack config",
+    value: "",
+    allowed: 'unknown setting "cloudweave:databse"',
+  },
+];
+
+describe("stack configuration", () => {
+  for (const stack of STACKS) {
+    it(`accepts Pulumi.${stack}.yaml as written, with no encrypted value needed`, () => {
+      const settings = readStackSettings(stack);
+      expect(parse(settings).environment).to.equal(stack);
+      const encrypted = Object.entries(settings).filter(([, value]) => JSON.stringify(value).includes('"secure"'));
+      expect(encrypted, "settings that need a secrets provider").to.deep.equal([]);
+    });
+  }
+
+  it("production carries the design's figures exactly", () => {
+    const config = parse(settingsOf("production"));
+    expect(config.vpc.cidr).to.equal("10.0.0.0/16");
+    expect(config.vpc.availabilityZones).to.have.length(3);
+    expect(config.vpc.subnets).to.deep.equal({
+      public: ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"],
+      private: ["10.0.11.0/24", "10.0.12.0/24", "10.0.13.0/24"],
+      database: ["10.0.21.0/24", "10.0.22.0/24", "10.0.23.0/24"],
+    });
+    expect(config.vpc.natGateways).to.equal("one-per-az");
+    expect(config.database).to.deep.equal({ instanceClass: "db.t3.medium", multiAZ: true, backupRetention: 7 });
+    expect(config.compute.frontend).to.deep.equal({ cpu: 2048, memory: 4096, desiredCount: 2, maxCount: 10 });
+    expect(config.compute.backend).to.deep.equal({ cpu: 1024, memory: 2048, desiredCount: 2, maxCount: 20 });
+    expect(config.deletionProtection).to.equal(true);
+  });
+
+  it("staging is the design's smaller environment on the same architecture", () => {
+    const staging = parse(settingsOf("staging"));
+    const production = parse(settingsOf("production"));
+    expect(staging.database.instanceClass).to.equal("db.t3.micro");
+    expect(staging.vpc.natGateways).to.equal("single");
+    expect(staging.vpc.availabilityZones).to.have.length(production.vpc.availabilityZones.length);
+    for (const name of ["frontend", "backend"] as const) {
+      expect(staging.compute[name].cpu).to.be.at.most(production.compute[name].cpu);
+      expect(staging.compute[name].maxCount, `${name} can still scale out`).to.be.greaterThan(
+        staging.compute[name].desiredCount,
+      );
+    }
+    expect(staging.deletionProtection).to.equal(false);
+  });
+
+  it("lets a stack switch deletion protection on or off explicitly", () => {
+    expect(parse({ ...settingsOf("staging"), "cloudweave:deletionProtection": true }).deletionProtection).to.equal(
+      true,
+    );
+    expect(parse({ ...settingsOf("production"), "cloudweave:deletionProtection": false }).deletionProtection).to.equal(
+      false,
+    );
+  });
+
+  it("reports every problem at once", () => {
+    const settings = settingsOf("production");
+    BAD_CASES.filter((c) => c.stack === "production")
+      .slice(0, 3)
+      .forEach((c) => c.change(settings));
+    expect(problems(settings).length).to.be.at.least(2);
+  });
+
+  describe("refuses bad settings before any resource is declared", () => {
+    for (const badCase of BAD_CASES) {
+      it(`${badCase.title} (${badCase.stack})`, async () => {
+        const settings = settingsOf(badCase.stack);
+        badCase.change(settings);
+        const expected = badCase.value ? `${badCase.key} = ${badCase.value}: ` : `${badCase.key}: `;
+        expect(
+          problems(settings).some((problem) => problem.startsWith(expected) && problem.includes(badCase.allowed)),
+          problems(settings).join("\n"),
+        ).to.equal(true);
+
+        // The same settings through the real program: it fails with that message and declares nothing.
+        const overrides = Object.fromEntries(
+          [...new Set([...Object.keys(settings), ...Object.keys(readStackSettings(badCase.stack))])].map((key) => [
+            key,
+            settings[key],
+          ]),
+        );
+        const failure = await runStack(badCase.stack, { configOverrides: overrides }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(failure).to.be.instanceOf(ProgramFailed);
+        const { cause, declared } = failure as ProgramFailed;
+        expect((cause as Error).message).to.include(expected);
+        expect(declared.map((resource) => resource.type)).to.deep.equal(["pulumi:pulumi:Stack"]);
+      });
+    }
+  });
+});

@@ -1,0 +1,45 @@
+import type { StackRun } from "../offline/harness";
+import type { DeclaredResource } from "../offline/mocks";
+
+/** The stacks every whole-stack test runs against. */
+export const STACKS = ["staging", "production"] as const;
+
+/** Every resource of `type` in the run. */
+export function ofType(run: StackRun, type: string): DeclaredResource[] {
+  return run.resources.filter((resource) => resource.type === type);
+}
+
+/** The one resource of `type` (and `name`, when given); fails the test when there is not exactly one. */
+export function single(run: StackRun, type: string, name?: string): DeclaredResource {
+  const matches = ofType(run, type).filter((resource) => name === undefined || resource.name === name);
+  if (matches.length !== 1) {
+    throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${matches.length}`);
+  }
+  return matches[0] as DeclaredResource;
+}
+
+/** The resource the mock gave `id` (ids are how one resource's inputs point at another). */
+export function byId(run: StackRun, id: unknown): DeclaredResource {
+  const found = run.resources.find((resource) => resource.id !== undefined && resource.id === id);
+  if (!found) throw new Error(`no resource has id ${String(id)}`);
+  return found;
+}
+
+/** The resource the mock gave `arn`. */
+export function byArn(run: StackRun, arn: unknown): DeclaredResource {
+  const found = run.resources.find((resource) => resource.outputs.arn !== undefined && resource.outputs.arn === arn);
+  if (!found) throw new Error(`no resource has ARN ${String(arn)}`);
+  return found;
+}
+
+/** A string input of a resource (fails when it is not a string). */
+export function text(resource: DeclaredResource, key: string): string {
+  const value = resource.inputs[key];
+  if (typeof value !== "string") throw new Error(`${resource.name}.${key} is not a string: ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** A JSON-document input (a policy) of a resource, parsed. */
+export function json<T = Record<string, unknown>>(resource: DeclaredResource, key: string): T {
+  return JSON.parse(text(resource, key)) as T;
+}

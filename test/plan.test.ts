@@ -1,0 +1,58 @@
+import { spawnSync } from "node:child_process";
+import { expect } from "chai";
+import { PROJECT_ROOT, readStackSettings } from "../offline/harness";
+import { plan } from "../offline/plan";
+
+describe("offline plan (npm run plan)", () => {
+  it("prints the resource tree under each component, counts by type and the outputs", async () => {
+    const { code, stdout, stderr } = await plan(["--stack", "production"]);
+    expect(stderr).to.equal("");
+    expect(code).to.equal(0);
+    const lines = stdout.split("\n");
+    expect(lines[0]).to.include('Offline plan of stack "production"');
+    expect(lines).to.include("+ pulumi:pulumi:Stack  cloudweave-production");
+    expect(stdout).to.match(/^[├└]─ \+ cloudweave:network:Network {2}cloudweave-production$/m);
+    expect(stdout).to.match(
+      /^│ {2}├─ \+ aws:ec2\/subnet:Subnet {2}cloudweave-production-public-us-east-1a {2}\(cidrBlock=10\.0\.1\.0\/24/m,
+    );
+    expect(stdout).to.match(
+      /^│ {2}├─ \+ aws:ec2\/vpc:Vpc {2}cloudweave-production-vpc {2}\[protected\] {2}\(cidrBlock=10\.0\.0\.0\/16\)$/m,
+    );
+    expect(stdout).to.match(/^ {2}aws:ec2\/natGateway:NatGateway +3$/m);
+    expect(stdout).to.match(/^ {2}aws:ec2\/subnet:Subnet +9$/m);
+    expect(stdout).to.match(/^Resources: \d+ to create$/m);
+    expect(stdout).to.include('  environment: "production"');
+  });
+
+  it("prints every declared resource as JSON with --json", async () => {
+    const { code, stdout } = await plan(["--stack", "staging", "--json"]);
+    expect(code).to.equal(0);
+    const run = JSON.parse(stdout) as { stack: string; resources: { type: string; parent?: string }[] };
+    expect(run.stack).to.equal("staging");
+    expect(run.resources.filter((resource) => resource.type === "aws:ec2/natGateway:NatGateway")).to.have.length(1);
+  });
+
+  it("prints the validation message and exits 1 for a bad stack config", async () => {
+    const vpc = { ...(readStackSettings("staging")["cloudweave:vpc"] as object), cidr: "10.1.0.0/8" };
+    const { code, stdout, stderr } = await plan(["--stack", "staging"], { configOverrides: { "cloudweave:vpc": vpc } });
+    expect(code).to.equal(1);
+    expect(stdout).to.equal("");
+    expect(stderr).to.include("Pulumi.staging.yaml: Invalid stack configuration:");
+    expect(stderr).to.include('cloudweave:vpc.cidr = "10.1.0.0/8"');
+  });
+
+  it("exits 2 on bad usage", async () => {
+    expect((await plan([])).code).to.equal(2);
+    expect((await plan(["--stack", "qa"])).stderr).to.include('unknown stack "qa"');
+    expect((await plan(["--stak", "staging"])).code).to.equal(2);
+  });
+
+  it("runs as `npm run plan -- --stack staging` in a fresh process", () => {
+    const result = spawnSync("npm", ["run", "--silent", "plan", "--", "--stack", "staging"], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+    });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.include("+ cloudweave:network:Network  cloudweave-staging");
+  });
+});
