@@ -5,6 +5,31 @@ import type { AwsAccount } from "./aws-account";
 /** AWS services that act with a key as themselves (not on a caller's behalf) and so need the key policy to say so. */
 export type KeyServiceGrant = "cloudwatch-logs";
 
+/** AWS services through which principals of the account may use a key on their behalf (`kms:ViaService`). */
+export type KeyViaService = "rds" | "elasticache" | "secretsmanager";
+
+/** Key-management actions the account keeps on every key; none of them encrypts or decrypts data. */
+const ADMINISTRATION_ACTIONS = [
+  "kms:Create*",
+  "kms:Describe*",
+  "kms:Enable*",
+  "kms:List*",
+  "kms:Put*",
+  "kms:Update*",
+  "kms:Revoke*",
+  "kms:Disable*",
+  "kms:Get*",
+  "kms:Delete*",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+  "kms:RotateKeyOnDemand",
+];
+
+/** What a principal needs to use a key for data, directly or through a service's grant. */
+const USAGE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
+
 /** Arguments of {@link EncryptionKey}. */
 export interface EncryptionKeyArgs {
   /** What the key protects; shown in the KMS console. */
@@ -19,6 +44,13 @@ export interface EncryptionKeyArgs {
    * @default []
    */
   serviceGrants?: KeyServiceGrant[];
+  /**
+   * Services through which the account's IAM principals (with IAM permission for the key) may use it: RDS for
+   * storage and Performance Insights, ElastiCache for data at rest, Secrets Manager for secret values. Outside
+   * these services the key encrypts and decrypts nothing for anyone.
+   * @default []
+   */
+  viaServices?: KeyViaService[];
   /**
    * Days KMS waits between a deletion request and the key's destruction (7-30).
    * @default 30
@@ -47,16 +79,34 @@ export class EncryptionKey extends pulumi.ComponentResource {
     super("cloudweave:security:EncryptionKey", name, {}, opts);
 
     const { accountId, partition, region } = args.account;
+    const account = pulumi.interpolate`arn:${partition}:iam::${accountId}:root`;
     const statements: unknown[] = [
       {
-        // Delegates access to IAM: without it the key can become unmanageable (KMS policy lockout).
-        Sid: "AccountAdministersAndDelegatesToIam",
+        // The account (through IAM) always administers the key, so it can never become unmanageable; it does not
+        // get to use the key for data here.
+        Sid: "AccountAdministersTheKey",
         Effect: "Allow",
-        Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${accountId}:root` },
-        Action: "kms:*",
+        Principal: { AWS: account },
+        Action: ADMINISTRATION_ACTIONS,
         Resource: "*",
       },
     ];
+    const viaServices = args.viaServices ?? [];
+    if (viaServices.length > 0) {
+      statements.push({
+        Sid: "AccountUsesTheKeyOnlyThroughItsServices",
+        Effect: "Allow",
+        Principal: { AWS: account },
+        Action: [...USAGE_ACTIONS, "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+        Resource: "*",
+        Condition: {
+          StringEquals: {
+            "kms:CallerAccount": accountId,
+            "kms:ViaService": viaServices.map((service) => `${service}.${region}.amazonaws.com`),
+          },
+        },
+      });
+    }
     if (args.serviceGrants?.includes("cloudwatch-logs")) {
       statements.push({
         Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",

@@ -74,6 +74,13 @@ function isDomainName(name: string): boolean {
   return name.length <= 253 && labels.length >= 2 && labels.every((label) => DOMAIN_LABEL.test(label));
 }
 
+const logRetention = z
+  .number()
+  .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+    message: `must be a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.join(", ")}`,
+  })
+  .default(365);
+
 const taskSize = strictObject({
   /** Task cpu units (1024 = 1 vCPU). */
   cpu: z.number().refine((cpu) => FARGATE_CPU_VALUES.includes(cpu), {
@@ -123,16 +130,22 @@ const rawConfigSchema = strictObject({
     }),
     natGateways: z.enum(NAT_STRATEGIES, { error: `must be one of: ${NAT_STRATEGIES.join(", ")}` }),
     flowLogs: strictObject({
-      retentionInDays: z
-        .number()
-        .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
-          message: `must be a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.join(", ")}`,
-        })
-        .default(365),
+      retentionInDays: logRetention,
       trafficType: z.enum(["ALL", "ACCEPT", "REJECT"], { error: "must be one of: ALL, ACCEPT, REJECT" }).default("ALL"),
     }).default({ retentionInDays: 365, trafficType: "ALL" }),
   }),
   "cloudweave:database": strictObject({
+    engineVersion: z
+      .string()
+      .regex(/^15(\.\d+)?$/, { message: 'must be a PostgreSQL 15 version: "15" (newest minor) or "15.<minor>"' })
+      .default("15"),
+    allocatedStorage: z
+      .number()
+      .int()
+      .min(20, "must be 20-65536 GiB (gp3)")
+      .max(65536, "must be 20-65536 GiB (gp3)")
+      .default(20),
+    maxAllocatedStorage: z.number().int().max(65536, "must be at most 65536 GiB").default(100),
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, {
       message: "must be an RDS instance class such as db.t3.medium",
     }),
@@ -149,6 +162,21 @@ const rawConfigSchema = strictObject({
         `must be ${BACKUP_RETENTION_RANGE.min}-${BACKUP_RETENTION_RANGE.max} days (AWS keeps automated backups 1-35 days)`,
       ),
   }),
+  "cloudweave:cache": strictObject({
+    engineVersion: z
+      .string()
+      .regex(/^7\.\d+$/, { message: 'must be a Redis 7 version such as "7.1"' })
+      .default("7.1"),
+    nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, {
+      message: "must be an ElastiCache node type such as cache.t3.micro",
+    }),
+    replicas: z.number().int().min(0, "must be 0-5").max(5, "must be 0-5"),
+    multiAZ: z.boolean({ error: "must be true or false" }),
+    snapshotRetention: z.number().int().min(0, "must be 0-35 days").max(35, "must be 0-35 days"),
+  }),
+  "cloudweave:logs": strictObject({
+    retentionInDays: logRetention,
+  }).default({ retentionInDays: 365 }),
   "cloudweave:compute": strictObject({ frontend: taskSize, backend: taskSize }),
   "cloudweave:domain": strictObject({
     /** The name users browse to. */
@@ -228,11 +256,41 @@ const rawConfigSchema = strictObject({
       message: `must be at least ${PRODUCTION_MIN_BACKUP_RETENTION} days in production (the design's backup retention), at most ${BACKUP_RETENTION_RANGE.max}`,
     });
   }
+  if (database.maxAllocatedStorage <= database.allocatedStorage) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:database", "maxAllocatedStorage"],
+      message: `must exceed allocatedStorage (${database.allocatedStorage} GiB): it is the storage autoscaling ceiling`,
+    });
+  }
   if (production && !database.multiAZ) {
     ctx.addIssue({
       code: "custom",
       path: ["cloudweave:database", "multiAZ"],
       message: "must be true in production (the design runs RDS Multi-AZ)",
+    });
+  }
+
+  const cache = raw["cloudweave:cache"];
+  if (cache.multiAZ && cache.replicas < 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:cache", "replicas"],
+      message: "must be at least 1 when multiAZ is true (failover needs a replica to promote)",
+    });
+  }
+  if (production && !cache.multiAZ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:cache", "multiAZ"],
+      message: "must be true in production (automatic failover to a replica in another AZ)",
+    });
+  }
+  if (production && cache.snapshotRetention < 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:cache", "snapshotRetention"],
+      message: "must be at least 1 day in production, at most 35",
     });
   }
 
@@ -273,6 +331,10 @@ export interface StackConfig {
   readonly vpc: Parsed["cloudweave:vpc"];
   /** `cloudweave:database`. */
   readonly database: Parsed["cloudweave:database"];
+  /** `cloudweave:cache`. */
+  readonly cache: Parsed["cloudweave:cache"];
+  /** `cloudweave:logs`: retention of the stack's service log groups (database, cache, later the services). */
+  readonly logs: Parsed["cloudweave:logs"];
   /** `cloudweave:compute`. */
   readonly compute: Parsed["cloudweave:compute"];
   /** `cloudweave:domain`. */
@@ -314,6 +376,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     region: parsed["aws:region"],
     vpc: parsed["cloudweave:vpc"],
     database: parsed["cloudweave:database"],
+    cache: parsed["cloudweave:cache"],
+    logs: parsed["cloudweave:logs"],
     compute: parsed["cloudweave:compute"],
     domain: parsed["cloudweave:domain"],
     deletionProtection: parsed["cloudweave:deletionProtection"] ?? isProduction,

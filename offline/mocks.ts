@@ -122,6 +122,28 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       }
       case "aws:cloudwatch/logGroup:LogGroup":
         return { ...state, arn: `arn:aws:logs:${this.region}:${MOCK_ACCOUNT_ID}:log-group:${physicalName}` };
+      case "aws:rds/instance:Instance": {
+        const address = `${physicalIdentifier(inputs, name)}.abcdefghijkl.${this.region}.rds.amazonaws.com`;
+        const port = typeof inputs.port === "number" ? inputs.port : 5432;
+        return { ...state, address, port, endpoint: `${address}:${port}` };
+      }
+      case "aws:elasticache/replicationGroup:ReplicationGroup": {
+        const group = typeof inputs.replicationGroupId === "string" ? inputs.replicationGroupId : name;
+        return {
+          ...state,
+          primaryEndpointAddress: `master.${group}.abcdef.use1.cache.amazonaws.com`,
+          readerEndpointAddress: `replica.${group}.abcdef.use1.cache.amazonaws.com`,
+          port: typeof inputs.port === "number" ? inputs.port : 6379,
+        };
+      }
+      case "random:index/randomPassword:RandomPassword": {
+        const length = typeof inputs.length === "number" ? inputs.length : 16;
+        return { ...state, result: hash("password", name).repeat(4).slice(0, length) };
+      }
+      case "random:index/randomBytes:RandomBytes": {
+        const bytes = Buffer.from(hash("bytes", name).repeat(8), "hex").subarray(0, Number(inputs.length));
+        return { ...state, base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+      }
       case "aws:iam/role:Role":
         return {
           ...state,
@@ -171,6 +193,10 @@ export class RecordingMonitor extends MockMonitor {
       callback(err, response);
     });
   }
+}
+
+function physicalIdentifier(inputs: Record<string, unknown>, name: string): string {
+  return typeof inputs.identifier === "string" ? inputs.identifier : name;
 }
 
 function deserialize(struct: unknown): Record<string, unknown> {

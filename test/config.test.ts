@@ -40,6 +40,7 @@ const vpc = (settings: Settings) =>
 const service = (settings: Settings, name: "frontend" | "backend") =>
   (settings["cloudweave:compute"] as Record<string, Record<string, number>>)[name] as Record<string, number>;
 const database = (settings: Settings) => settings["cloudweave:database"] as Record<string, unknown>;
+const cache = (settings: Settings) => settings["cloudweave:cache"] as Record<string, unknown>;
 const domain = (settings: Settings) => settings["cloudweave:domain"] as Record<string, unknown>;
 
 /** Every kind of bad configuration the program must refuse, each against a real stack file. */
@@ -217,6 +218,62 @@ const BAD_CASES: readonly BadCase[] = [
     allowed: "must be an RDS instance class such as db.t3.medium",
   },
   {
+    title: "a PostgreSQL version other than 15",
+    stack: "production",
+    change: (s) => (database(s).engineVersion = "16.4"),
+    key: "cloudweave:database.engineVersion",
+    value: '"16.4"',
+    allowed: "must be a PostgreSQL 15 version",
+  },
+  {
+    title: "no storage autoscaling headroom",
+    stack: "staging",
+    change: (s) => (database(s).maxAllocatedStorage = 20),
+    key: "cloudweave:database.maxAllocatedStorage",
+    value: "20",
+    allowed: "must exceed allocatedStorage (20 GiB)",
+  },
+  {
+    title: "a malformed cache node type",
+    stack: "staging",
+    change: (s) => (cache(s).nodeType = "t3.micro"),
+    key: "cloudweave:cache.nodeType",
+    value: '"t3.micro"',
+    allowed: "must be an ElastiCache node type such as cache.t3.micro",
+  },
+  {
+    title: "a Redis version other than 7",
+    stack: "staging",
+    change: (s) => (cache(s).engineVersion = "6.2"),
+    key: "cloudweave:cache.engineVersion",
+    value: '"6.2"',
+    allowed: "must be a Redis 7 version",
+  },
+  {
+    title: "a Multi-AZ cache without a replica",
+    stack: "production",
+    change: (s) => (cache(s).replicas = 0),
+    key: "cloudweave:cache.replicas",
+    value: "0",
+    allowed: "must be at least 1 when multiAZ is true",
+  },
+  {
+    title: "a single-AZ cache in production",
+    stack: "production",
+    change: (s) => (cache(s).multiAZ = false),
+    key: "cloudweave:cache.multiAZ",
+    value: "false",
+    allowed: "must be true in production",
+  },
+  {
+    title: "a log retention CloudWatch does not offer",
+    stack: "staging",
+    change: (s) => (s["cloudweave:logs"] = { retentionInDays: 45 }),
+    key: "cloudweave:logs.retentionInDays",
+    value: "45",
+    allowed: "must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60",
+  },
+  {
     title: "a malformed domain",
     stack: "production",
     change: (s) => (domain(s).name = "app..cloudweave.io"),
@@ -278,7 +335,11 @@ describe("stack configuration", () => {
       database: ["10.0.21.0/24", "10.0.22.0/24", "10.0.23.0/24"],
     });
     expect(config.vpc.natGateways).to.equal("one-per-az");
-    expect(config.database).to.deep.equal({ instanceClass: "db.t3.medium", multiAZ: true, backupRetention: 7 });
+    expect(config.database).to.deep.include({ instanceClass: "db.t3.medium", multiAZ: true, backupRetention: 7 });
+    expect(config.database.engineVersion).to.match(/^15(\.\d+)?$/);
+    expect(config.database.maxAllocatedStorage).to.be.greaterThan(config.database.allocatedStorage);
+    expect(config.cache).to.deep.include({ nodeType: "cache.t3.micro", replicas: 1, multiAZ: true });
+    expect(config.cache.engineVersion).to.match(/^7\./);
     expect(config.compute.frontend).to.deep.equal({ cpu: 2048, memory: 4096, desiredCount: 2, maxCount: 10 });
     expect(config.compute.backend).to.deep.equal({ cpu: 1024, memory: 2048, desiredCount: 2, maxCount: 20 });
     expect(config.deletionProtection).to.equal(true);
@@ -288,6 +349,7 @@ describe("stack configuration", () => {
     const staging = parse(settingsOf("staging"));
     const production = parse(settingsOf("production"));
     expect(staging.database.instanceClass).to.equal("db.t3.micro");
+    expect(staging.cache).to.deep.include({ nodeType: "cache.t3.micro", replicas: 1, multiAZ: false });
     expect(staging.vpc.natGateways).to.equal("single");
     expect(staging.vpc.availabilityZones).to.have.length(production.vpc.availabilityZones.length);
     for (const name of ["frontend", "backend"] as const) {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readStackSettings, runStack, stackNames, type StackRun } from "../offline/harness";
-import { MOCK_ACCOUNT_ID } from "../offline/mocks";
-import { STACKS, byArn, json, ofType, single } from "./helpers";
+import { MOCK_ACCOUNT_ID, SecretValue } from "../offline/mocks";
+import { STACKS, json, ofType, single } from "./helpers";
 
 describe("whole stacks on mocks", () => {
   it("covers every stack file in the project", () => {
@@ -35,33 +35,119 @@ describe("whole stacks on mocks", () => {
         }
       });
 
-      it("encrypts the flow logs with the stack's rotating customer-managed logs key", () => {
-        const key = single(run, "aws:kms/key:Key");
-        expect(key.inputs).to.include({ enableKeyRotation: true, deletionWindowInDays: 30 });
-        const statements = json<{
-          Statement: { Sid: string; Principal: Record<string, string>; Condition?: unknown }[];
-        }>(key, "policy").Statement;
-        expect(statements.map((statement) => statement.Principal)).to.deep.equal([
-          { AWS: `arn:aws:iam::${MOCK_ACCOUNT_ID}:root` },
-          { Service: "logs.us-east-1.amazonaws.com" },
-        ]);
-        expect(statements[1]?.Condition).to.deep.equal({
-          ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:${MOCK_ACCOUNT_ID}:log-group:*` },
-        });
-        const flowLog = single(run, "aws:ec2/flowLog:FlowLog");
-        expect(byArn(run, flowLog.inputs.logDestination).inputs.kmsKeyId).to.equal(key.outputs.arn);
+      it("encrypts every kind of data with its own rotating customer-managed key", () => {
+        const keys = ofType(run, "aws:kms/key:Key");
+        expect(keys.map((key) => key.name).sort()).to.deep.equal(
+          ["cache", "database", "logs", "secrets"].map((purpose) => `cloudweave-${stack}-${purpose}-key`),
+        );
+        for (const key of keys) expect(key.inputs, key.name).to.include({ enableKeyRotation: true });
+        const keyOf = (purpose: string) =>
+          single(run, "aws:kms/key:Key", `cloudweave-${stack}-${purpose}-key`).outputs.arn;
+
+        for (const logGroup of ofType(run, "aws:cloudwatch/logGroup:LogGroup")) {
+          expect(logGroup.inputs.kmsKeyId, logGroup.name).to.equal(keyOf("logs"));
+        }
+        const instance = single(run, "aws:rds/instance:Instance");
+        expect(instance.inputs.kmsKeyId).to.equal(keyOf("database"));
+        expect(instance.inputs.performanceInsightsKmsKeyId).to.equal(keyOf("database"));
+        expect(single(run, "aws:elasticache/replicationGroup:ReplicationGroup").inputs.kmsKeyId).to.equal(
+          keyOf("cache"),
+        );
+        const secrets = ofType(run, "aws:secretsmanager/secret:Secret");
+        expect(secrets).to.have.length(3);
+        for (const secret of secrets) expect(secret.inputs.kmsKeyId, secret.name).to.equal(keyOf("secrets"));
       });
 
-      it("takes the flow-log retention from the stack file", () => {
-        const configured = (readStackSettings(stack)["cloudweave:vpc"] as { flowLogs: { retentionInDays: number } })
-          .flowLogs.retentionInDays;
-        expect(single(run, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).to.equal(configured);
+      it("lets each key be used only where its policy says", () => {
+        type Statement = { Sid: string; Principal: Record<string, string>; Action: string[]; Condition?: unknown };
+        const policyOf = (purpose: string) =>
+          json<{ Statement: Statement[] }>(
+            single(run, "aws:kms/key:Key", `cloudweave-${stack}-${purpose}-key`),
+            "policy",
+          ).Statement;
+        const root = { AWS: `arn:aws:iam::${MOCK_ACCOUNT_ID}:root` };
+        for (const purpose of ["logs", "database", "cache", "secrets"]) {
+          const [administration, usage, ...rest] = policyOf(purpose);
+          expect(rest, purpose).to.deep.equal([]);
+          expect(administration?.Principal).to.deep.equal(root);
+          expect(
+            administration?.Action,
+            `${purpose}: the account administers but does not decrypt`,
+          ).to.not.include.members(["kms:*", "kms:Decrypt", "kms:Encrypt"]);
+          if (purpose === "logs") {
+            expect(usage?.Principal).to.deep.equal({ Service: "logs.us-east-1.amazonaws.com" });
+            expect(usage?.Condition).to.deep.equal({
+              ArnLike: {
+                "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:${MOCK_ACCOUNT_ID}:log-group:*`,
+              },
+            });
+          } else {
+            const service = { database: "rds", cache: "elasticache", secrets: "secretsmanager" }[purpose];
+            expect(usage?.Principal).to.deep.equal(root);
+            expect(usage?.Condition).to.deep.equal({
+              StringEquals: {
+                "kms:CallerAccount": MOCK_ACCOUNT_ID,
+                "kms:ViaService": [`${service}.us-east-1.amazonaws.com`],
+              },
+            });
+          }
+        }
+      });
+
+      it("places the data stores in the network's database tier behind their own security groups", () => {
+        const instance = single(run, "aws:rds/instance:Instance");
+        const group = single(run, "aws:elasticache/replicationGroup:ReplicationGroup");
+        expect(instance.inputs.dbSubnetGroupName).to.equal(single(run, "aws:rds/subnetGroup:SubnetGroup").outputs.name);
+        expect(group.inputs.subnetGroupName).to.equal(
+          single(run, "aws:elasticache/subnetGroup:SubnetGroup").outputs.name,
+        );
+        const securityGroupIds = run.outputs.securityGroupIds as Record<string, string>;
+        expect(instance.inputs.vpcSecurityGroupIds).to.deep.equal([securityGroupIds.database]);
+        expect(group.inputs.securityGroupIds).to.deep.equal([securityGroupIds.cache]);
+      });
+
+      it("exports every secret's ARN and no secret value", () => {
+        const secretArns = run.outputs.secretArns as Record<string, string>;
+        const declared = ofType(run, "aws:secretsmanager/secret:Secret").map((secret) => secret.outputs.arn);
+        expect(Object.values(secretArns).sort()).to.deep.equal([...declared].sort());
+        const generated = [
+          ...ofType(run, "random:index/randomPassword:RandomPassword").map((r) => r.outputs.result),
+          ...ofType(run, "random:index/randomBytes:RandomBytes").map((r) => r.outputs.base64),
+        ];
+        expect(generated).to.have.length(3);
+        const outputs = JSON.stringify(run.outputs);
+        for (const value of generated) {
+          const clear = value instanceof SecretValue ? value.value : value;
+          expect(clear).to.be.a("string").with.length.above(20);
+          expect(outputs.includes(clear as string), "a generated secret leaked into the stack outputs").to.equal(false);
+        }
+      });
+
+      it("takes the flow-log and service-log retention from the stack file", () => {
+        const settings = readStackSettings(stack);
+        const flowLogs = (settings["cloudweave:vpc"] as { flowLogs: { retentionInDays: number } }).flowLogs;
+        const serviceLogs = settings["cloudweave:logs"] as { retentionInDays: number };
+        for (const logGroup of ofType(run, "aws:cloudwatch/logGroup:LogGroup")) {
+          const expected = logGroup.name.endsWith("-flow-logs") ? flowLogs : serviceLogs;
+          expect(logGroup.inputs.retentionInDays, logGroup.name).to.equal(expected.retentionInDays);
+        }
       });
 
       it(stack === "production" ? "protects stateful resources from deletion" : "leaves resources unprotected", () => {
         const protectedTypes = run.resources.filter((resource) => resource.protect).map((resource) => resource.type);
-        expect(protectedTypes.sort()).to.deep.equal(
-          stack === "production" ? ["aws:cloudwatch/logGroup:LogGroup", "aws:ec2/vpc:Vpc", "aws:kms/key:Key"] : [],
+        const counts: Record<string, number> = {};
+        for (const type of protectedTypes) counts[type] = (counts[type] ?? 0) + 1;
+        expect(counts).to.deep.equal(
+          stack === "production"
+            ? {
+                "aws:cloudwatch/logGroup:LogGroup": 5,
+                "aws:ec2/vpc:Vpc": 1,
+                "aws:elasticache/replicationGroup:ReplicationGroup": 1,
+                "aws:kms/key:Key": 4,
+                "aws:rds/instance:Instance": 1,
+                "aws:secretsmanager/secret:Secret": 3,
+              }
+            : {},
         );
       });
 

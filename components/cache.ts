@@ -1,0 +1,206 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { JsonSecret } from "./json-secret";
+
+/** The connection document the backend reads from the Redis secret (the seed's shape, plus TLS and the token). */
+export interface CacheConnection {
+  endpoint: string;
+  readerEndpoint: string;
+  port: number;
+  authToken: string;
+  tls: true;
+}
+
+/** Arguments of {@link Cache}. */
+export interface CacheArgs {
+  /** The ElastiCache subnet group (database tier) the nodes live in. */
+  subnetGroupName: pulumi.Input<string>;
+  /** The cache tier's security group (admits the backend only). */
+  securityGroupId: pulumi.Input<string>;
+  /** Node type, e.g. `cache.t3.micro`. */
+  nodeType: string;
+  /** Read replicas beside the primary (0-5). @default 1 */
+  replicas?: number;
+  /** Automatic failover to a replica in another AZ; needs at least one replica. @default false */
+  multiAz?: boolean;
+  /** Redis engine version. @default "7.1" */
+  engineVersion?: string;
+  /** The port Redis listens on. @default 6379 */
+  port?: number;
+  /** Days of daily snapshots kept (0 turns them off). @default 7 */
+  snapshotRetentionDays?: number;
+  /** Daily snapshot window, UTC. @default "02:00-03:00" */
+  snapshotWindow?: string;
+  /** Weekly maintenance window, UTC. @default "sun:05:30-sun:06:30" */
+  maintenanceWindow?: string;
+  /** Customer-managed KMS key for data at rest (its policy must admit ElastiCache). */
+  atRestKmsKeyArn: pulumi.Input<string>;
+  /** Customer-managed KMS key for the connection secret (its policy must admit Secrets Manager). */
+  secretKmsKeyArn: pulumi.Input<string>;
+  /** Where the slow log and engine log go: a KMS key that admits CloudWatch Logs, and days to keep them. */
+  logs: { kmsKeyArn: pulumi.Input<string>; retentionInDays: number };
+  /**
+   * Production safety: a final snapshot on deletion, Pulumi `protect`, changes applied in the maintenance window,
+   * and a 30-day recovery window for the secret.
+   * @default false
+   */
+  protect?: boolean;
+}
+
+/**
+ * Parameters that differ from the `default.redis7` group for CloudWeave's two uses, session storage and API
+ * response caching, with the reason for each.
+ */
+const PARAMETERS: { name: string; value: string; why: string }[] = [
+  {
+    name: "maxmemory-policy",
+    value: "volatile-ttl",
+    why:
+      "under memory pressure evict keys closest to expiry first: cached API responses (minutes) go before sessions " +
+      "(days), and keys without a TTL are never evicted",
+  },
+  {
+    name: "timeout",
+    value: "300",
+    why: "close client connections idle for 5 minutes: tasks that were stopped mid-connection do not pin slots",
+  },
+  {
+    name: "lazyfree-lazy-eviction",
+    value: "yes",
+    why: "free evicted values in the background, so eviction does not stall the request that triggered it",
+  },
+];
+
+/**
+ * ElastiCache Redis 7 replication group for sessions and API caching: a primary and replicas, encryption at rest
+ * (customer key) and in transit (required), a generated auth token kept in Secrets Manager, snapshots, and slow-log
+ * and engine-log delivery to CloudWatch.
+ */
+export class Cache extends pulumi.ComponentResource {
+  /** The primary endpoint's DNS name (writes). */
+  public readonly primaryEndpoint: pulumi.Output<string>;
+  /** The reader endpoint's DNS name (reads spread over replicas). */
+  public readonly readerEndpoint: pulumi.Output<string>;
+  /** The port Redis listens on. */
+  public readonly port: pulumi.Output<number>;
+  /** The replication group's ARN. */
+  public readonly replicationGroupArn: pulumi.Output<string>;
+  /** ARN of the Secrets Manager secret with the connection document; the backend task reads it. */
+  public readonly secretArn: pulumi.Output<string>;
+  /** The connection document itself, as a Pulumi secret. */
+  public readonly connection: pulumi.Output<CacheConnection>;
+
+  constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cloudweave:data:Cache", name, {}, opts);
+    const child = { parent: this };
+    const protect = args.protect ?? false;
+    const port = args.port ?? 6379;
+    const multiAz = args.multiAz ?? false;
+    const engineVersion = args.engineVersion ?? "7.1";
+
+    const parameterGroup = new aws.elasticache.ParameterGroup(
+      `${name}-params`,
+      {
+        family: `redis${engineVersion.split(".")[0]}`,
+        description: `CloudWeave Redis settings for ${name}: session storage and API caching`,
+        parameters: PARAMETERS.map(({ name: parameter, value }) => ({ name: parameter, value })),
+        tags: { Name: `${name}-params` },
+      },
+      child,
+    );
+
+    const logGroups = (["slow-log", "engine-log"] as const).map((logType) => ({
+      logType,
+      group: new aws.cloudwatch.LogGroup(
+        `${name}-${logType}`,
+        {
+          name: `/elasticache/${name}/${logType}`,
+          retentionInDays: args.logs.retentionInDays,
+          kmsKeyId: args.logs.kmsKeyArn,
+          tags: { Name: `${name}-${logType}` },
+        },
+        { ...child, protect },
+      ),
+    }));
+
+    // ElastiCache auth tokens are 16-128 printable characters without '@', '"' or '/'; alphanumerics suffice at 64.
+    const authToken = new random.RandomPassword(`${name}-auth-token`, { length: 64, special: false }, child);
+
+    const group = new aws.elasticache.ReplicationGroup(
+      `${name}-redis`,
+      {
+        replicationGroupId: name,
+        description: `CloudWeave sessions and API cache (${name})`,
+        engine: "redis",
+        engineVersion,
+        nodeType: args.nodeType,
+        numCacheClusters: 1 + (args.replicas ?? 1),
+        port,
+        parameterGroupName: parameterGroup.name,
+        subnetGroupName: args.subnetGroupName,
+        securityGroupIds: [args.securityGroupId],
+        automaticFailoverEnabled: multiAz,
+        multiAzEnabled: multiAz,
+        atRestEncryptionEnabled: true,
+        kmsKeyId: args.atRestKmsKeyArn,
+        transitEncryptionEnabled: true,
+        transitEncryptionMode: "required",
+        authToken: authToken.result,
+        snapshotRetentionLimit: args.snapshotRetentionDays ?? 7,
+        snapshotWindow: args.snapshotWindow ?? "02:00-03:00",
+        maintenanceWindow: args.maintenanceWindow ?? "sun:05:30-sun:06:30",
+        finalSnapshotIdentifier: protect ? `${name}-final` : undefined,
+        autoMinorVersionUpgrade: true,
+        applyImmediately: !protect,
+        logDeliveryConfigurations: logGroups.map(({ logType, group: logGroup }) => ({
+          destination: logGroup.name,
+          destinationType: "cloudwatch-logs",
+          logFormat: "json",
+          logType,
+        })),
+        tags: { Name: name },
+      },
+      { ...child, protect },
+    );
+
+    this.connection = pulumi.secret(
+      pulumi
+        .all([group.primaryEndpointAddress, group.readerEndpointAddress, group.port, authToken.result])
+        .apply(
+          ([endpoint, readerEndpoint, actualPort, token]): CacheConnection => ({
+            endpoint,
+            readerEndpoint,
+            port: actualPort ?? port,
+            authToken: token,
+            tls: true,
+          }),
+        ),
+    );
+    const secret = new JsonSecret(
+      `${name}-connection`,
+      {
+        description: `Redis connection for the CloudWeave backend (${name}): endpoint, port, auth token, TLS`,
+        value: this.connection,
+        kmsKeyArn: args.secretKmsKeyArn,
+        recoveryWindowInDays: protect ? 30 : 7,
+        protect,
+      },
+      child,
+    );
+
+    this.primaryEndpoint = group.primaryEndpointAddress;
+    this.readerEndpoint = group.readerEndpointAddress;
+    this.port = pulumi.output(group.port).apply((actualPort) => actualPort ?? port);
+    this.replicationGroupArn = group.arn;
+    this.secretArn = secret.arn;
+    this.registerOutputs({
+      primaryEndpoint: this.primaryEndpoint,
+      readerEndpoint: this.readerEndpoint,
+      port: this.port,
+      replicationGroupArn: this.replicationGroupArn,
+      secretArn: this.secretArn,
+      connection: this.connection,
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Arguments of {@link JsonSecret}. */
+export interface JsonSecretArgs {
+  /** What the secret holds and who reads it; shown in the Secrets Manager console. */
+  description: string;
+  /** The secret's value: an object stored as JSON. It is always stored and exposed as a Pulumi secret. */
+  value: pulumi.Input<object>;
+  /** ARN of the customer-managed KMS key that encrypts the value (its policy must admit Secrets Manager). */
+  kmsKeyArn: pulumi.Input<string>;
+  /**
+   * Days Secrets Manager keeps a deleted secret recoverable (7-30).
+   * @default 30
+   */
+  recoveryWindowInDays?: number;
+  /**
+   * Protects the secret from deletion by Pulumi.
+   * @default false
+   */
+  protect?: boolean;
+}
+
+/**
+ * A Secrets Manager secret holding one JSON document, encrypted with a customer-managed key. Its ARN is what a
+ * task definition's `secrets` (or an IAM policy) names; its value never leaves Pulumi's state unencrypted.
+ */
+export class JsonSecret extends pulumi.ComponentResource {
+  /** The secret's ARN. */
+  public readonly arn: pulumi.Output<string>;
+  /** The secret's (generated) name. */
+  public readonly secretName: pulumi.Output<string>;
+
+  constructor(name: string, args: JsonSecretArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cloudweave:security:JsonSecret", name, {}, opts);
+
+    const secret = new aws.secretsmanager.Secret(
+      `${name}-secret`,
+      {
+        description: args.description,
+        kmsKeyId: args.kmsKeyArn,
+        recoveryWindowInDays: args.recoveryWindowInDays ?? 30,
+        tags: { Name: name },
+      },
+      { parent: this, protect: args.protect },
+    );
+    new aws.secretsmanager.SecretVersion(
+      `${name}-value`,
+      { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify(args.value)) },
+      { parent: this },
+    );
+
+    this.arn = secret.arn;
+    this.secretName = secret.name;
+    this.registerOutputs({ arn: this.arn, secretName: this.secretName });
+  }
+}
