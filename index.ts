@@ -100,7 +100,12 @@ export const databaseSubnetIds = network.databaseSubnetIds;
 export const natPublicIps = network.natPublicIps;
 export const securityGroupIds = network.securityGroupIds;
 export const flowLogGroupName = network.flowLogGroupName;
-export const kmsKeyArns = { logs: logsKey.arn, database: databaseKey.arn, cache: cacheKey.arn, secrets: secretsKey.arn };
+export const kmsKeyArns = {
+  logs: logsKey.arn,
+  database: databaseKey.arn,
+  cache: cacheKey.arn,
+  secrets: secretsKey.arn,
+};
 export const databaseAddress = database.address;
 export const cacheEndpoint = cache.primaryEndpoint;
 /** The secrets the compute tier injects into the backend task; ARNs only, never values. */

@@ -37,13 +37,11 @@ export class AppSecrets extends pulumi.ComponentResource {
 
     const signingKey = new random.RandomBytes(`${name}-jwt-signing-key`, { length: bytes }, { parent: this });
     this.jwt = pulumi.secret(
-      signingKey.base64.apply(
-        (secret): JwtSettings => ({
-          secret,
-          expiresIn: args.jwtExpiresIn ?? "15m",
-          refreshExpiresIn: args.jwtRefreshExpiresIn ?? "7d",
-        }),
-      ),
+      signingKey.base64.apply((secret): JwtSettings => ({
+        secret,
+        expiresIn: args.jwtExpiresIn ?? "15m",
+        refreshExpiresIn: args.jwtRefreshExpiresIn ?? "7d",
+      })),
     );
     const jwtSecret = new JsonSecret(
       `${name}-jwt`,

@@ -167,15 +167,13 @@ export class Cache extends pulumi.ComponentResource {
     this.connection = pulumi.secret(
       pulumi
         .all([group.primaryEndpointAddress, group.readerEndpointAddress, group.port, authToken.result])
-        .apply(
-          ([endpoint, readerEndpoint, actualPort, token]): CacheConnection => ({
-            endpoint,
-            readerEndpoint,
-            port: actualPort ?? port,
-            authToken: token,
-            tls: true,
-          }),
-        ),
+        .apply(([endpoint, readerEndpoint, actualPort, token]): CacheConnection => ({
+          endpoint,
+          readerEndpoint,
+          port: actualPort ?? port,
+          authToken: token,
+          tls: true,
+        })),
     );
     const secret = new JsonSecret(
       `${name}-connection`,

@@ -222,15 +222,15 @@ export class Database extends pulumi.ComponentResource {
     );
 
     this.connection = pulumi.secret(
-      pulumi.all([instance.address, instance.port, password.result]).apply(
-        ([host, actualPort, secretPassword]): DatabaseConnection => ({
-        host,
-        port: actualPort,
-        username,
-        password: secretPassword,
-        database: args.databaseName,
-        }),
-      ),
+      pulumi
+        .all([instance.address, instance.port, password.result])
+        .apply(([host, actualPort, secretPassword]): DatabaseConnection => ({
+          host,
+          port: actualPort,
+          username,
+          password: secretPassword,
+          database: args.databaseName,
+        })),
     );
     const secret = new JsonSecret(
       `${name}-credentials`,
