@@ -4,6 +4,7 @@ import type { AwsAccount } from "./components/aws-account";
 import { Cache } from "./components/cache";
 import { Database } from "./components/database";
 import { EncryptionKey } from "./components/encryption-key";
+import type { LogDestination } from "./components/log-group";
 import { Network } from "./components/network";
 import { loadStackConfig } from "./config";
 import { APP_PORTS } from "./config/app";
@@ -56,7 +57,7 @@ const network = new Network(prefix, {
   protect,
 });
 
-const serviceLogs = { kmsKeyArn: logsKey.arn, retentionInDays: config.logs.retentionInDays };
+const serviceLogs: LogDestination = { kmsKeyArn: logsKey.arn, retentionInDays: config.logs.retentionInDays };
 
 const database = new Database(`${prefix}-postgres`, {
   subnetGroupName: network.databaseSubnetGroupName,

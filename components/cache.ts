@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { JsonSecret } from "./json-secret";
+import { encryptedLogGroup, type LogDestination } from "./log-group";
 
 /** The connection document the backend reads from the Redis secret (the seed's shape, plus TLS and the token). */
 export interface CacheConnection {
@@ -39,7 +40,7 @@ export interface CacheArgs {
   /** Customer-managed KMS key for the connection secret (its policy must admit Secrets Manager). */
   secretKmsKeyArn: pulumi.Input<string>;
   /** Where the slow log and engine log go: a KMS key that admits CloudWatch Logs, and days to keep them. */
-  logs: { kmsKeyArn: pulumi.Input<string>; retentionInDays: number };
+  logs: LogDestination;
   /**
    * Production safety: a final snapshot on deletion, Pulumi `protect`, changes applied in the maintenance window,
    * and a 30-day recovery window for the secret.
@@ -112,16 +113,10 @@ export class Cache extends pulumi.ComponentResource {
 
     const logGroups = (["slow-log", "engine-log"] as const).map((logType) => ({
       logType,
-      group: new aws.cloudwatch.LogGroup(
-        `${name}-${logType}`,
-        {
-          name: `/elasticache/${name}/${logType}`,
-          retentionInDays: args.logs.retentionInDays,
-          kmsKeyId: args.logs.kmsKeyArn,
-          tags: { Name: `${name}-${logType}` },
-        },
-        { ...child, protect },
-      ),
+      group: encryptedLogGroup(`${name}-${logType}`, `/elasticache/${name}/${logType}`, args.logs, {
+        ...child,
+        protect,
+      }),
     }));
 
     // ElastiCache auth tokens are 16-128 printable characters without '@', '"' or '/'; alphanumerics suffice at 64.

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { JsonSecret } from "./json-secret";
+import { encryptedLogGroup, type LogDestination } from "./log-group";
 
 /** The connection document the backend reads from the database secret (the seed's shape, plus the port). */
 export interface DatabaseConnection {
@@ -48,7 +49,7 @@ export interface DatabaseArgs {
   /** Customer-managed KMS key for the credentials secret (its policy must admit Secrets Manager). */
   secretKmsKeyArn: pulumi.Input<string>;
   /** Where the exported PostgreSQL logs go: a KMS key that admits CloudWatch Logs, and days to keep them. */
-  logs: { kmsKeyArn: pulumi.Input<string>; retentionInDays: number };
+  logs: LogDestination;
   /** Seconds between enhanced-monitoring samples (1, 5, 10, 15, 30 or 60). @default 60 */
   monitoringIntervalSeconds?: number;
   /** Days of Performance Insights history (7 is free; 31-731 are paid). @default 7 */
@@ -155,18 +156,8 @@ export class Database extends pulumi.ComponentResource {
     // RDS would create the export log groups itself, unencrypted and kept forever; creating them first (named as
     // RDS names them) gives them the stack's key and retention.
     const exportedLogs = ["postgresql", "upgrade"];
-    const logGroups = exportedLogs.map(
-      (log) =>
-        new aws.cloudwatch.LogGroup(
-          `${name}-${log}-logs`,
-          {
-            name: `/aws/rds/instance/${name}/${log}`,
-            retentionInDays: args.logs.retentionInDays,
-            kmsKeyId: args.logs.kmsKeyArn,
-            tags: { Name: `${name}-${log}` },
-          },
-          { ...child, protect },
-        ),
+    const logGroups = exportedLogs.map((log) =>
+      encryptedLogGroup(`${name}-${log}-logs`, `/aws/rds/instance/${name}/${log}`, args.logs, { ...child, protect }),
     );
 
     // RDS rejects '/', '@', '"' and spaces in master passwords.

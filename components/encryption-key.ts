@@ -39,8 +39,7 @@ export interface EncryptionKeyArgs {
   /**
    * Services allowed to use the key as themselves, each scoped by the key policy to this account and region:
    * `cloudwatch-logs` may encrypt and decrypt this account's log groups in this region.
-   * Principals in the account are never listed here: they get the key through IAM policies, which the key
-   * policy delegates to the account.
+   * The account's own principals are not listed here; see `viaServices`.
    * @default []
    */
   serviceGrants?: KeyServiceGrant[];

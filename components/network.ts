@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
+import { encryptedLogGroup } from "./log-group";
 
 /** The security-group tiers of the design, outermost first. */
 export type SecurityTier = "alb" | "frontend" | "backend" | "database" | "cache";
@@ -378,14 +379,10 @@ export class Network extends pulumi.ComponentResource {
   private flowLogs(name: string, vpc: aws.ec2.Vpc, args: NetworkArgs): aws.cloudwatch.LogGroup {
     const child = { parent: this };
     const { accountId, partition, region } = args.account;
-    const logGroup = new aws.cloudwatch.LogGroup(
+    const logGroup = encryptedLogGroup(
       `${name}-flow-logs`,
-      {
-        name: `/vpc/${name}/flow-logs`,
-        retentionInDays: args.flowLogs.retentionInDays ?? 365,
-        kmsKeyId: args.flowLogs.kmsKeyArn,
-        tags: { Name: `${name}-flow-logs` },
-      },
+      `/vpc/${name}/flow-logs`,
+      { kmsKeyArn: args.flowLogs.kmsKeyArn, retentionInDays: args.flowLogs.retentionInDays ?? 365 },
       { ...child, protect: args.protect },
     );
     const role = new aws.iam.Role(
