@@ -1,13 +1,20 @@
 import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
 import { AppSecrets } from "./components/app-secrets";
 import type { AwsAccount } from "./components/aws-account";
 import { Cache } from "./components/cache";
+import { Certificate } from "./components/certificate";
+import { Cluster } from "./components/cluster";
 import { Database } from "./components/database";
 import { EncryptionKey } from "./components/encryption-key";
+import { FargateService, type SecretReference } from "./components/fargate-service";
+import { ImageRepository } from "./components/image-repository";
+import { LoadBalancer } from "./components/load-balancer";
+import { LogBucket } from "./components/log-bucket";
 import type { LogDestination } from "./components/log-group";
 import { Network } from "./components/network";
 import { loadStackConfig } from "./config";
-import { APP_PORTS } from "./config/app";
+import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES, type BackendSecret } from "./config/app";
 
 // Validated first: a bad stack file fails here, before any resource is declared.
 const config = loadStackConfig();
@@ -43,6 +50,12 @@ const secretsKey = new EncryptionKey(`${prefix}-secrets`, {
   description: `CloudWeave ${config.environment}: Secrets Manager secrets`,
   account,
   viaServices: ["secretsmanager"],
+  protect,
+});
+const imagesKey = new EncryptionKey(`${prefix}-images`, {
+  description: `CloudWeave ${config.environment}: ECR container images`,
+  account,
+  viaServices: ["ecr"],
   protect,
 });
 
@@ -93,6 +106,128 @@ const cache = new Cache(`${prefix}-redis`, {
 
 const appSecrets = new AppSecrets(`${prefix}-app`, { kmsKeyArn: secretsKey.arn, protect });
 
+// --- Compute tier ----------------------------------------------------------------------------------------------
+// Names under the stack's domain: the public load balancer (CloudFront's origin) and the internal API load balancer
+// that only the frontend's nginx can reach.
+const zone = aws.route53.getZoneOutput({ name: config.domain.hostedZone, privateZone: false });
+const originHostname = `origin.${config.domain.name}`;
+const apiHostname = `internal-api.${config.domain.name}`;
+const certificate = new Certificate(`${prefix}-alb`, {
+  domainName: config.domain.name,
+  alternativeNames: [originHostname, apiHostname],
+  zoneId: zone.zoneId,
+});
+const loadBalancerLogs = new LogBucket(`${prefix}-lb-logs`, {
+  account,
+  loadBalancerLogPrefix: "alb",
+  retentionInDays: config.logs.retentionInDays,
+  protect,
+});
+const publicLoadBalancer = new LoadBalancer(`${prefix}-public`, {
+  subnetIds: network.publicSubnetIds,
+  securityGroupId: network.securityGroupIds.alb,
+  certificateArn: certificate.arn,
+  logs: { bucketName: loadBalancerLogs.bucketName, prefix: "alb/public" },
+  deletionProtection: protect,
+  dnsAliases: { zoneId: zone.zoneId, names: [originHostname] },
+});
+const apiLoadBalancer = new LoadBalancer(`${prefix}-api`, {
+  internal: true,
+  subnetIds: network.privateSubnetIds,
+  securityGroupId: network.securityGroupIds.apiAlb,
+  certificateArn: certificate.arn,
+  logs: { bucketName: loadBalancerLogs.bucketName, prefix: "alb/api" },
+  deletionProtection: protect,
+  dnsAliases: { zoneId: zone.zoneId, names: [apiHostname] },
+});
+
+const cluster = new Cluster(`${prefix}-ecs`);
+const images = {
+  frontend: new ImageRepository(`${prefix}-frontend-images`, {
+    repositoryName: `cloudweave-${config.environment}/frontend`,
+    kmsKeyArn: imagesKey.arn,
+    protect,
+  }),
+  backend: new ImageRepository(`${prefix}-backend-images`, {
+    repositoryName: `cloudweave-${config.environment}/backend`,
+    kmsKeyArn: imagesKey.arn,
+    protect,
+  }),
+};
+
+const serviceDefaults = {
+  account,
+  cluster: { arn: cluster.arn, name: cluster.clusterName },
+  vpcId: network.vpcId,
+  subnetIds: network.privateSubnetIds,
+  logs: serviceLogs,
+  scaling: config.scaling,
+  deployment: config.deployment,
+  protect,
+};
+const frontend = new FargateService(`${prefix}-frontend`, {
+  ...serviceDefaults,
+  securityGroupId: network.securityGroupIds.frontend,
+  image: {
+    repositoryUrl: images.frontend.repositoryUrl,
+    repositoryArn: images.frontend.arn,
+    tag: config.compute.frontend.imageTag,
+  },
+  cpu: config.compute.frontend.cpu,
+  memory: config.compute.frontend.memory,
+  desiredCount: config.compute.frontend.desiredCount,
+  maxCount: config.compute.frontend.maxCount,
+  container: {
+    ...APP_CONTAINERS.frontend,
+    writablePaths: [...APP_CONTAINERS.frontend.writablePaths],
+    port: APP_PORTS.frontend,
+    // nginx proxies /api/ here; the name resolves to the internal load balancer's private addresses.
+    environment: { API_UPSTREAM: `https://${apiHostname}` },
+  },
+  routing: {
+    listenerArn: publicLoadBalancer.httpsListenerArn,
+    loadBalancerArnSuffix: publicLoadBalancer.arnSuffix,
+    priority: 100,
+  },
+});
+
+const secretArnsByName: Record<BackendSecret, pulumi.Output<string>> = {
+  database: database.secretArn,
+  redis: cache.secretArn,
+  jwt: appSecrets.jwtSecretArn,
+};
+const backend = new FargateService(`${prefix}-backend`, {
+  ...serviceDefaults,
+  securityGroupId: network.securityGroupIds.backend,
+  image: {
+    repositoryUrl: images.backend.repositoryUrl,
+    repositoryArn: images.backend.arn,
+    tag: config.compute.backend.imageTag,
+  },
+  cpu: config.compute.backend.cpu,
+  memory: config.compute.backend.memory,
+  desiredCount: config.compute.backend.desiredCount,
+  maxCount: config.compute.backend.maxCount,
+  container: {
+    ...APP_CONTAINERS.backend,
+    writablePaths: [...APP_CONTAINERS.backend.writablePaths],
+    port: APP_PORTS.backend,
+    environment: { APP_ENV: config.environment, PORT: String(APP_PORTS.backend) },
+    secrets: Object.fromEntries(
+      Object.entries(BACKEND_SECRET_VARIABLES).map(([variable, { secret, key }]): [string, SecretReference] => [
+        variable,
+        { secretArn: secretArnsByName[secret], jsonKey: key },
+      ]),
+    ),
+  },
+  secretsKmsKeyArn: secretsKey.arn,
+  routing: {
+    listenerArn: apiLoadBalancer.httpsListenerArn,
+    loadBalancerArnSuffix: apiLoadBalancer.arnSuffix,
+    priority: 100,
+  },
+});
+
 export const environment = config.environment;
 export const vpcId = network.vpcId;
 export const publicSubnetIds = network.publicSubnetIds;
@@ -106,8 +241,17 @@ export const kmsKeyArns = {
   database: databaseKey.arn,
   cache: cacheKey.arn,
   secrets: secretsKey.arn,
+  images: imagesKey.arn,
 };
 export const databaseAddress = database.address;
 export const cacheEndpoint = cache.primaryEndpoint;
 /** The secrets the compute tier injects into the backend task; ARNs only, never values. */
-export const secretArns = { database: database.secretArn, redis: cache.secretArn, jwt: appSecrets.jwtSecretArn };
+export const secretArns = secretArnsByName;
+/** Where the app is served until the CDN fronts it: the public load balancer's name in the stack's zone. */
+export const originUrl = `https://${originHostname}`;
+export const loadBalancerDnsNames = { public: publicLoadBalancer.dnsName, api: apiLoadBalancer.dnsName };
+/** Where CI pushes each service's images (tags are immutable; the stack file names the tag to run). */
+export const imageRepositoryUrls = { frontend: images.frontend.repositoryUrl, backend: images.backend.repositoryUrl };
+export const clusterName = cluster.clusterName;
+export const serviceNames = { frontend: frontend.serviceName, backend: backend.serviceName };
+export const loadBalancerLogBucket = loadBalancerLogs.bucketName;

@@ -6,7 +6,7 @@ import type { AwsAccount } from "./aws-account";
 export type KeyServiceGrant = "cloudwatch-logs";
 
 /** AWS services through which principals of the account may use a key on their behalf (`kms:ViaService`). */
-export type KeyViaService = "rds" | "elasticache" | "secretsmanager";
+export type KeyViaService = "rds" | "elasticache" | "secretsmanager" | "ecr";
 
 /** Key-management actions the account keeps on every key; none of them encrypts or decrypts data. */
 const ADMINISTRATION_ACTIONS = [
@@ -45,8 +45,8 @@ export interface EncryptionKeyArgs {
   serviceGrants?: KeyServiceGrant[];
   /**
    * Services through which the account's IAM principals (with IAM permission for the key) may use it: RDS for
-   * storage and Performance Insights, ElastiCache for data at rest, Secrets Manager for secret values. Outside
-   * these services the key encrypts and decrypts nothing for anyone.
+   * storage and Performance Insights, ElastiCache for data at rest, Secrets Manager for secret values, ECR for
+   * image layers. Outside these services the key encrypts and decrypts nothing for anyone.
    * @default []
    */
   viaServices?: KeyViaService[];

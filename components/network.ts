@@ -3,8 +3,21 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
 import { encryptedLogGroup } from "./log-group";
 
-/** The security-group tiers of the design, outermost first. */
-export type SecurityTier = "alb" | "frontend" | "backend" | "database" | "cache";
+/**
+ * The security-group tiers of the design, outermost first: the public load balancer, the frontend tasks, the internal
+ * (API) load balancer in front of the backend, the backend tasks, and the data stores.
+ */
+export type SecurityTier = "alb" | "frontend" | "apiAlb" | "backend" | "database" | "cache";
+
+/** Tier names as they appear in resource names and `Tier` tags. */
+const TIER_SLUGS: Record<SecurityTier, string> = {
+  alb: "alb",
+  frontend: "frontend",
+  apiAlb: "api-alb",
+  backend: "backend",
+  database: "database",
+  cache: "cache",
+};
 
 /** How private subnets reach the internet. */
 export type NatStrategy = "one-per-az" | "single";
@@ -58,10 +71,15 @@ interface SecurityRule {
 
 const ANYWHERE = { cidr: "0.0.0.0/0" };
 
-/** The design's tiered chain: internet -> ALB -> frontend -> backend -> data stores, nothing else. */
+const HTTPS = 443;
+
+/**
+ * The design's tiered chain: internet -> public ALB -> frontend (nginx) -> internal API ALB -> backend -> data
+ * stores, nothing else. The backend is reachable only through the frontend's path.
+ */
 function securityRules(ports: NetworkArgs["ports"]): SecurityRule[] {
   return [
-    { tier: "alb", direction: "ingress", port: 443, peer: ANYWHERE, description: "HTTPS from viewers" },
+    { tier: "alb", direction: "ingress", port: HTTPS, peer: ANYWHERE, description: "HTTPS from viewers" },
     {
       tier: "alb",
       direction: "ingress",
@@ -77,53 +95,53 @@ function securityRules(ports: NetworkArgs["ports"]): SecurityRule[] {
       description: "Requests and health checks to frontend tasks",
     },
     {
-      tier: "alb",
+      tier: "frontend",
+      direction: "ingress",
+      port: ports.frontend,
+      peer: "alb",
+      description: "HTTP from the public load balancer",
+    },
+    {
+      tier: "frontend",
+      direction: "egress",
+      port: HTTPS,
+      peer: "apiAlb",
+      description: "API calls (nginx proxy) to the internal API load balancer",
+    },
+    {
+      tier: "frontend",
+      direction: "egress",
+      port: HTTPS,
+      peer: ANYWHERE,
+      description: "HTTPS to AWS APIs (ECR, CloudWatch Logs, X-Ray) through NAT",
+    },
+    {
+      tier: "apiAlb",
+      direction: "ingress",
+      port: HTTPS,
+      peer: "frontend",
+      description: "HTTPS API calls from frontend tasks only",
+    },
+    {
+      tier: "apiAlb",
       direction: "egress",
       port: ports.backend,
       peer: "backend",
       description: "API requests and health checks to backend tasks",
     },
     {
-      tier: "frontend",
-      direction: "ingress",
-      port: ports.frontend,
-      peer: "alb",
-      description: "HTTP from the load balancer",
-    },
-    {
-      tier: "frontend",
-      direction: "egress",
-      port: ports.backend,
-      peer: "backend",
-      description: "API calls to backend tasks",
-    },
-    {
-      tier: "frontend",
-      direction: "egress",
-      port: 443,
-      peer: ANYWHERE,
-      description: "HTTPS to AWS APIs (ECR, CloudWatch Logs, X-Ray) through NAT",
-    },
-    {
       tier: "backend",
       direction: "ingress",
       port: ports.backend,
-      peer: "alb",
-      description: "API requests and health checks from the load balancer",
-    },
-    {
-      tier: "backend",
-      direction: "ingress",
-      port: ports.backend,
-      peer: "frontend",
-      description: "API calls from frontend tasks",
+      peer: "apiAlb",
+      description: "API requests and health checks from the internal API load balancer only",
     },
     { tier: "backend", direction: "egress", port: ports.database, peer: "database", description: "PostgreSQL to RDS" },
     { tier: "backend", direction: "egress", port: ports.cache, peer: "cache", description: "Redis to ElastiCache" },
     {
       tier: "backend",
       direction: "egress",
-      port: 443,
+      port: HTTPS,
       peer: ANYWHERE,
       description: "HTTPS to AWS APIs (ECR, Secrets Manager, KMS, X-Ray) through NAT",
     },
@@ -145,9 +163,10 @@ function securityRules(ports: NetworkArgs["ports"]): SecurityRule[] {
 }
 
 const TIER_DESCRIPTIONS: Record<SecurityTier, string> = {
-  alb: "Public load balancer: HTTP/HTTPS in, out to the services only",
-  frontend: "Frontend tasks: from the load balancer only",
-  backend: "Backend tasks: from the load balancer and frontend only",
+  alb: "Public load balancer: HTTP/HTTPS in, out to the frontend tasks only",
+  frontend: "Frontend tasks: from the public load balancer only",
+  apiAlb: "Internal API load balancer: HTTPS from frontend tasks only, out to the backend tasks only",
+  backend: "Backend tasks: from the internal API load balancer only",
   database: "RDS PostgreSQL: from backend tasks only",
   cache: "ElastiCache Redis: from backend tasks only",
 };
@@ -316,19 +335,20 @@ export class Network extends pulumi.ComponentResource {
     const groups = {} as Record<SecurityTier, aws.ec2.SecurityGroup>;
     for (const tier of Object.keys(TIER_DESCRIPTIONS) as SecurityTier[]) {
       groups[tier] = new aws.ec2.SecurityGroup(
-        `${name}-${tier}`,
+        `${name}-${TIER_SLUGS[tier]}`,
         {
           vpcId: vpc.id,
           description: TIER_DESCRIPTIONS[tier],
           // Rules are separate resources below; the groups reference each other, so revoke before deleting.
           revokeRulesOnDelete: true,
-          tags: { Name: `${name}-${tier}`, Tier: tier },
+          tags: { Name: `${name}-${TIER_SLUGS[tier]}`, Tier: TIER_SLUGS[tier] },
         },
         child,
       );
     }
     for (const rule of securityRules(args.ports)) {
-      const peerName = typeof rule.peer === "string" ? rule.peer : "anywhere";
+      const peerName = typeof rule.peer === "string" ? TIER_SLUGS[rule.peer] : "anywhere";
+      const tierName = TIER_SLUGS[rule.tier];
       const ruleArgs = {
         securityGroupId: groups[rule.tier].id,
         ipProtocol: "tcp",
@@ -338,9 +358,9 @@ export class Network extends pulumi.ComponentResource {
         ...(typeof rule.peer === "string"
           ? { referencedSecurityGroupId: groups[rule.peer].id }
           : { cidrIpv4: rule.peer.cidr }),
-        tags: { Name: `${name}-${rule.tier}-${rule.direction}-${peerName}-${rule.port}` },
+        tags: { Name: `${name}-${tierName}-${rule.direction}-${peerName}-${rule.port}` },
       };
-      const ruleName = `${name}-${rule.tier}-${rule.direction === "ingress" ? "from" : "to"}-${peerName}-${rule.port}`;
+      const ruleName = `${name}-${tierName}-${rule.direction === "ingress" ? "from" : "to"}-${peerName}-${rule.port}`;
       if (rule.direction === "ingress") new aws.vpc.SecurityGroupIngressRule(ruleName, ruleArgs, child);
       else new aws.vpc.SecurityGroupEgressRule(ruleName, ruleArgs, child);
     }
@@ -356,6 +376,7 @@ export class Network extends pulumi.ComponentResource {
     this.securityGroupIds = {
       alb: groups.alb.id,
       frontend: groups.frontend.id,
+      apiAlb: groups.apiAlb.id,
       backend: groups.backend.id,
       database: groups.database.id,
       cache: groups.cache.id,

@@ -14,3 +14,42 @@ export const APP_PORTS = {
 } as const;
 
 export type AppPorts = { readonly [Tier in keyof typeof APP_PORTS]: number };
+
+/** What ECS needs to know about each application container; the images are built to this contract (README). */
+export const APP_CONTAINERS = {
+  frontend: {
+    healthCheckPath: "/health",
+    /** The `nginx` user of the official nginx:alpine image. */
+    user: "101:101",
+    /** nginx's temp files and cache; its pid file goes to /tmp (`pid /tmp/nginx.pid;` in the image's nginx.conf). */
+    writablePaths: ["/tmp", "/var/cache/nginx"],
+  },
+  backend: {
+    healthCheckPath: "/api/v1/health",
+    /** An unprivileged user the Go image creates and owns its binary with. */
+    user: "10001:10001",
+    writablePaths: ["/tmp"],
+  },
+} as const;
+
+/** The secrets the backend reads, by the name the stack's secrets are known under. */
+export type BackendSecret = "database" | "redis" | "jwt";
+
+/**
+ * The backend's secret environment variables: each reads one key of one JSON secret, injected by ECS when the task
+ * starts. The names are the application's contract (local development uses the same ones).
+ */
+export const BACKEND_SECRET_VARIABLES: Readonly<Record<string, { secret: BackendSecret; key: string }>> = {
+  DATABASE_HOST: { secret: "database", key: "host" },
+  DATABASE_PORT: { secret: "database", key: "port" },
+  DATABASE_NAME: { secret: "database", key: "database" },
+  DATABASE_USER: { secret: "database", key: "username" },
+  DATABASE_PASSWORD: { secret: "database", key: "password" },
+  REDIS_HOST: { secret: "redis", key: "endpoint" },
+  REDIS_READER_HOST: { secret: "redis", key: "readerEndpoint" },
+  REDIS_PORT: { secret: "redis", key: "port" },
+  REDIS_AUTH_TOKEN: { secret: "redis", key: "authToken" },
+  JWT_SECRET: { secret: "jwt", key: "secret" },
+  JWT_EXPIRES_IN: { secret: "jwt", key: "expiresIn" },
+  JWT_REFRESH_EXPIRES_IN: { secret: "jwt", key: "refreshExpiresIn" },
+};

@@ -23,9 +23,15 @@ export const MIN_AVAILABILITY_ZONES = 3;
 const BACKUP_RETENTION_RANGE = { min: 1, max: 35 } as const;
 const PRODUCTION_MIN_BACKUP_RETENTION = 7;
 const PRODUCTION_MIN_TASKS = 2;
+/** Long enough for the rollback alarms (two one-minute periods) to see the new version under full traffic. */
+const PRODUCTION_MIN_BAKE_MINUTES = 5;
 const MAX_TASKS_PER_SERVICE = 100;
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/** What Docker and ECR accept as a tag. */
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** Tags that name no particular build: with immutable ECR tags they could never be pushed twice anyway. */
+const FLOATING_TAGS = ["latest", "stable", "main", "develop"];
 const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /** A strict object: an unknown key (usually a typo) fails and the message lists the keys that are allowed. */
@@ -81,7 +87,19 @@ const logRetention = z
   })
   .default(365);
 
-const taskSize = strictObject({
+const imageTag = z
+  .string({ error: "must be set to the image tag CI pushed, e.g. 1.4.2" })
+  .regex(IMAGE_TAG, { message: "must be a Docker image tag: letters, digits, '_', '.', '-', at most 128 characters" })
+  .refine((tag) => !FLOATING_TAGS.includes(tag.toLowerCase()), {
+    message: `must name one build (a version such as 1.4.2 or a commit SHA), not a moving tag like ${FLOATING_TAGS.join(", ")}`,
+  });
+
+const percent = z.number().gt(0, "must be a percentage above 0").lt(100, "must be a percentage below 100");
+const periods = z.number().int("must be a whole number of periods").min(1, "must be 1-10").max(10, "must be 1-10");
+
+const service = strictObject({
+  /** The image tag to run, from the service's ECR repository. */
+  imageTag,
   /** Task cpu units (1024 = 1 vCPU). */
   cpu: z.number().refine((cpu) => FARGATE_CPU_VALUES.includes(cpu), {
     message: `must be a Fargate task cpu value: ${FARGATE_CPU_VALUES.join(", ")}`,
@@ -177,7 +195,45 @@ const rawConfigSchema = strictObject({
   "cloudweave:logs": strictObject({
     retentionInDays: logRetention,
   }).default({ retentionInDays: 365 }),
-  "cloudweave:compute": strictObject({ frontend: taskSize, backend: taskSize }),
+  "cloudweave:compute": strictObject({ frontend: service, backend: service }),
+  "cloudweave:scaling": strictObject({
+    /** Average service CPU (%) above which tasks are added (seed: 70). */
+    scaleOutCpuPercent: percent.default(70),
+    /** Consecutive one-minute periods above it before scaling out (seed: 2). */
+    scaleOutPeriods: periods.default(2),
+    /** Average service CPU (%) below which tasks are removed (seed: 30). */
+    scaleInCpuPercent: percent.default(30),
+    /** Consecutive one-minute periods below it before scaling in (seed: 5). */
+    scaleInPeriods: periods.default(5),
+    /** Average memory (%) a target-tracking policy holds the service at by adding tasks. */
+    memoryTargetPercent: percent.default(75),
+  })
+    .superRefine((scaling, ctx) => {
+      if (scaling.scaleInCpuPercent >= scaling.scaleOutCpuPercent) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["scaleInCpuPercent"],
+          message: `must be below scaleOutCpuPercent (${scaling.scaleOutCpuPercent}), or the service would flap`,
+        });
+      }
+    })
+    .default({
+      scaleOutCpuPercent: 70,
+      scaleOutPeriods: 2,
+      scaleInCpuPercent: 30,
+      scaleInPeriods: 5,
+      memoryTargetPercent: 75,
+    }),
+  "cloudweave:deployment": strictObject({
+    /** Minutes ECS keeps the old (blue) tasks after shifting traffic, ready for an instant rollback. */
+    bakeTimeMinutes: z
+      .number()
+      .int("must be a whole number of minutes")
+      .min(0, "must be 0-1440 minutes")
+      .max(1440, "must be 0-1440 minutes"),
+    /** Target 5xx responses per minute (two minutes running) that make ECS roll a deployment back. */
+    rollbackOn5xxPerMinute: z.number().int().min(1, "must be at least 1").default(10),
+  }),
   "cloudweave:domain": strictObject({
     /** The name users browse to. */
     name: domainName,
@@ -304,6 +360,14 @@ const rawConfigSchema = strictObject({
     }
   }
 
+  if (production && raw["cloudweave:deployment"].bakeTimeMinutes < PRODUCTION_MIN_BAKE_MINUTES) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:deployment", "bakeTimeMinutes"],
+      message: `must be at least ${PRODUCTION_MIN_BAKE_MINUTES} minutes in production, so the rollback alarms can judge the new version before the old one is gone`,
+    });
+  }
+
   const domain = raw["cloudweave:domain"];
   if (domain.name !== domain.hostedZone && !domain.name.endsWith(`.${domain.hostedZone}`)) {
     ctx.addIssue({
@@ -335,8 +399,12 @@ export interface StackConfig {
   readonly cache: Parsed["cloudweave:cache"];
   /** `cloudweave:logs`: retention of the stack's service log groups (database, cache, later the services). */
   readonly logs: Parsed["cloudweave:logs"];
-  /** `cloudweave:compute`. */
+  /** `cloudweave:compute`: each service's image, task size and task count range. */
   readonly compute: Parsed["cloudweave:compute"];
+  /** `cloudweave:scaling`: the CPU step-scaling thresholds and the memory target, for both services. */
+  readonly scaling: Parsed["cloudweave:scaling"];
+  /** `cloudweave:deployment`: blue/green bake time and the rollback alarm's threshold. */
+  readonly deployment: Parsed["cloudweave:deployment"];
   /** `cloudweave:domain`. */
   readonly domain: Parsed["cloudweave:domain"];
   /** `cloudweave:deletionProtection` (default: on in production): protects stateful resources from deletion. */
@@ -379,6 +447,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     cache: parsed["cloudweave:cache"],
     logs: parsed["cloudweave:logs"],
     compute: parsed["cloudweave:compute"],
+    scaling: parsed["cloudweave:scaling"],
+    deployment: parsed["cloudweave:deployment"],
     domain: parsed["cloudweave:domain"],
     deletionProtection: parsed["cloudweave:deletionProtection"] ?? isProduction,
   };

@@ -93,6 +93,20 @@ export class AwsMocks implements pulumi.runtime.Mocks {
           endpoint: `ec2.${this.region}.amazonaws.com`,
           id: this.region,
         };
+      case "aws:route53/getZone:getZone": {
+        const zoneName = String((args.inputs as Record<string, unknown>).name).replace(/\.$/, "");
+        return {
+          zoneId: `Z${hash("zone", zoneName).slice(0, 20).toUpperCase()}`,
+          id: `Z${hash("zone", zoneName).slice(0, 20).toUpperCase()}`,
+          name: zoneName,
+          privateZone: false,
+          nameServers: ["ns-1.awsdns-01.org", "ns-2.awsdns-02.net"],
+          arn: `arn:aws:route53:::hostedzone/Z${hash("zone", zoneName).slice(0, 20).toUpperCase()}`,
+        };
+      }
+      case "aws:elb/getServiceAccount:getServiceAccount":
+        // The Elastic Load Balancing log-delivery account of us-east-1 (per-region accounts, AWS docs).
+        return { id: "127311923021", arn: "arn:aws:iam::127311923021:root" };
       default:
         throw new Error(
           `offline mocks: no answer for the provider function ${args.token}; teach offline/mocks.ts what AWS returns`,
@@ -144,6 +158,76 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const bytes = Buffer.from(hash("bytes", name).repeat(8), "hex").subarray(0, Number(inputs.length));
         return { ...state, base64: bytes.toString("base64"), hex: bytes.toString("hex") };
       }
+      case "aws:acm/certificate:Certificate": {
+        const names = [inputs.domainName, ...((inputs.subjectAlternativeNames as unknown[] | undefined) ?? [])];
+        return {
+          ...state,
+          arn: `arn:aws:acm:${this.region}:${MOCK_ACCOUNT_ID}:certificate/${id}`,
+          domainValidationOptions: names.map((domainName) => ({
+            domainName,
+            resourceRecordName: `_${hash("validation", String(domainName)).slice(0, 32)}.${String(domainName)}.`,
+            resourceRecordType: "CNAME",
+            resourceRecordValue: `_${hash("target", String(domainName)).slice(0, 32)}.acm-validations.aws.`,
+          })),
+        };
+      }
+      case "aws:acm/certificateValidation:CertificateValidation":
+        return { ...state, certificateArn: inputs.certificateArn };
+      case "aws:route53/record:Record":
+        return { ...state, fqdn: String(inputs.name).replace(/\.$/, "") };
+      case "aws:lb/loadBalancer:LoadBalancer": {
+        const suffix = `app/${physicalName}/${hash(type, name).slice(0, 16)}`;
+        const scheme = inputs.internal ? "internal-" : "";
+        return {
+          ...state,
+          arn: `arn:aws:elasticloadbalancing:${this.region}:${MOCK_ACCOUNT_ID}:loadbalancer/${suffix}`,
+          arnSuffix: suffix,
+          dnsName: `${scheme}${physicalName}-${parseInt(hash(type, name).slice(0, 8), 16)}.${this.region}.elb.amazonaws.com`,
+          zoneId: "Z35SXDOTRQ7X7K",
+        };
+      }
+      case "aws:lb/targetGroup:TargetGroup": {
+        const suffix = `targetgroup/${physicalName}/${hash(type, name).slice(0, 16)}`;
+        return {
+          ...state,
+          arn: `arn:aws:elasticloadbalancing:${this.region}:${MOCK_ACCOUNT_ID}:${suffix}`,
+          arnSuffix: suffix,
+        };
+      }
+      case "aws:lb/listener:Listener":
+      case "aws:lb/listenerRule:ListenerRule":
+        return {
+          ...state,
+          arn: `arn:aws:elasticloadbalancing:${this.region}:${MOCK_ACCOUNT_ID}:${kind === "Listener" ? "listener" : "listener-rule"}/app/${id}`,
+        };
+      case "aws:ecr/repository:Repository":
+        return {
+          ...state,
+          arn: `arn:aws:ecr:${this.region}:${MOCK_ACCOUNT_ID}:repository/${physicalName}`,
+          repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${this.region}.amazonaws.com/${physicalName}`,
+          registryId: MOCK_ACCOUNT_ID,
+        };
+      case "aws:s3/bucket:Bucket": {
+        const bucket = typeof inputs.bucket === "string" ? inputs.bucket : physicalName;
+        return {
+          ...state,
+          bucket,
+          arn: `arn:aws:s3:::${bucket}`,
+          bucketRegionalDomainName: `${bucket}.s3.${this.region}.amazonaws.com`,
+        };
+      }
+      case "aws:ecs/cluster:Cluster":
+        return { ...state, arn: `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT_ID}:cluster/${physicalName}` };
+      case "aws:ecs/taskDefinition:TaskDefinition":
+        return {
+          ...state,
+          arn: `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT_ID}:task-definition/${String(inputs.family)}:1`,
+          revision: 1,
+        };
+      case "aws:ecs/service:Service":
+        return { ...state, arn: `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT_ID}:service/${physicalName}` };
+      case "aws:cloudwatch/metricAlarm:MetricAlarm":
+        return { ...state, arn: `arn:aws:cloudwatch:${this.region}:${MOCK_ACCOUNT_ID}:alarm:${physicalName}` };
       case "aws:iam/role:Role":
         return {
           ...state,

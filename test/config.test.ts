@@ -38,7 +38,8 @@ interface BadCase {
 const vpc = (settings: Settings) =>
   settings["cloudweave:vpc"] as Record<string, unknown> & { subnets: Record<string, string[]> };
 const service = (settings: Settings, name: "frontend" | "backend") =>
-  (settings["cloudweave:compute"] as Record<string, Record<string, number>>)[name] as Record<string, number>;
+  (settings["cloudweave:compute"] as Record<string, Record<string, unknown>>)[name] as Record<string, unknown>;
+const deployment = (settings: Settings) => settings["cloudweave:deployment"] as Record<string, unknown>;
 const database = (settings: Settings) => settings["cloudweave:database"] as Record<string, unknown>;
 const cache = (settings: Settings) => settings["cloudweave:cache"] as Record<string, unknown>;
 const domain = (settings: Settings) => settings["cloudweave:domain"] as Record<string, unknown>;
@@ -176,6 +177,62 @@ const BAD_CASES: readonly BadCase[] = [
     key: "cloudweave:compute.frontend.desiredCount",
     value: "1",
     allowed: "must be at least 2 in production",
+  },
+  {
+    title: "a moving image tag",
+    stack: "production",
+    change: (s) => (service(s, "backend").imageTag = "latest"),
+    key: "cloudweave:compute.backend.imageTag",
+    value: '"latest"',
+    allowed: "must name one build (a version such as 1.4.2 or a commit SHA), not a moving tag",
+  },
+  {
+    title: "an image tag Docker would refuse",
+    stack: "staging",
+    change: (s) => (service(s, "frontend").imageTag = "v1 final"),
+    key: "cloudweave:compute.frontend.imageTag",
+    value: '"v1 final"',
+    allowed: "must be a Docker image tag",
+  },
+  {
+    title: "a service without an image tag",
+    stack: "staging",
+    change: (s) => delete service(s, "frontend").imageTag,
+    key: "cloudweave:compute.frontend.imageTag",
+    value: "(not set)",
+    allowed: "must be set to the image tag CI pushed",
+  },
+  {
+    title: "a scale-in threshold at or above the scale-out one",
+    stack: "staging",
+    change: (s) => (s["cloudweave:scaling"] = { scaleOutCpuPercent: 60, scaleInCpuPercent: 60 }),
+    key: "cloudweave:scaling.scaleInCpuPercent",
+    value: "60",
+    allowed: "must be below scaleOutCpuPercent (60)",
+  },
+  {
+    title: "a CPU threshold that is not a percentage",
+    stack: "production",
+    change: (s) => (s["cloudweave:scaling"] = { scaleOutCpuPercent: 170 }),
+    key: "cloudweave:scaling.scaleOutCpuPercent",
+    value: "170",
+    allowed: "must be a percentage below 100",
+  },
+  {
+    title: "a bake time ECS does not accept",
+    stack: "staging",
+    change: (s) => (deployment(s).bakeTimeMinutes = 2000),
+    key: "cloudweave:deployment.bakeTimeMinutes",
+    value: "2000",
+    allowed: "must be 0-1440 minutes",
+  },
+  {
+    title: "a production bake time too short for the rollback alarms",
+    stack: "production",
+    change: (s) => (deployment(s).bakeTimeMinutes = 1),
+    key: "cloudweave:deployment.bakeTimeMinutes",
+    value: "1",
+    allowed: "must be at least 5 minutes in production",
   },
   {
     title: "a backup retention AWS rejects",
@@ -340,8 +397,16 @@ describe("stack configuration", () => {
     expect(config.database.maxAllocatedStorage).to.be.greaterThan(config.database.allocatedStorage);
     expect(config.cache).to.deep.include({ nodeType: "cache.t3.micro", replicas: 1, multiAZ: true });
     expect(config.cache.engineVersion).to.match(/^7\./);
-    expect(config.compute.frontend).to.deep.equal({ cpu: 2048, memory: 4096, desiredCount: 2, maxCount: 10 });
-    expect(config.compute.backend).to.deep.equal({ cpu: 1024, memory: 2048, desiredCount: 2, maxCount: 20 });
+    expect(config.compute.frontend).to.deep.include({ cpu: 2048, memory: 4096, desiredCount: 2, maxCount: 10 });
+    expect(config.compute.backend).to.deep.include({ cpu: 1024, memory: 2048, desiredCount: 2, maxCount: 20 });
+    expect(config.deployment).to.deep.equal({ bakeTimeMinutes: 15, rollbackOn5xxPerMinute: 10 });
+    expect(config.scaling).to.deep.equal({
+      scaleOutCpuPercent: 70,
+      scaleOutPeriods: 2,
+      scaleInCpuPercent: 30,
+      scaleInPeriods: 5,
+      memoryTargetPercent: 75,
+    });
     expect(config.deletionProtection).to.equal(true);
   });
 

@@ -148,18 +148,18 @@ describe("Network component", () => {
         expect([...(endpoint.inputs.routeTableIds as string[])].sort()).to.deep.equal(privateTables);
       });
 
-      it("chains the security groups internet -> ALB -> frontend -> backend -> data stores and nothing else", () => {
+      it("chains the groups internet -> ALB -> frontend -> API ALB -> backend -> data stores and nothing else", () => {
         expect(ruleTable(run)).to.deep.equal(
           [
             "alb in 443 0.0.0.0/0",
             "alb in 80 0.0.0.0/0",
             "alb out 80 frontend",
-            "alb out 3001 backend",
             "frontend in 80 alb",
-            "frontend out 3001 backend",
+            "frontend out 443 api-alb",
             "frontend out 443 0.0.0.0/0",
-            "backend in 3001 alb",
-            "backend in 3001 frontend",
+            "api-alb in 443 frontend",
+            "api-alb out 3001 backend",
+            "backend in 3001 api-alb",
             "backend out 5432 database",
             "backend out 6379 cache",
             "backend out 443 0.0.0.0/0",
@@ -175,7 +175,7 @@ describe("Network component", () => {
           ...ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
           ...ofType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
         ];
-        expect(described).to.have.length(5 + 14);
+        expect(described).to.have.length(6 + 14);
         for (const resource of described)
           expect(resource.inputs.description, resource.name).to.be.a("string").and.not.empty;
       });
@@ -233,7 +233,7 @@ describe("Network component", () => {
   it("follows the ports it is given", async () => {
     const { run } = await networkOf("staging", (args) => ({ ...args, ports: { ...args.ports, backend: 8080 } }));
     const table = ruleTable(run);
-    expect(table).to.include.members(["backend in 8080 alb", "backend in 8080 frontend", "alb out 8080 backend"]);
+    expect(table).to.include.members(["backend in 8080 api-alb", "api-alb out 8080 backend"]);
     expect(table.some((rule) => rule.includes(" 3001 "))).to.equal(false);
   });
 

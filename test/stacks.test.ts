@@ -38,7 +38,7 @@ describe("whole stacks on mocks", () => {
       it("encrypts every kind of data with its own rotating customer-managed key", () => {
         const keys = ofType(run, "aws:kms/key:Key");
         expect(keys.map((key) => key.name).sort()).to.deep.equal(
-          ["cache", "database", "logs", "secrets"].map((purpose) => `cloudweave-${stack}-${purpose}-key`),
+          ["cache", "database", "images", "logs", "secrets"].map((purpose) => `cloudweave-${stack}-${purpose}-key`),
         );
         for (const key of keys) expect(key.inputs, key.name).to.include({ enableKeyRotation: true });
         const keyOf = (purpose: string) =>
@@ -56,6 +56,13 @@ describe("whole stacks on mocks", () => {
         const secrets = ofType(run, "aws:secretsmanager/secret:Secret");
         expect(secrets).to.have.length(3);
         for (const secret of secrets) expect(secret.inputs.kmsKeyId, secret.name).to.equal(keyOf("secrets"));
+        const repositories = ofType(run, "aws:ecr/repository:Repository");
+        expect(repositories).to.have.length(2);
+        for (const repository of repositories) {
+          expect(repository.inputs.encryptionConfigurations, repository.name).to.deep.equal([
+            { encryptionType: "KMS", kmsKey: keyOf("images") },
+          ]);
+        }
       });
 
       it("lets each key be used only where its policy says", () => {
@@ -140,11 +147,13 @@ describe("whole stacks on mocks", () => {
         expect(counts).to.deep.equal(
           stack === "production"
             ? {
-                "aws:cloudwatch/logGroup:LogGroup": 5,
+                "aws:cloudwatch/logGroup:LogGroup": 7,
                 "aws:ec2/vpc:Vpc": 1,
+                "aws:ecr/repository:Repository": 2,
                 "aws:elasticache/replicationGroup:ReplicationGroup": 1,
-                "aws:kms/key:Key": 4,
+                "aws:kms/key:Key": 5,
                 "aws:rds/instance:Instance": 1,
+                "aws:s3/bucket:Bucket": 1,
                 "aws:secretsmanager/secret:Secret": 3,
               }
             : {},
@@ -161,6 +170,7 @@ describe("whole stacks on mocks", () => {
         expect(run.outputs.natPublicIps).to.have.length(stack === "production" ? 3 : 1);
         expect(Object.keys(run.outputs.securityGroupIds as object).sort()).to.deep.equal([
           "alb",
+          "apiAlb",
           "backend",
           "cache",
           "database",
