@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { parse as parseYaml } from "yaml";
+import { isConfigError } from "../config";
 import { AwsMocks, RecordingMonitor, type DeclaredResource } from "./mocks";
 
 // Internal to the SDK (not in its typings): resolves once every outstanding resource registration has finished.
@@ -109,6 +110,22 @@ async function runExclusive(
   program: () => Record<string, unknown> | void,
   options: RunOptions,
 ): Promise<StackRun> {
+  try {
+    return await runOnce(stack, program, options, false);
+  } catch (error) {
+    // Runs go without stack traces (see runOnce). A configuration error explains itself; any other failure is run
+    // again with traces, so its report points at the line that threw.
+    if (error instanceof ProgramFailed && !isConfigError(error.cause)) return runOnce(stack, program, options, true);
+    throw error;
+  }
+}
+
+async function runOnce(
+  stack: string,
+  program: () => Record<string, unknown> | void,
+  options: RunOptions,
+  stackTraces: boolean,
+): Promise<StackRun> {
   const project = readProjectName();
   const { config, encryptedKeys } = toPulumiConfig(readStackSettings(stack, options.configOverrides));
 
@@ -126,6 +143,10 @@ async function runExclusive(
   const errorClass = Error as { prepareStackTrace?: ErrorConstructor["prepareStackTrace"] };
   const prepareStackTrace = errorClass.prepareStackTrace;
   errorClass.prepareStackTrace = undefined;
+  // The SDK also captures a trace for every promise it wraps (to explain leaks, which offline runs never report):
+  // formatting those is most of what is left. Without traces a run takes half the time.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!stackTraces) Error.stackTraceLimit = 0;
   let outputs: Record<string, unknown>;
   try {
     outputs = (await runInPulumiStack(() => {
@@ -139,6 +160,7 @@ async function runExclusive(
     await waitForRPCs();
   } finally {
     errorClass.prepareStackTrace = prepareStackTrace;
+    Error.stackTraceLimit = stackTraceLimit;
   }
   if (programError !== undefined) throw new ProgramFailed(programError, [...monitor.declared]);
   return { project, stack, config, encryptedKeys, resources: [...monitor.declared], outputs };

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { expect } from "chai";
-import { PROJECT_ROOT, readStackSettings } from "../offline/harness";
+import { PROJECT_ROOT, ProgramFailed, readStackSettings, runProgram } from "../offline/harness";
 import { plan } from "../offline/plan";
 
 describe("offline plan (npm run plan)", () => {
@@ -39,6 +39,17 @@ describe("offline plan (npm run plan)", () => {
     expect(stdout).to.equal("");
     expect(stderr).to.include("Pulumi.staging.yaml: Invalid stack configuration:");
     expect(stderr).to.include('cloudweave:vpc.cidr = "10.1.0.0/8"');
+  });
+
+  it("reports where a failing program threw, though runs skip stack traces for speed", async () => {
+    const failure = await runProgram("staging", () => {
+      throw new TypeError("a bug in a component");
+    }).catch((error: unknown) => error);
+    expect(failure).to.be.instanceOf(ProgramFailed);
+    const cause = (failure as ProgramFailed).cause as Error;
+    expect(cause.message).to.equal("a bug in a component");
+    expect(cause.stack).to.include("plan.test.ts");
+    expect(Error.stackTraceLimit, "the process's own setting is restored").to.be.greaterThan(0);
   });
 
   it("exits 2 on bad usage", async () => {
