@@ -219,7 +219,8 @@ export class FargateService extends pulumi.ComponentResource {
         Sid: "ReadServiceSecrets",
         Effect: "Allow",
         Action: "secretsmanager:GetSecretValue",
-        Resource: secretArns,
+        // Several variables may read keys of the same secret; each secret is listed once.
+        Resource: pulumi.all(secretArns).apply((arns) => [...new Set(arns)].sort()),
       });
       if (args.secretsKmsKeyArn) {
         executionStatements.push({

@@ -1,0 +1,639 @@
+import { expect } from "chai";
+import { FargateService, type FargateServiceArgs } from "../components/fargate-service";
+import { parseStackConfig, programSettings, type StackConfig } from "../config";
+import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES } from "../config/app";
+import { readStackSettings, runProgram, runStack, type StackRun } from "../offline/harness";
+import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
+import { STACKS, byArn, byId, json, ofType, single } from "./helpers";
+
+type Service = "frontend" | "backend";
+
+interface ContainerDefinition {
+  name: string;
+  image: string;
+  essential: boolean;
+  user: string;
+  readonlyRootFilesystem: boolean;
+  privileged: boolean;
+  linuxParameters: { capabilities: { add: string[]; drop: string[] } };
+  portMappings: { containerPort: number; protocol: string }[];
+  environment?: { name: string; value: string }[];
+  secrets?: { name: string; valueFrom: string }[];
+  mountPoints?: { sourceVolume: string; containerPath: string; readOnly: boolean }[];
+  systemControls?: { namespace: string; value: string }[];
+  healthCheck?: { command: string[]; interval: number; retries: number };
+  logConfiguration: { logDriver: string; options: Record<string, string> };
+}
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+  Principal?: Record<string, string>;
+}
+
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+function configOf(stack: string): StackConfig {
+  return parseStackConfig(programSettings(readStackSettings(stack)));
+}
+
+/** The pieces of one FargateService, found through the references between them. */
+function serviceParts(run: StackRun, stack: string, service: Service) {
+  const name = `cloudweave-${stack}-${service}`;
+  const ecsService = single(run, "aws:ecs/service:Service", `${name}-service`);
+  const taskDefinition = single(run, "aws:ecs/taskDefinition:TaskDefinition", `${name}-task`);
+  const containers = JSON.parse(taskDefinition.inputs.containerDefinitions as string) as ContainerDefinition[];
+  const app = containers.find((container) => container.name === "app") as ContainerDefinition;
+  const policyOf = (role: DeclaredResource) =>
+    json<{ Statement: Statement[] }>(
+      ofType(run, "aws:iam/rolePolicy:RolePolicy").find((policy) => policy.inputs.role === role.outputs.name)!,
+      "policy",
+    ).Statement;
+  const executionRole = byArn(run, taskDefinition.inputs.executionRoleArn);
+  const taskRole = byArn(run, taskDefinition.inputs.taskRoleArn);
+  return {
+    name,
+    ecsService,
+    taskDefinition,
+    containers,
+    app,
+    executionRole,
+    taskRole,
+    executionPolicy: policyOf(executionRole),
+    taskPolicy: policyOf(taskRole),
+  };
+}
+
+describe("compute tier on both stacks", () => {
+  for (const stack of STACKS) {
+    describe(stack, () => {
+      let run: StackRun;
+      let config: StackConfig;
+      before(async () => {
+        run = await runStack(stack);
+        config = configOf(stack);
+      });
+
+      const outputs = () =>
+        run.outputs as {
+          securityGroupIds: Record<string, string>;
+          publicSubnetIds: string[];
+          privateSubnetIds: string[];
+          secretArns: Record<string, string>;
+          imageRepositoryUrls: Record<Service, string>;
+        };
+      const loadBalancer = (which: "public" | "api") =>
+        single(run, "aws:lb/loadBalancer:LoadBalancer", `cloudweave-${stack}-${which}-alb`);
+      const listeners = (which: "public" | "api") =>
+        ofType(run, "aws:lb/listener:Listener").filter(
+          (l) => l.inputs.loadBalancerArn === loadBalancer(which).outputs.arn,
+        );
+      const httpsListener = (which: "public" | "api") =>
+        listeners(which).find((listener) => listener.inputs.port === 443) as DeclaredResource;
+
+      for (const service of ["frontend", "backend"] as const) {
+        describe(`${service} service`, () => {
+          it("runs the configured image, task size and port", () => {
+            const { taskDefinition, app } = serviceParts(run, stack, service);
+            const settings = config.compute[service];
+            expect(taskDefinition.inputs).to.include({
+              cpu: String(settings.cpu),
+              memory: String(settings.memory),
+              networkMode: "awsvpc",
+            });
+            expect(taskDefinition.inputs.requiresCompatibilities).to.deep.equal(["FARGATE"]);
+            expect(app.image).to.equal(`${outputs().imageRepositoryUrls[service]}:${settings.imageTag}`);
+            expect(app.portMappings).to.deep.equal([
+              { name: "http", containerPort: APP_PORTS[service], protocol: "tcp" },
+            ]);
+          });
+
+          it("runs in the private subnets behind its own security group, with no public IP", () => {
+            const { ecsService } = serviceParts(run, stack, service);
+            expect(ecsService.inputs.networkConfiguration).to.deep.equal({
+              subnets: outputs().privateSubnetIds,
+              securityGroups: [outputs().securityGroupIds[service]],
+              assignPublicIp: false,
+            });
+            expect(ecsService.inputs).to.include({
+              launchType: "FARGATE",
+              desiredCount: config.compute[service].desiredCount,
+            });
+          });
+
+          it("hardens the containers: non-root, read-only root, no privileges, every capability dropped", () => {
+            const { containers, app } = serviceParts(run, stack, service);
+            for (const container of containers) {
+              expect(container.privileged, container.name).to.equal(false);
+              expect(container.readonlyRootFilesystem, container.name).to.equal(true);
+              expect(container.user, container.name).to.not.match(/^(0|root)(:|$)/);
+              expect(container.linuxParameters.capabilities).to.deep.equal({ add: [], drop: ["ALL"] });
+              expect(container.logConfiguration.logDriver).to.equal("awslogs");
+            }
+            expect(app.user).to.equal(APP_CONTAINERS[service].user);
+            expect((app.mountPoints ?? []).map((mount) => mount.containerPath)).to.deep.equal([
+              ...APP_CONTAINERS[service].writablePaths,
+            ]);
+          });
+
+          it("runs an X-Ray daemon sidecar the application sends traces to", () => {
+            const { containers, app, taskPolicy } = serviceParts(run, stack, service);
+            const xray = containers.find((container) => container.name === "xray-daemon");
+            expect(xray?.image).to.match(/^public\.ecr\.aws\/xray\/aws-xray-daemon:\d+\.\d+\.\d+$/);
+            expect(xray?.essential).to.equal(false);
+            expect(xray?.portMappings).to.deep.equal([{ name: "xray", containerPort: 2000, protocol: "udp" }]);
+            expect(app.environment).to.deep.include({ name: "AWS_XRAY_DAEMON_ADDRESS", value: "127.0.0.1:2000" });
+            expect(taskPolicy.flatMap((statement) => list(statement.Action))).to.include.members([
+              "xray:PutTraceSegments",
+              "xray:PutTelemetryRecords",
+            ]);
+          });
+
+          it("gives both roles least privilege: no wildcard actions, resources scoped wherever AWS allows", () => {
+            const { executionPolicy, taskPolicy, taskDefinition, executionRole, taskRole } = serviceParts(
+              run,
+              stack,
+              service,
+            );
+            const repository = single(
+              run,
+              "aws:ecr/repository:Repository",
+              `cloudweave-${stack}-${service}-images-repository`,
+            );
+            const logGroup = single(run, "aws:cloudwatch/logGroup:LogGroup", `cloudweave-${stack}-${service}-logs`);
+            for (const statement of [...executionPolicy, ...taskPolicy]) {
+              expect(statement.Effect).to.equal("Allow");
+              for (const action of list(statement.Action)) expect(action, statement.Sid).to.not.match(/(^\*$|:\*$)/);
+            }
+            // Only actions without resource-level permissions may name "*".
+            const unscoped = [...executionPolicy, ...taskPolicy]
+              .filter((statement) => list(statement.Resource).includes("*"))
+              .flatMap((statement) => list(statement.Action));
+            expect(unscoped.every((action) => action === "ecr:GetAuthorizationToken" || action.startsWith("xray:"))).to
+              .be.true;
+            const pull = executionPolicy.find((statement) => statement.Sid === "PullServiceImage");
+            expect(pull?.Resource).to.equal(repository.outputs.arn);
+            const logs = executionPolicy.find((statement) => statement.Sid === "WriteServiceLogs");
+            expect(logs?.Resource).to.equal(`${String(logGroup.outputs.arn)}:log-stream:*`);
+            expect(taskDefinition.inputs.executionRoleArn).to.not.equal(taskDefinition.inputs.taskRoleArn);
+            for (const role of [executionRole, taskRole]) {
+              const trust = json<{ Statement: Statement[] }>(role, "assumeRolePolicy").Statement;
+              expect(trust).to.have.length(1);
+              expect(trust[0]?.Principal).to.deep.equal({ Service: "ecs-tasks.amazonaws.com" });
+              expect(trust[0]?.Condition?.StringEquals).to.deep.equal({ "aws:SourceAccount": MOCK_ACCOUNT_ID });
+            }
+          });
+
+          it("checks health as the design says: GET the health path, 30 s, 3 to pass, 2 to fail, HTTP 200", () => {
+            const { app, ecsService } = serviceParts(run, stack, service);
+            const path = APP_CONTAINERS[service].healthCheckPath;
+            const groups = ["blue", "green"].map((color) =>
+              single(run, "aws:lb/targetGroup:TargetGroup", `cloudweave-${stack}-${service}-${color}`),
+            );
+            for (const group of groups) {
+              expect(group.inputs).to.include({ targetType: "ip", protocol: "HTTP", port: APP_PORTS[service] });
+              expect(group.inputs.vpcId).to.equal(run.outputs.vpcId);
+              expect(group.inputs.healthCheck).to.deep.include({
+                path,
+                protocol: "HTTP",
+                matcher: "200",
+                interval: 30,
+                healthyThreshold: 3,
+                unhealthyThreshold: 2,
+              });
+            }
+            expect(app.healthCheck?.command.join(" ")).to.include(`http://127.0.0.1:${APP_PORTS[service]}${path}`);
+            expect(app.healthCheck).to.deep.include({ interval: 30, retries: 2 });
+            expect(ecsService.inputs.healthCheckGracePeriodSeconds).to.equal(60);
+          });
+
+          it("scales between the configured counts on the design's CPU steps, plus memory target tracking", () => {
+            const { name } = serviceParts(run, stack, service);
+            const settings = config.compute[service];
+            const target = single(run, "aws:appautoscaling/target:Target", `${name}-scaling`);
+            expect(target.inputs).to.include({
+              minCapacity: settings.desiredCount,
+              maxCapacity: settings.maxCount,
+              scalableDimension: "ecs:service:DesiredCount",
+            });
+            const policy = (suffix: string) => single(run, "aws:appautoscaling/policy:Policy", `${name}-${suffix}`);
+            const alarm = (suffix: string) =>
+              single(run, "aws:cloudwatch/metricAlarm:MetricAlarm", `${name}-${suffix}`);
+
+            const high = alarm("cpu-high");
+            expect(high.inputs).to.include({
+              namespace: "AWS/ECS",
+              metricName: "CPUUtilization",
+              comparisonOperator: "GreaterThanThreshold",
+              threshold: 70,
+              evaluationPeriods: 2,
+              period: 60,
+            });
+            expect(high.inputs.alarmActions).to.deep.equal([policy("cpu-scale-out").outputs.arn]);
+            const low = alarm("cpu-low");
+            expect(low.inputs).to.include({
+              comparisonOperator: "LessThanThreshold",
+              threshold: 30,
+              evaluationPeriods: 5,
+            });
+            expect(low.inputs.alarmActions).to.deep.equal([policy("cpu-scale-in").outputs.arn]);
+            for (const cpuAlarm of [high, low]) {
+              expect(cpuAlarm.inputs.dimensions).to.deep.equal({
+                ClusterName: run.outputs.clusterName,
+                ServiceName: (run.outputs.serviceNames as Record<Service, string>)[service],
+              });
+            }
+            const scaleOut = policy("cpu-scale-out").inputs.stepScalingPolicyConfiguration as {
+              stepAdjustments: { scalingAdjustment: number }[];
+            };
+            expect(scaleOut.stepAdjustments.every((step) => step.scalingAdjustment > 0)).to.be.true;
+            const scaleIn = policy("cpu-scale-in").inputs.stepScalingPolicyConfiguration as {
+              stepAdjustments: { scalingAdjustment: number }[];
+            };
+            expect(scaleIn.stepAdjustments).to.deep.equal([{ metricIntervalUpperBound: "0", scalingAdjustment: -1 }]);
+            expect(policy("memory-tracking").inputs.targetTrackingScalingPolicyConfiguration).to.deep.include({
+              targetValue: 75,
+              disableScaleIn: true,
+              predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageMemoryUtilization" },
+            });
+            for (const scalingPolicy of ofType(run, "aws:appautoscaling/policy:Policy").filter((p) =>
+              p.name.startsWith(`${name}-`),
+            )) {
+              expect(scalingPolicy.inputs.resourceId).to.equal(target.outputs.resourceId);
+            }
+          });
+
+          it("deploys blue/green natively, with a bake time, circuit breaker and alarm rollback", () => {
+            const { name, ecsService } = serviceParts(run, stack, service);
+            const blue = single(run, "aws:lb/targetGroup:TargetGroup", `${name}-blue`);
+            const green = single(run, "aws:lb/targetGroup:TargetGroup", `${name}-green`);
+            const production = single(run, "aws:lb/listenerRule:ListenerRule", `${name}-production`);
+            const test = single(run, "aws:lb/listenerRule:ListenerRule", `${name}-test`);
+            const role = single(run, "aws:iam/role:Role", `${name}-deployments`);
+
+            expect(ecsService.inputs.deploymentConfiguration).to.deep.equal({
+              strategy: "BLUE_GREEN",
+              bakeTimeInMinutes: String(config.deployment.bakeTimeMinutes),
+            });
+            expect(ecsService.inputs.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });
+            expect(ecsService.inputs.loadBalancers).to.deep.equal([
+              {
+                targetGroupArn: blue.outputs.arn,
+                containerName: "app",
+                containerPort: APP_PORTS[service],
+                advancedConfiguration: {
+                  alternateTargetGroupArn: green.outputs.arn,
+                  productionListenerRule: production.outputs.arn,
+                  testListenerRule: test.outputs.arn,
+                  roleArn: role.outputs.arn,
+                },
+              },
+            ]);
+            const attachment = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find(
+              (candidate) => candidate.inputs.role === role.outputs.name,
+            );
+            expect(attachment?.inputs.policyArn).to.equal(
+              "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
+            );
+            expect(json<{ Statement: Statement[] }>(role, "assumeRolePolicy").Statement[0]?.Principal).to.deep.equal({
+              Service: "ecs.amazonaws.com",
+            });
+
+            const alarms = ecsService.inputs.alarms as { alarmNames: string[]; enable: boolean; rollback: boolean };
+            expect(alarms).to.deep.include({ enable: true, rollback: true });
+            const rollbackAlarms = alarms.alarmNames.map((alarmName) =>
+              ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.outputs.name === alarmName)!,
+            );
+            expect(rollbackAlarms.map((alarm) => alarm.name).sort()).to.deep.equal([
+              `${name}-target-5xx`,
+              `${name}-unhealthy-targets`,
+            ]);
+            const errors = rollbackAlarms.find((alarm) => alarm.name.endsWith("-target-5xx"))!;
+            expect(errors.inputs).to.include({
+              threshold: config.deployment.rollbackOn5xxPerMinute,
+              evaluationPeriods: 2,
+            });
+            const queries = errors.inputs.metricQueries as {
+              id: string;
+              metric?: { metricName: string; dimensions: Record<string, string> };
+            }[];
+            expect(
+              queries.filter((query) => query.metric).map((query) => query.metric?.dimensions.TargetGroup),
+              "the alarm watches both target groups",
+            ).to.deep.equal([blue.outputs.arnSuffix, green.outputs.arnSuffix]);
+          });
+
+          it("routes through forward-only production and test rules on its load balancer's HTTPS listener", () => {
+            const { name } = serviceParts(run, stack, service);
+            const listener = httpsListener(service === "frontend" ? "public" : "api");
+            const blue = single(run, "aws:lb/targetGroup:TargetGroup", `${name}-blue`);
+            const green = single(run, "aws:lb/targetGroup:TargetGroup", `${name}-green`);
+            const production = single(run, "aws:lb/listenerRule:ListenerRule", `${name}-production`);
+            const test = single(run, "aws:lb/listenerRule:ListenerRule", `${name}-test`);
+            for (const rule of [production, test]) {
+              expect(rule.inputs.listenerArn, rule.name).to.equal(listener.outputs.arn);
+              expect(rule.inputs.actions, rule.name).to.deep.equal([
+                {
+                  type: "forward",
+                  forward: {
+                    targetGroups: [
+                      { arn: blue.outputs.arn, weight: 100 },
+                      { arn: green.outputs.arn, weight: 0 },
+                    ],
+                  },
+                },
+              ]);
+            }
+            expect(test.inputs.priority).to.be.lessThan(production.inputs.priority as number);
+            expect(test.inputs.conditions).to.deep.include({
+              httpHeader: { httpHeaderName: "X-CloudWeave-Test-Traffic", values: ["green"] },
+            });
+            expect(production.inputs.conditions).to.deep.equal([{ pathPattern: { values: ["/*"] } }]);
+          });
+        });
+      }
+
+      it("injects the backend's secrets by ARN, each variable from one key of its secret, never as plain values", () => {
+        const { app, executionPolicy } = serviceParts(run, stack, "backend");
+        const arns = outputs().secretArns;
+        const expected = Object.entries(BACKEND_SECRET_VARIABLES)
+          .map(([name, { secret, key }]) => ({ name, valueFrom: `${arns[secret]}:${key}::` }))
+          .sort((a, b) => a.name.localeCompare(b.name));
+        expect(app.secrets).to.deep.equal(expected);
+        for (const variable of app.environment ?? []) {
+          expect(variable.name).to.not.match(/PASSWORD|SECRET|TOKEN|KEY/);
+        }
+        const read = executionPolicy.find((statement) => statement.Sid === "ReadServiceSecrets");
+        expect(list(read?.Resource ?? []).sort()).to.deep.equal(Object.values(arns).sort());
+        const decrypt = executionPolicy.find((statement) => statement.Sid === "DecryptServiceSecrets");
+        expect(decrypt?.Resource).to.equal((run.outputs.kmsKeyArns as Record<string, string>).secrets);
+        expect(decrypt?.Condition?.StringEquals).to.deep.equal({
+          "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com",
+        });
+      });
+
+      it("gives the frontend no secrets and points its API proxy at the internal load balancer", () => {
+        const { app, executionPolicy } = serviceParts(run, stack, "frontend");
+        expect(app.secrets).to.deep.equal([]);
+        expect(executionPolicy.some((statement) => list(statement.Action).some((a) => a.startsWith("secretsmanager:"))))
+          .to.be.false;
+        expect(app.environment).to.deep.include({
+          name: "API_UPSTREAM",
+          value: `https://internal-api.${config.domain.name}`,
+        });
+        // nginx binds port 80 as a non-root user: the task's network namespace must allow it.
+        expect(app.systemControls).to.deep.equal([{ namespace: "net.ipv4.ip_unprivileged_port_start", value: "80" }]);
+      });
+
+      it("puts the public load balancer in the public subnets: HTTPS on TLS 1.3, HTTP redirected", () => {
+        const alb = loadBalancer("public");
+        expect(alb.inputs).to.include({
+          internal: false,
+          loadBalancerType: "application",
+          dropInvalidHeaderFields: true,
+          desyncMitigationMode: "defensive",
+          enableDeletionProtection: stack === "production",
+        });
+        expect(alb.inputs.subnets).to.deep.equal(outputs().publicSubnetIds);
+        expect(alb.inputs.securityGroups).to.deep.equal([outputs().securityGroupIds.alb]);
+        const https = httpsListener("public");
+        const validation = single(run, "aws:acm/certificateValidation:CertificateValidation");
+        expect(https.inputs).to.include({
+          protocol: "HTTPS",
+          sslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+          certificateArn: validation.outputs.certificateArn,
+        });
+        expect(https.inputs.defaultActions).to.deep.equal([
+          {
+            type: "fixed-response",
+            fixedResponse: { statusCode: "404", contentType: "text/plain", messageBody: "Not found" },
+          },
+        ]);
+        const http = listeners("public").find((listener) => listener.inputs.port === 80);
+        expect(http?.inputs.defaultActions).to.deep.equal([
+          { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+        ]);
+      });
+
+      it("keeps the API load balancer internal, HTTPS only, reachable from the frontend's group alone", () => {
+        const alb = loadBalancer("api");
+        expect(alb.inputs).to.include({ internal: true, dropInvalidHeaderFields: true });
+        expect(alb.inputs.subnets).to.deep.equal(outputs().privateSubnetIds);
+        expect(alb.inputs.securityGroups).to.deep.equal([outputs().securityGroupIds.apiAlb]);
+        expect(listeners("api").map((listener) => listener.inputs.port)).to.deep.equal([443]);
+        expect(httpsListener("api").inputs.sslPolicy).to.equal("ELBSecurityPolicy-TLS13-1-2-Res-2021-06");
+        const ingress = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
+          (rule) => rule.inputs.securityGroupId === outputs().securityGroupIds.apiAlb,
+        );
+        expect(ingress.map((rule) => [rule.inputs.referencedSecurityGroupId, rule.inputs.fromPort])).to.deep.equal([
+          [outputs().securityGroupIds.frontend, 443],
+        ]);
+      });
+
+      it("validates one certificate by DNS for the domain, the origin and the internal API names", () => {
+        const certificate = single(run, "aws:acm/certificate:Certificate");
+        expect(certificate.inputs).to.include({ domainName: config.domain.name, validationMethod: "DNS" });
+        expect(certificate.inputs.subjectAlternativeNames).to.deep.equal([
+          `origin.${config.domain.name}`,
+          `internal-api.${config.domain.name}`,
+        ]);
+        const records = ofType(run, "aws:route53/record:Record").filter((record) => record.inputs.type === "CNAME");
+        expect(records).to.have.length(3);
+        const validation = single(run, "aws:acm/certificateValidation:CertificateValidation");
+        expect(validation.inputs.validationRecordFqdns).to.have.length(3);
+        const aliases = ofType(run, "aws:route53/record:Record").filter((record) => record.inputs.type === "A");
+        expect(aliases.map((record) => record.inputs.name).sort()).to.deep.equal(
+          [`internal-api.${config.domain.name}`, `origin.${config.domain.name}`].sort(),
+        );
+        for (const record of [...records, ...aliases]) {
+          expect(record.inputs.zoneId).to.equal(records[0]?.inputs.zoneId);
+        }
+      });
+
+      it("writes both load balancers' access logs to a private, encrypted, versioned, TLS-only bucket", () => {
+        const bucket = single(run, "aws:s3/bucket:Bucket");
+        const forBucket = (type: string) =>
+          ofType(run, type).filter((resource) => resource.inputs.bucket === bucket.id);
+        expect(forBucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]?.inputs).to.include({
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        });
+        expect(forBucket("aws:s3/bucketOwnershipControls:BucketOwnershipControls")[0]?.inputs.rule).to.deep.equal({
+          objectOwnership: "BucketOwnerEnforced",
+        });
+        expect(
+          forBucket("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")[0]?.inputs
+            .rules,
+        ).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+        expect(forBucket("aws:s3/bucketVersioning:BucketVersioning")[0]?.inputs.versioningConfiguration).to.deep.equal({
+          status: "Enabled",
+        });
+        const lifecycle = forBucket("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0];
+        expect((lifecycle?.inputs.rules as { expiration: { days: number } }[])[0]?.expiration).to.deep.equal({
+          days: config.logs.retentionInDays,
+        });
+        const policyResource = forBucket("aws:s3/bucketPolicy:BucketPolicy")[0] as DeclaredResource;
+        const statements = json<{ Statement: Statement[] }>(policyResource, "policy").Statement;
+        expect(statements.find((s) => s.Sid === "DenyInsecureTransport")).to.deep.include({
+          Effect: "Deny",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        });
+        const delivery = statements.find((s) => s.Sid === "LoadBalancerAccessLogDelivery");
+        expect(delivery?.Principal).to.deep.equal({ AWS: "arn:aws:iam::127311923021:root" });
+        expect(delivery?.Resource).to.equal(`${String(bucket.outputs.arn)}/alb/*/AWSLogs/${MOCK_ACCOUNT_ID}/*`);
+
+        for (const which of ["public", "api"] as const) {
+          const alb = loadBalancer(which);
+          expect(alb.inputs.accessLogs).to.deep.equal({
+            enabled: true,
+            bucket: bucket.outputs.bucket,
+            prefix: `alb/${which}/access`,
+          });
+          expect(alb.propertyDependencies.accessLogs, "waits for the bucket policy").to.include(policyResource.urn);
+        }
+      });
+
+      it("keeps images in immutable, scanned, KMS-encrypted repositories with a lifecycle", () => {
+        for (const service of ["frontend", "backend"] as const) {
+          const repository = single(
+            run,
+            "aws:ecr/repository:Repository",
+            `cloudweave-${stack}-${service}-images-repository`,
+          );
+          expect(repository.inputs).to.deep.include({
+            name: `cloudweave-${stack}/${service}`,
+            imageTagMutability: "IMMUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            forceDelete: stack !== "production",
+          });
+          const lifecycle = ofType(run, "aws:ecr/lifecyclePolicy:LifecyclePolicy").find(
+            (policy) => policy.inputs.repository === repository.outputs.name,
+          );
+          const rules = json<{ rules: { selection: { tagStatus: string } }[] }>(lifecycle!, "policy").rules;
+          expect(rules.map((rule) => rule.selection.tagStatus)).to.deep.equal(["untagged", "any"]);
+        }
+      });
+
+      it("runs the services on a cluster with Container Insights", () => {
+        const cluster = single(run, "aws:ecs/cluster:Cluster");
+        expect(cluster.inputs.settings).to.deep.equal([{ name: "containerInsights", value: "enhanced" }]);
+        for (const service of ofType(run, "aws:ecs/service:Service")) {
+          expect(service.inputs.cluster).to.equal(cluster.outputs.arn);
+        }
+      });
+
+      it("writes the services' logs to encrypted groups kept for the configured time", () => {
+        for (const service of ["frontend", "backend"] as const) {
+          const { app } = serviceParts(run, stack, service);
+          const logGroup = single(run, "aws:cloudwatch/logGroup:LogGroup", `cloudweave-${stack}-${service}-logs`);
+          expect(app.logConfiguration.options["awslogs-group"]).to.equal(logGroup.outputs.name);
+          expect(logGroup.inputs.retentionInDays).to.equal(config.logs.retentionInDays);
+          expect(logGroup.inputs.kmsKeyId).to.equal((run.outputs.kmsKeyArns as Record<string, string>).logs);
+        }
+      });
+    });
+  }
+});
+
+describe("FargateService component", () => {
+  const minimal = (overrides: Partial<FargateServiceArgs> = {}): FargateServiceArgs => ({
+    account: { accountId: MOCK_ACCOUNT_ID, partition: "aws", region: "us-east-1" },
+    cluster: { arn: "arn:aws:ecs:us-east-1:123456789012:cluster/test", name: "test" },
+    vpcId: "vpc-1",
+    subnetIds: ["subnet-1", "subnet-2"],
+    securityGroupId: "sg-1",
+    image: {
+      repositoryUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web",
+      repositoryArn: "arn:repo",
+      tag: "2.0.1",
+    },
+    cpu: 512,
+    memory: 1024,
+    desiredCount: 2,
+    maxCount: 4,
+    container: { port: 8080, healthCheckPath: "/healthz", user: "1000:1000" },
+    logs: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/logs", retentionInDays: 14 },
+    routing: { listenerArn: "arn:listener", loadBalancerArnSuffix: "app/lb/1", priority: 10 },
+    deployment: { bakeTimeMinutes: 3 },
+    ...overrides,
+  });
+
+  it("defaults to the design's health checks, scaling steps and no secrets", async () => {
+    const run = await runProgram("staging", () => {
+      new FargateService("web", minimal());
+    });
+    expect(single(run, "aws:lb/targetGroup:TargetGroup", "web-blue").inputs.healthCheck).to.deep.include({
+      path: "/healthz",
+      interval: 30,
+      healthyThreshold: 3,
+      unhealthyThreshold: 2,
+      matcher: "200",
+    });
+    expect(single(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-cpu-high").inputs).to.include({
+      threshold: 70,
+      evaluationPeriods: 2,
+    });
+    expect(single(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-cpu-low").inputs).to.include({
+      threshold: 30,
+      evaluationPeriods: 5,
+    });
+    expect(single(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-target-5xx").inputs.threshold).to.equal(10);
+    const definitions = JSON.parse(
+      single(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions as string,
+    ) as ContainerDefinition[];
+    const app = definitions.find((definition) => definition.name === "app");
+    expect(app?.secrets).to.deep.equal([]);
+    expect(app?.systemControls, "port 8080 needs no sysctl").to.deep.equal([]);
+    const execution = byId(run, single(run, "aws:iam/role:Role", "web-execution").id);
+    const policy = ofType(run, "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === execution.outputs.name);
+    expect(JSON.stringify(policy?.inputs.policy)).to.not.include("secretsmanager");
+    expect(single(run, "aws:ecs/service:Service").inputs).to.include({
+      waitForSteadyState: true,
+      sigintRollback: true,
+    });
+  });
+
+  it("takes thresholds, the test header and secrets from its arguments", async () => {
+    const run = await runProgram("staging", () => {
+      new FargateService(
+        "web",
+        minimal({
+          container: {
+            port: 80,
+            healthCheckPath: "/",
+            user: "101:101",
+            secrets: { API_KEY: { secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-AbCdEf" } },
+          },
+          scaling: { scaleOutCpuPercent: 60, scaleOutPeriods: 3 },
+          routing: {
+            listenerArn: "arn:listener",
+            loadBalancerArnSuffix: "app/lb/1",
+            priority: 10,
+            testTrafficHeader: { name: "X-Canary", value: "yes" },
+          },
+        }),
+      );
+    });
+    expect(single(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-cpu-high").inputs).to.include({
+      threshold: 60,
+      evaluationPeriods: 3,
+    });
+    expect(single(run, "aws:lb/listenerRule:ListenerRule", "web-test").inputs.conditions).to.deep.include({
+      httpHeader: { httpHeaderName: "X-Canary", values: ["yes"] },
+    });
+    const app = (
+      JSON.parse(
+        single(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions as string,
+      ) as ContainerDefinition[]
+    ).find((definition) => definition.name === "app");
+    expect(app?.secrets).to.deep.equal([
+      { name: "API_KEY", valueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-AbCdEf" },
+    ]);
+    expect(app?.systemControls).to.deep.equal([{ namespace: "net.ipv4.ip_unprivileged_port_start", value: "80" }]);
+  });
+});
