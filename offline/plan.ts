@@ -32,6 +32,22 @@ const SUMMARY_INPUTS = [
   "trafficType",
   "retentionInDays",
   "enableKeyRotation",
+  "domainName",
+  "internal",
+  "port",
+  "protocol",
+  "sslPolicy",
+  "priority",
+  "cpu",
+  "memory",
+  "desiredCount",
+  "minCapacity",
+  "maxCapacity",
+  "metricName",
+  "comparisonOperator",
+  "threshold",
+  "evaluationPeriods",
+  "imageTagMutability",
 ] as const;
 
 /** What a plan command prints and how it exits: 0 planned, 1 the program failed (bad config), 2 bad usage. */

@@ -1,8 +1,10 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { expect } from "chai";
 import { FargateService, type FargateServiceArgs } from "../components/fargate-service";
 import { parseStackConfig, programSettings, type StackConfig } from "../config";
 import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES } from "../config/app";
-import { readStackSettings, runProgram, runStack, type StackRun } from "../offline/harness";
+import { PROJECT_ROOT, readStackSettings, runProgram, runStack, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
 import { STACKS, byArn, byId, json, ofType, single } from "./helpers";
 
@@ -516,6 +518,46 @@ describe("compute tier on both stacks", () => {
           );
           const rules = json<{ rules: { selection: { tagStatus: string } }[] }>(lifecycle!, "policy").rules;
           expect(rules.map((rule) => rule.selection.tagStatus)).to.deep.equal(["untagged", "any"]);
+        }
+      });
+
+      it("creates the image repositories alone with the README's first-deploy targets", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+        const command = readme.split("\n").find((line) => line.startsWith("pulumi up --stack staging --target"));
+        const globs = [...(command ?? "").matchAll(/--target '([^']+)'/g)].map((match) => match[1] as string);
+        expect(globs, "the README's targeted command").to.have.length(2);
+        // Pulumi's URN globs: `**` matches anything, `*` anything within a name.
+        const patterns = globs.map(
+          (glob) =>
+            new RegExp(
+              `^${glob
+                .replaceAll("staging", stack)
+                .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+                .replaceAll("**", "\u0000")
+                .replaceAll("*", "[^:]*")
+                .replaceAll("\u0000", ".*")}$`,
+            ),
+        );
+        const targeted = run.resources.filter((resource) => patterns.some((pattern) => pattern.test(resource.urn)));
+        const urns = new Set(targeted.map((resource) => resource.urn));
+        expect(
+          targeted
+            .filter((r) => r.custom)
+            .map((r) => r.type)
+            .sort(),
+        ).to.deep.equal([
+          "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+          "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+          "aws:ecr/repository:Repository",
+          "aws:ecr/repository:Repository",
+          "aws:kms/alias:Alias",
+          "aws:kms/key:Key",
+        ]);
+        for (const resource of targeted) {
+          for (const dependency of [...resource.dependencies, resource.parent ?? ""]) {
+            if (dependency.includes("::pulumi:pulumi:Stack::") || dependency === "") continue;
+            expect(urns.has(dependency), `${resource.name} needs ${dependency}`).to.equal(true);
+          }
         }
       });
 
