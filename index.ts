@@ -155,6 +155,18 @@ const images = {
   }),
 };
 
+/** A service's image, task size and task count range, from its stack settings. */
+function sizeAndImage(service: keyof typeof images) {
+  const { imageTag, cpu, memory, desiredCount, maxCount } = config.compute[service];
+  const repository = images[service];
+  return {
+    image: { repositoryUrl: repository.repositoryUrl, repositoryArn: repository.arn, tag: imageTag },
+    cpu,
+    memory,
+    desiredCount,
+    maxCount,
+  };
+}
 const serviceDefaults = {
   account,
   cluster: { arn: cluster.arn, name: cluster.clusterName },
@@ -168,18 +180,9 @@ const serviceDefaults = {
 const frontend = new FargateService(`${prefix}-frontend`, {
   ...serviceDefaults,
   securityGroupId: network.securityGroupIds.frontend,
-  image: {
-    repositoryUrl: images.frontend.repositoryUrl,
-    repositoryArn: images.frontend.arn,
-    tag: config.compute.frontend.imageTag,
-  },
-  cpu: config.compute.frontend.cpu,
-  memory: config.compute.frontend.memory,
-  desiredCount: config.compute.frontend.desiredCount,
-  maxCount: config.compute.frontend.maxCount,
+  ...sizeAndImage("frontend"),
   container: {
     ...APP_CONTAINERS.frontend,
-    writablePaths: [...APP_CONTAINERS.frontend.writablePaths],
     port: APP_PORTS.frontend,
     // nginx proxies /api/ here; the name resolves to the internal load balancer's private addresses.
     environment: { API_UPSTREAM: `https://${apiHostname}` },
@@ -199,18 +202,9 @@ const secretArnsByName: Record<BackendSecret, pulumi.Output<string>> = {
 const backend = new FargateService(`${prefix}-backend`, {
   ...serviceDefaults,
   securityGroupId: network.securityGroupIds.backend,
-  image: {
-    repositoryUrl: images.backend.repositoryUrl,
-    repositoryArn: images.backend.arn,
-    tag: config.compute.backend.imageTag,
-  },
-  cpu: config.compute.backend.cpu,
-  memory: config.compute.backend.memory,
-  desiredCount: config.compute.backend.desiredCount,
-  maxCount: config.compute.backend.maxCount,
+  ...sizeAndImage("backend"),
   container: {
     ...APP_CONTAINERS.backend,
-    writablePaths: [...APP_CONTAINERS.backend.writablePaths],
     port: APP_PORTS.backend,
     environment: { APP_ENV: config.environment, PORT: String(APP_PORTS.backend) },
     secrets: Object.fromEntries(

@@ -28,7 +28,7 @@ export interface ContainerSpec {
    */
   readonlyRootFilesystem?: boolean;
   /** Directories the application must write to (scratch space, caches, pid files). @default [] */
-  writablePaths?: string[];
+  writablePaths?: readonly string[];
   /** Plain settings as environment variables. Never secrets: use `secrets`. @default {} */
   environment?: Record<string, pulumi.Input<string>>;
   /**
