@@ -6,7 +6,9 @@ import { Cache } from "./components/cache";
 import { Certificate } from "./components/certificate";
 import { Cluster } from "./components/cluster";
 import { Database } from "./components/database";
+import { Edge, GLOBAL_REGION } from "./components/edge";
 import { EncryptionKey } from "./components/encryption-key";
+import { HostedZone } from "./components/hosted-zone";
 import { FargateService, type SecretReference } from "./components/fargate-service";
 import { ImageRepository } from "./components/image-repository";
 import { LoadBalancer } from "./components/load-balancer";
@@ -59,6 +61,9 @@ const imagesKey = new EncryptionKey(`${prefix}-images`, {
   protect,
 });
 
+// Only CloudFront may reach the public load balancer: its origin-facing addresses, as AWS maintains them.
+const cloudFrontOrigins = aws.ec2.getManagedPrefixListOutput({ name: "com.amazonaws.global.cloudfront.origin-facing" });
+
 const network = new Network(prefix, {
   account,
   cidrBlock: config.vpc.cidr,
@@ -66,6 +71,10 @@ const network = new Network(prefix, {
   subnetCidrs: config.vpc.subnets,
   natGateways: config.vpc.natGateways,
   ports: APP_PORTS,
+  loadBalancerSources: {
+    prefixListId: cloudFrontOrigins.id,
+    description: "HTTPS from CloudFront origin-facing servers only",
+  },
   flowLogs: { kmsKeyArn: logsKey.arn, ...config.vpc.flowLogs },
   protect,
 });
@@ -106,20 +115,42 @@ const cache = new Cache(`${prefix}-redis`, {
 
 const appSecrets = new AppSecrets(`${prefix}-app`, { kmsKeyArn: secretsKey.arn, protect });
 
-// --- Compute tier ----------------------------------------------------------------------------------------------
-// Names under the stack's domain: the public load balancer (CloudFront's origin) and the internal API load balancer
-// that only the frontend's nginx can reach.
-const zone = aws.route53.getZoneOutput({ name: config.domain.hostedZone, privateZone: false });
+// --- Edge and compute tier ------------------------------------------------------------------------------------
+// The stack's public zone (created on request for a new account), and the names under the stack's domain: the
+// public load balancer (CloudFront's origin) and the internal API load balancer only the frontend's nginx reaches.
+const zoneId = new HostedZone(`${prefix}-dns`, {
+  zoneName: config.domain.hostedZone,
+  create: config.domain.createHostedZone,
+  protect,
+}).zoneId;
 const originHostname = `origin.${config.domain.name}`;
 const apiHostname = `internal-api.${config.domain.name}`;
 const certificate = new Certificate(`${prefix}-alb`, {
+  domainName: originHostname,
+  alternativeNames: [apiHostname],
+  zoneId,
+});
+
+const edge = new Edge(`${prefix}-edge`, {
+  account,
   domainName: config.domain.name,
-  alternativeNames: [originHostname, apiHostname],
-  zoneId: zone.zoneId,
+  zoneId,
+  originDomainName: originHostname,
+  priceClass: config.edge.priceClass,
+  minimumTlsVersion: config.edge.minimumTlsVersion,
+  rateLimitPer5Minutes: config.edge.rateLimitPer5Minutes,
+  secretsKmsKeyArn: secretsKey.arn,
+  // The WAF's log group lives in us-east-1; the stack's logs key serves when the stack is there too.
+  logs: {
+    retentionInDays: config.logs.retentionInDays,
+    kmsKeyArn: config.region === GLOBAL_REGION ? logsKey.arn : undefined,
+  },
+  defaultTags: { ...config.defaultTags },
+  protect,
 });
 const loadBalancerLogs = new LogBucket(`${prefix}-lb-logs`, {
   account,
-  loadBalancerLogPrefix: "alb",
+  writers: [{ service: "elb", prefix: "alb" }],
   retentionInDays: config.logs.retentionInDays,
   protect,
 });
@@ -128,8 +159,10 @@ const publicLoadBalancer = new LoadBalancer(`${prefix}-public`, {
   securityGroupId: network.securityGroupIds.alb,
   certificateArn: certificate.arn,
   logs: { bucketName: loadBalancerLogs.bucketName, prefix: "alb/public" },
+  // CloudFront reaches its origins over HTTPS only, and nothing else may connect.
+  httpRedirect: false,
   deletionProtection: protect,
-  dnsAliases: { zoneId: zone.zoneId, names: [originHostname] },
+  dnsAliases: { zoneId, names: [originHostname] },
 });
 const apiLoadBalancer = new LoadBalancer(`${prefix}-api`, {
   internal: true,
@@ -138,7 +171,7 @@ const apiLoadBalancer = new LoadBalancer(`${prefix}-api`, {
   certificateArn: certificate.arn,
   logs: { bucketName: loadBalancerLogs.bucketName, prefix: "alb/api" },
   deletionProtection: protect,
-  dnsAliases: { zoneId: zone.zoneId, names: [apiHostname] },
+  dnsAliases: { zoneId, names: [apiHostname] },
 });
 
 const cluster = new Cluster(`${prefix}-ecs`);
@@ -191,6 +224,7 @@ const frontend = new FargateService(`${prefix}-frontend`, {
     listenerArn: publicLoadBalancer.httpsListenerArn,
     loadBalancerArnSuffix: publicLoadBalancer.arnSuffix,
     priority: 100,
+    requiredHeader: edge.originVerifyHeader,
   },
 });
 
@@ -241,8 +275,16 @@ export const databaseAddress = database.address;
 export const cacheEndpoint = cache.primaryEndpoint;
 /** The secrets the compute tier injects into the backend task; ARNs only, never values. */
 export const secretArns = secretArnsByName;
-/** Where the app is served until the CDN fronts it: the public load balancer's name in the stack's zone. */
-export const originUrl = `https://${originHostname}`;
+/** Where users reach the app. */
+export const url = edge.url;
+export const cdn = {
+  distributionId: edge.distributionId,
+  domainName: edge.distributionDomainName,
+  webAclArn: edge.webAclArn,
+  /** CI uploads the frontend's static build here (served under /assets/*). */
+  assetsBucket: edge.assetsBucketName,
+  originVerifySecretArn: edge.originVerifySecretArn,
+};
 export const loadBalancerDnsNames = { public: publicLoadBalancer.dnsName, api: apiLoadBalancer.dnsName };
 /** Where CI pushes each service's images (tags are immutable; the stack file names the tag to run). */
 export const imageRepositoryUrls = { frontend: images.frontend.repositoryUrl, backend: images.backend.repositoryUrl };

@@ -57,6 +57,12 @@ export interface RoutingSpec {
    * @default { name: "X-CloudWeave-Test-Traffic", value: "green" }
    */
   testTrafficHeader?: { name: string; value: string };
+  /**
+   * A header every request must carry to reach the service (both rules require it): the secret that CloudFront
+   * adds to origin requests, so nothing that bypasses the CDN and its WAF is served.
+   * @default none
+   */
+  requiredHeader?: { name: string; value: pulumi.Input<string> };
 }
 
 /** The health checks of the target groups (ALB) and of the container (ECS). */
@@ -397,13 +403,18 @@ export class FargateService extends pulumi.ComponentResource {
     ];
     const testHeader = args.routing.testTrafficHeader ?? { name: "X-CloudWeave-Test-Traffic", value: "green" };
     const pathPatterns = args.routing.pathPatterns ?? ["/*"];
+    const required = args.routing.requiredHeader;
+    const baseConditions = [
+      { pathPattern: { values: pathPatterns } },
+      ...(required ? [{ httpHeader: { httpHeaderName: required.name, values: [required.value] } }] : []),
+    ];
     const testRule = new aws.lb.ListenerRule(
       `${name}-test`,
       {
         listenerArn: args.routing.listenerArn,
         priority: args.routing.priority,
         conditions: [
-          { pathPattern: { values: pathPatterns } },
+          ...baseConditions,
           { httpHeader: { httpHeaderName: testHeader.name, values: [testHeader.value] } },
         ],
         actions: forwardToBlue,
@@ -416,7 +427,7 @@ export class FargateService extends pulumi.ComponentResource {
       {
         listenerArn: args.routing.listenerArn,
         priority: args.routing.priority + 1,
-        conditions: [{ pathPattern: { values: pathPatterns } }],
+        conditions: baseConditions,
         actions: forwardToBlue,
         tags: { Name: `${name}-production` },
       },

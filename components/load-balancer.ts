@@ -24,6 +24,12 @@ export interface LoadBalancerArgs {
   /** The HTTPS listener's security policy. @default {@link DEFAULT_TLS_POLICY} */
   tlsPolicy?: string;
   /**
+   * Adds a port-80 listener that redirects to HTTPS. Pointless when only CloudFront (HTTPS-only to its origins)
+   * may connect.
+   * @default true for an internet-facing load balancer, false for an internal one
+   */
+  httpRedirect?: boolean;
+  /**
    * Where access and connection logs go: a bucket whose policy admits ELB log delivery under `prefix`.
    * The load balancer writes to `<prefix>/access` and `<prefix>/connection`.
    */
@@ -41,8 +47,8 @@ export interface LoadBalancerArgs {
 
 /**
  * An Application Load Balancer with an HTTPS listener (TLS 1.3 policy; requests that match no service's rule get a
- * 404), HTTP redirected to HTTPS when internet-facing, invalid header fields dropped, defensive desync mitigation,
- * and access and connection logs. Services attach their own listener rules to `httpsListenerArn`.
+ * 404), optionally HTTP redirected to HTTPS, invalid header fields dropped, defensive desync mitigation, and access
+ * and connection logs. Services attach their own listener rules to `httpsListenerArn`.
  */
 export class LoadBalancer extends pulumi.ComponentResource {
   /** The load balancer's ARN. */
@@ -103,7 +109,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
       child,
     );
 
-    if (!internal) {
+    if (args.httpRedirect ?? !internal) {
       new aws.lb.Listener(
         `${name}-http`,
         {

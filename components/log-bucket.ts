@@ -2,16 +2,22 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
 
+/** An AWS service that writes logs into the bucket, and under which prefix. */
+export type LogWriter =
+  /** Elastic Load Balancing access and connection logs, each load balancer under `<prefix>/<lb>/...`. */
+  | { service: "elb"; prefix: string }
+  /** CloudWatch Logs vended-log delivery (CloudFront standard logs v2), from delivery sources in `sourceRegion`. */
+  | { service: "log-delivery"; prefix: string; sourceRegion: string };
+
 /** Arguments of {@link LogBucket}. */
 export interface LogBucketArgs {
-  /** The account and region; the bucket admits log delivery for this account only. */
+  /** The account; the bucket admits log delivery for this account only. */
   account: AwsAccount;
   /**
-   * The prefix (no leading or trailing `/`) under which Elastic Load Balancing writes access and connection logs,
-   * each load balancer in a sub-prefix of its own (`<prefix>/<lb>/access`); the bucket policy lets the region's ELB
-   * log-delivery account write this account's logs there and nowhere else.
+   * The services that write into the bucket, each only under its prefix (no leading or trailing `/`) and only for
+   * this account.
    */
-  loadBalancerLogPrefix: string;
+  writers: LogWriter[];
   /** Days to keep each log object. */
   retentionInDays: number;
   /**
@@ -27,24 +33,24 @@ export interface LogBucketArgs {
 }
 
 /**
- * An S3 bucket for load-balancer access logs: private (all four public-access blocks, ACLs disabled), encrypted,
- * versioned, TLS-only, expiring logs after the retention period, writable only by the region's ELB log delivery.
+ * An S3 bucket for AWS service logs: private (all four public-access blocks, ACLs disabled), encrypted, versioned,
+ * TLS-only, expiring logs after the retention period, writable only by the listed services for this account.
  *
  * Encryption is SSE-S3 (AES-256): it is the only server-side encryption ELB access-log delivery supports.
  */
 export class LogBucket extends pulumi.ComponentResource {
   /**
-   * The bucket's name. It resolves once the bucket policy is in place, so a load balancer that takes it waits for
-   * the policy (ELB validates its write access when access logging is switched on).
+   * The bucket's name. It resolves once the bucket policy is in place, so a writer that takes it waits for the
+   * policy (ELB validates its write access when access logging is switched on).
    */
   public readonly bucketName: pulumi.Output<string>;
-  /** The bucket's ARN. */
+  /** The bucket's ARN. It too resolves once the bucket policy is in place. */
   public readonly arn: pulumi.Output<string>;
 
   constructor(name: string, args: LogBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:storage:LogBucket", name, {}, opts);
     const child = { parent: this };
-    const { accountId, region } = args.account;
+    const { accountId, partition, region } = args.account;
 
     const bucket = new aws.s3.Bucket(
       `${name}-bucket`,
@@ -95,38 +101,52 @@ export class LogBucket extends pulumi.ComponentResource {
       { ...child, dependsOn: [versioning] },
     );
 
-    const elbAccount = aws.elb.getServiceAccountOutput({ region }, child);
+    const statements: unknown[] = [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ];
+    for (const writer of args.writers) {
+      if (writer.service === "elb") {
+        const elbAccount = aws.elb.getServiceAccountOutput({ region }, child);
+        statements.push({
+          Sid: "LoadBalancerLogDelivery",
+          Effect: "Allow",
+          Principal: { AWS: elbAccount.arn },
+          Action: "s3:PutObject",
+          Resource: pulumi.interpolate`${bucket.arn}/${writer.prefix}/*/AWSLogs/${accountId}/*`,
+        });
+      } else {
+        statements.push({
+          Sid: "VendedLogDelivery",
+          Effect: "Allow",
+          Principal: { Service: "delivery.logs.amazonaws.com" },
+          Action: "s3:PutObject",
+          Resource: pulumi.interpolate`${bucket.arn}/${writer.prefix}/*`,
+          // Confused-deputy protection: only this account's delivery sources may write.
+          Condition: {
+            StringEquals: { "aws:SourceAccount": accountId },
+            ArnLike: {
+              "aws:SourceArn": pulumi.interpolate`arn:${partition}:logs:${writer.sourceRegion}:${accountId}:delivery-source:*`,
+            },
+          },
+        });
+      }
+    }
     const policy = new aws.s3.BucketPolicy(
       `${name}-policy`,
-      {
-        bucket: bucket.id,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-            {
-              Sid: "LoadBalancerAccessLogDelivery",
-              Effect: "Allow",
-              Principal: { AWS: elbAccount.arn },
-              Action: "s3:PutObject",
-              Resource: pulumi.interpolate`${bucket.arn}/${args.loadBalancerLogPrefix}/*/AWSLogs/${accountId}/*`,
-            },
-          ],
-        }),
-      },
+      { bucket: bucket.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
       // S3 rejects a policy with an Allow statement while the public-access block is still being applied.
       { ...child, dependsOn: [publicAccess] },
     );
 
     this.bucketName = pulumi.all([bucket.bucket, policy.id]).apply(([bucketName]) => bucketName);
-    this.arn = bucket.arn;
+    this.arn = pulumi.all([bucket.arn, policy.id]).apply(([arn]) => arn);
     this.registerOutputs({ bucketName: this.bucketName, arn: this.arn });
   }
 }

@@ -43,6 +43,12 @@ export interface NetworkArgs {
   natGateways?: NatStrategy;
   /** The ports each tier listens on; they define every security-group rule. */
   ports: { frontend: number; backend: number; database: number; cache: number };
+  /**
+   * Who may reach the public load balancer. A managed prefix list (CloudFront's origin-facing one) admits HTTPS from
+   * those addresses only; without one, HTTP and HTTPS are open to the internet.
+   * @default HTTP and HTTPS from 0.0.0.0/0
+   */
+  loadBalancerSources?: { prefixListId: pulumi.Input<string>; description: string };
   /** VPC flow logs, always on: where they go and for how long. */
   flowLogs: {
     /** ARN of the customer-managed KMS key that encrypts the log group (its policy must admit CloudWatch Logs). */
@@ -64,8 +70,8 @@ interface SecurityRule {
   tier: SecurityTier;
   direction: "ingress" | "egress";
   port: number;
-  /** The other side: another tier's group, or an IPv4 block. */
-  peer: SecurityTier | { cidr: string };
+  /** The other side: another tier's group, an IPv4 block, or a managed prefix list. */
+  peer: SecurityTier | { cidr: string } | { prefixListId: pulumi.Input<string>; name: string };
   description: string;
 }
 
@@ -77,16 +83,29 @@ const HTTPS = 443;
  * The design's tiered chain: internet -> public ALB -> frontend (nginx) -> internal API ALB -> backend -> data
  * stores, nothing else. The backend is reachable only through the frontend's path.
  */
-function securityRules(ports: NetworkArgs["ports"]): SecurityRule[] {
+function securityRules(ports: NetworkArgs["ports"], sources: NetworkArgs["loadBalancerSources"]): SecurityRule[] {
+  const viewers: SecurityRule[] = sources
+    ? [
+        {
+          tier: "alb",
+          direction: "ingress",
+          port: HTTPS,
+          peer: { prefixListId: sources.prefixListId, name: "prefix-list" },
+          description: sources.description,
+        },
+      ]
+    : [
+        { tier: "alb", direction: "ingress", port: HTTPS, peer: ANYWHERE, description: "HTTPS from viewers" },
+        {
+          tier: "alb",
+          direction: "ingress",
+          port: 80,
+          peer: ANYWHERE,
+          description: "HTTP from viewers, redirected to HTTPS",
+        },
+      ];
   return [
-    { tier: "alb", direction: "ingress", port: HTTPS, peer: ANYWHERE, description: "HTTPS from viewers" },
-    {
-      tier: "alb",
-      direction: "ingress",
-      port: 80,
-      peer: ANYWHERE,
-      description: "HTTP from viewers, redirected to HTTPS",
-    },
+    ...viewers,
     {
       tier: "alb",
       direction: "egress",
@@ -163,7 +182,7 @@ function securityRules(ports: NetworkArgs["ports"]): SecurityRule[] {
 }
 
 const TIER_DESCRIPTIONS: Record<SecurityTier, string> = {
-  alb: "Public load balancer: HTTP/HTTPS in, out to the frontend tasks only",
+  alb: "Public load balancer: HTTPS in from its allowed sources, out to the frontend tasks only",
   frontend: "Frontend tasks: from the public load balancer only",
   apiAlb: "Internal API load balancer: HTTPS from frontend tasks only, out to the backend tasks only",
   backend: "Backend tasks: from the internal API load balancer only",
@@ -346,8 +365,9 @@ export class Network extends pulumi.ComponentResource {
         child,
       );
     }
-    for (const rule of securityRules(args.ports)) {
-      const peerName = typeof rule.peer === "string" ? TIER_SLUGS[rule.peer] : "anywhere";
+    for (const rule of securityRules(args.ports, args.loadBalancerSources)) {
+      const peer = rule.peer;
+      const peerName = typeof peer === "string" ? TIER_SLUGS[peer] : "cidr" in peer ? "anywhere" : peer.name;
       const tierName = TIER_SLUGS[rule.tier];
       const ruleArgs = {
         securityGroupId: groups[rule.tier].id,
@@ -355,9 +375,11 @@ export class Network extends pulumi.ComponentResource {
         fromPort: rule.port,
         toPort: rule.port,
         description: rule.description,
-        ...(typeof rule.peer === "string"
-          ? { referencedSecurityGroupId: groups[rule.peer].id }
-          : { cidrIpv4: rule.peer.cidr }),
+        ...(typeof peer === "string"
+          ? { referencedSecurityGroupId: groups[peer].id }
+          : "cidr" in peer
+            ? { cidrIpv4: peer.cidr }
+            : { prefixListId: peer.prefixListId }),
         tags: { Name: `${name}-${tierName}-${rule.direction}-${peerName}-${rule.port}` },
       };
       const ruleName = `${name}-${tierName}-${rule.direction === "ingress" ? "from" : "to"}-${peerName}-${rule.port}`;

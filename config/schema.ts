@@ -13,6 +13,12 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/** CloudFront price classes: all edge locations, most, or North America and Europe only. */
+export const PRICE_CLASSES = ["PriceClass_All", "PriceClass_200", "PriceClass_100"] as const;
+
+/** CloudFront viewer security policies at TLS 1.2 or newer (older ones admit TLS 1.0/1.1). */
+export const VIEWER_TLS_POLICIES = ["TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"] as const;
+
 /** Subnet tiers, each with one subnet per availability zone. */
 export const SUBNET_TIERS = ["public", "private", "database"] as const;
 
@@ -239,7 +245,26 @@ const rawConfigSchema = strictObject({
     name: domainName,
     /** The Route 53 hosted zone that holds `name`. */
     hostedZone: domainName,
+    /** Create the hosted zone (a new account) instead of looking up an existing one. */
+    createHostedZone: z.boolean({ error: "must be true or false" }).default(false),
   }),
+  "cloudweave:edge": strictObject({
+    /** Which CloudFront edge locations serve viewers (and what they cost). */
+    priceClass: z.enum(PRICE_CLASSES, { error: `must be one of: ${PRICE_CLASSES.join(", ")}` }),
+    /** Requests one client IP may make in any 5 minutes before WAF blocks it. */
+    rateLimitPer5Minutes: z
+      .number()
+      .int("must be a whole number of requests")
+      .min(10, "must be 10-2000000000 requests per 5 minutes (WAF's range)")
+      .max(2_000_000_000, "must be 10-2000000000 requests per 5 minutes (WAF's range)"),
+    /** The oldest TLS viewers may use. */
+    minimumTlsVersion: z
+      .enum(VIEWER_TLS_POLICIES, { error: `must be one of: ${VIEWER_TLS_POLICIES.join(", ")}` })
+      .default("TLSv1.2_2021"),
+  }),
+  "aws:defaultTags": strictObject({
+    tags: z.record(z.string(), z.string({ error: "must be a string" })),
+  }).optional(),
   "cloudweave:deletionProtection": z.boolean({ error: "must be true or false" }).optional(),
 }).superRefine((raw, ctx) => {
   const production = raw["cloudweave:environment"] === "production";
@@ -407,6 +432,10 @@ export interface StackConfig {
   readonly deployment: Parsed["cloudweave:deployment"];
   /** `cloudweave:domain`. */
   readonly domain: Parsed["cloudweave:domain"];
+  /** `cloudweave:edge`: CloudFront and WAF settings. */
+  readonly edge: Parsed["cloudweave:edge"];
+  /** `aws:defaultTags.tags`: the tags every resource gets, also through the program's own providers. */
+  readonly defaultTags: Readonly<Record<string, string>>;
   /** `cloudweave:deletionProtection` (default: on in production): protects stateful resources from deletion. */
   readonly deletionProtection: boolean;
 }
@@ -450,6 +479,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     scaling: parsed["cloudweave:scaling"],
     deployment: parsed["cloudweave:deployment"],
     domain: parsed["cloudweave:domain"],
+    edge: parsed["cloudweave:edge"],
+    defaultTags: parsed["aws:defaultTags"]?.tags ?? {},
     deletionProtection: parsed["cloudweave:deletionProtection"] ?? isProduction,
   };
 }

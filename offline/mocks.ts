@@ -104,6 +104,15 @@ export class AwsMocks implements pulumi.runtime.Mocks {
           arn: `arn:aws:route53:::hostedzone/Z${hash("zone", zoneName).slice(0, 20).toUpperCase()}`,
         };
       }
+      case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+        // The CloudFront origin-facing list of us-east-1 (each region has its own id).
+        return {
+          id: "pl-3b927c52",
+          name: (args.inputs as Record<string, unknown>).name,
+          addressFamily: "IPv4",
+          maxEntries: 55,
+          arn: `arn:aws:ec2:${this.region}:aws:prefix-list/pl-3b927c52`,
+        };
       case "aws:elb/getServiceAccount:getServiceAccount":
         // The Elastic Load Balancing log-delivery account of us-east-1 (per-region accounts, AWS docs).
         return { id: "127311923021", arn: "arn:aws:iam::127311923021:root" };
@@ -216,6 +225,24 @@ export class AwsMocks implements pulumi.runtime.Mocks {
           bucketRegionalDomainName: `${bucket}.s3.${this.region}.amazonaws.com`,
         };
       }
+      case "aws:cloudfront/distribution:Distribution":
+        return {
+          ...state,
+          domainName: `d${hash(type, name).slice(0, 13)}.cloudfront.net`,
+          hostedZoneId: "Z2FDTNDATAQYW2",
+          status: "Deployed",
+        };
+      case "aws:wafv2/webAcl:WebAcl":
+        return {
+          ...state,
+          arn: `arn:aws:wafv2:us-east-1:${MOCK_ACCOUNT_ID}:global/webacl/${physicalName}/${hash(type, name).slice(0, 36)}`,
+        };
+      case "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination":
+      case "aws:cloudwatch/logDeliverySource:LogDeliverySource":
+        return {
+          ...state,
+          arn: `arn:aws:logs:us-east-1:${MOCK_ACCOUNT_ID}:${kind === "LogDeliverySource" ? "delivery-source" : "delivery-destination"}:${physicalName}`,
+        };
       case "aws:ecs/cluster:Cluster":
         return { ...state, arn: `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT_ID}:cluster/${physicalName}` };
       case "aws:ecs/taskDefinition:TaskDefinition":

@@ -6,7 +6,7 @@ import { parseStackConfig, programSettings, type StackConfig } from "../config";
 import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES } from "../config/app";
 import { PROJECT_ROOT, readStackSettings, runProgram, runStack, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, byId, json, ofType, single } from "./helpers";
+import { STACKS, byArn, byId, json, ofType, revealed, single } from "./helpers";
 
 type Service = "frontend" | "backend";
 
@@ -350,10 +350,32 @@ describe("compute tier on both stacks", () => {
               ]);
             }
             expect(test.inputs.priority).to.be.lessThan(production.inputs.priority as number);
-            expect(test.inputs.conditions).to.deep.include({
-              httpHeader: { httpHeaderName: "X-CloudWeave-Test-Traffic", values: ["green"] },
-            });
-            expect(production.inputs.conditions).to.deep.equal([{ pathPattern: { values: ["/*"] } }]);
+            // Only requests CloudFront forwarded (carrying its secret header) reach the frontend.
+            const originHeader = single(
+              run,
+              "random:index/randomPassword:RandomPassword",
+              `cloudweave-${stack}-edge-origin-verify`,
+            );
+            const required =
+              service === "frontend"
+                ? [
+                    {
+                      httpHeader: {
+                        httpHeaderName: "X-Origin-Verify",
+                        values: [revealed(originHeader.outputs.result)],
+                      },
+                    },
+                  ]
+                : [];
+            expect(revealed(production.inputs.conditions)).to.deep.equal([
+              { pathPattern: { values: ["/*"] } },
+              ...required,
+            ]);
+            expect(revealed(test.inputs.conditions)).to.deep.equal([
+              { pathPattern: { values: ["/*"] } },
+              ...required,
+              { httpHeader: { httpHeaderName: "X-CloudWeave-Test-Traffic", values: ["green"] } },
+            ]);
           });
         });
       }
@@ -390,7 +412,7 @@ describe("compute tier on both stacks", () => {
         expect(app.systemControls).to.deep.equal([{ namespace: "net.ipv4.ip_unprivileged_port_start", value: "80" }]);
       });
 
-      it("puts the public load balancer in the public subnets: HTTPS on TLS 1.3, HTTP redirected", () => {
+      it("puts the public load balancer in the public subnets: HTTPS on TLS 1.3 from CloudFront only", () => {
         const alb = loadBalancer("public");
         expect(alb.inputs).to.include({
           internal: false,
@@ -402,7 +424,11 @@ describe("compute tier on both stacks", () => {
         expect(alb.inputs.subnets).to.deep.equal(outputs().publicSubnetIds);
         expect(alb.inputs.securityGroups).to.deep.equal([outputs().securityGroupIds.alb]);
         const https = httpsListener("public");
-        const validation = single(run, "aws:acm/certificateValidation:CertificateValidation");
+        const validation = single(
+          run,
+          "aws:acm/certificateValidation:CertificateValidation",
+          `cloudweave-${stack}-alb-validation`,
+        );
         expect(https.inputs).to.include({
           protocol: "HTTPS",
           sslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
@@ -414,10 +440,14 @@ describe("compute tier on both stacks", () => {
             fixedResponse: { statusCode: "404", contentType: "text/plain", messageBody: "Not found" },
           },
         ]);
-        const http = listeners("public").find((listener) => listener.inputs.port === 80);
-        expect(http?.inputs.defaultActions).to.deep.equal([
-          { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
-        ]);
+        // CloudFront connects over HTTPS only; no port-80 listener exists to reach.
+        expect(listeners("public").map((listener) => listener.inputs.port)).to.deep.equal([443]);
+        const ingress = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
+          (rule) => rule.inputs.securityGroupId === outputs().securityGroupIds.alb,
+        );
+        expect(ingress).to.have.length(1);
+        expect(ingress[0]?.inputs).to.include({ prefixListId: "pl-3b927c52", fromPort: 443, toPort: 443 });
+        expect(ingress[0]?.inputs.cidrIpv4).to.equal(undefined);
       });
 
       it("keeps the API load balancer internal, HTTPS only, reachable from the frontend's group alone", () => {
@@ -435,18 +465,24 @@ describe("compute tier on both stacks", () => {
         ]);
       });
 
-      it("validates one certificate by DNS for the domain, the origin and the internal API names", () => {
-        const certificate = single(run, "aws:acm/certificate:Certificate");
-        expect(certificate.inputs).to.include({ domainName: config.domain.name, validationMethod: "DNS" });
-        expect(certificate.inputs.subjectAlternativeNames).to.deep.equal([
-          `origin.${config.domain.name}`,
-          `internal-api.${config.domain.name}`,
-        ]);
-        const records = ofType(run, "aws:route53/record:Record").filter((record) => record.inputs.type === "CNAME");
-        expect(records).to.have.length(3);
-        const validation = single(run, "aws:acm/certificateValidation:CertificateValidation");
-        expect(validation.inputs.validationRecordFqdns).to.have.length(3);
-        const aliases = ofType(run, "aws:route53/record:Record").filter((record) => record.inputs.type === "A");
+      it("validates the load balancers' certificate by DNS for the origin and internal API names", () => {
+        const certificate = single(run, "aws:acm/certificate:Certificate", `cloudweave-${stack}-alb-certificate`);
+        expect(certificate.inputs).to.include({ domainName: `origin.${config.domain.name}`, validationMethod: "DNS" });
+        expect(certificate.inputs.subjectAlternativeNames).to.deep.equal([`internal-api.${config.domain.name}`]);
+        expect(certificate.provider, "issued in the stack's region").to.equal(undefined);
+        const records = ofType(run, "aws:route53/record:Record").filter((record) =>
+          record.name.startsWith(`cloudweave-${stack}-alb-validation-`),
+        );
+        expect(records.map((record) => record.inputs.type)).to.deep.equal(["CNAME", "CNAME"]);
+        const validation = single(
+          run,
+          "aws:acm/certificateValidation:CertificateValidation",
+          `cloudweave-${stack}-alb-validation`,
+        );
+        expect(validation.inputs.validationRecordFqdns).to.have.length(2);
+        const aliases = ofType(run, "aws:route53/record:Record").filter(
+          (record) => record.inputs.type === "A" && !record.name.startsWith(`cloudweave-${stack}-edge`),
+        );
         expect(aliases.map((record) => record.inputs.name).sort()).to.deep.equal(
           [`internal-api.${config.domain.name}`, `origin.${config.domain.name}`].sort(),
         );
@@ -456,7 +492,7 @@ describe("compute tier on both stacks", () => {
       });
 
       it("writes both load balancers' access logs to a private, encrypted, versioned, TLS-only bucket", () => {
-        const bucket = single(run, "aws:s3/bucket:Bucket");
+        const bucket = single(run, "aws:s3/bucket:Bucket", `cloudweave-${stack}-lb-logs-bucket`);
         const forBucket = (type: string) =>
           ofType(run, type).filter((resource) => resource.inputs.bucket === bucket.id);
         expect(forBucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]?.inputs).to.include({
@@ -485,7 +521,7 @@ describe("compute tier on both stacks", () => {
           Effect: "Deny",
           Condition: { Bool: { "aws:SecureTransport": "false" } },
         });
-        const delivery = statements.find((s) => s.Sid === "LoadBalancerAccessLogDelivery");
+        const delivery = statements.find((s) => s.Sid === "LoadBalancerLogDelivery");
         expect(delivery?.Principal).to.deep.equal({ AWS: "arn:aws:iam::127311923021:root" });
         expect(delivery?.Resource).to.equal(`${String(bucket.outputs.arn)}/alb/*/AWSLogs/${MOCK_ACCOUNT_ID}/*`);
 

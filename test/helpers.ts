@@ -1,5 +1,5 @@
 import type { StackRun } from "../offline/harness";
-import type { DeclaredResource } from "../offline/mocks";
+import { SecretValue, type DeclaredResource } from "../offline/mocks";
 
 /** The stacks every whole-stack test runs against. */
 export const STACKS = ["staging", "production"] as const;
@@ -42,4 +42,12 @@ export function text(resource: DeclaredResource, key: string): string {
 /** A JSON-document input (a policy) of a resource, parsed. */
 export function json<T = Record<string, unknown>>(resource: DeclaredResource, key: string): T {
   return JSON.parse(text(resource, key)) as T;
+}
+
+/** A recorded value with every Pulumi secret in it replaced by its plain value (the tests may look inside). */
+export function revealed(value: unknown): unknown {
+  if (value instanceof SecretValue) return revealed(value.value);
+  if (Array.isArray(value)) return value.map(revealed);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, revealed(inner)]));
 }

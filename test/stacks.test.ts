@@ -54,7 +54,7 @@ describe("whole stacks on mocks", () => {
           keyOf("cache"),
         );
         const secrets = ofType(run, "aws:secretsmanager/secret:Secret");
-        expect(secrets).to.have.length(3);
+        expect(secrets).to.have.length(4);
         for (const secret of secrets) expect(secret.inputs.kmsKeyId, secret.name).to.equal(keyOf("secrets"));
         const repositories = ofType(run, "aws:ecr/repository:Repository");
         expect(repositories).to.have.length(2);
@@ -114,14 +114,17 @@ describe("whole stacks on mocks", () => {
       });
 
       it("exports every secret's ARN and no secret value", () => {
-        const secretArns = run.outputs.secretArns as Record<string, string>;
+        const secretArns = {
+          ...(run.outputs.secretArns as Record<string, string>),
+          originVerify: (run.outputs.cdn as Record<string, string>).originVerifySecretArn,
+        };
         const declared = ofType(run, "aws:secretsmanager/secret:Secret").map((secret) => secret.outputs.arn);
         expect(Object.values(secretArns).sort()).to.deep.equal([...declared].sort());
         const generated = [
           ...ofType(run, "random:index/randomPassword:RandomPassword").map((r) => r.outputs.result),
           ...ofType(run, "random:index/randomBytes:RandomBytes").map((r) => r.outputs.base64),
         ];
-        expect(generated).to.have.length(3);
+        expect(generated).to.have.length(4);
         const outputs = JSON.stringify(run.outputs);
         for (const value of generated) {
           const clear = value instanceof SecretValue ? value.value : value;
@@ -147,14 +150,14 @@ describe("whole stacks on mocks", () => {
         expect(counts).to.deep.equal(
           stack === "production"
             ? {
-                "aws:cloudwatch/logGroup:LogGroup": 7,
+                "aws:cloudwatch/logGroup:LogGroup": 8,
                 "aws:ec2/vpc:Vpc": 1,
                 "aws:ecr/repository:Repository": 2,
                 "aws:elasticache/replicationGroup:ReplicationGroup": 1,
                 "aws:kms/key:Key": 5,
                 "aws:rds/instance:Instance": 1,
-                "aws:s3/bucket:Bucket": 1,
-                "aws:secretsmanager/secret:Secret": 3,
+                "aws:s3/bucket:Bucket": 3,
+                "aws:secretsmanager/secret:Secret": 4,
               }
             : {},
         );
