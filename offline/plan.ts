@@ -123,9 +123,11 @@ export function renderPlan(run: StackRun): string {
   const walk = (resource: DeclaredResource, indent: string, last: boolean, root: boolean) => {
     const branch = root ? "" : last ? "└─ " : "├─ ";
     const protectedMark = resource.protect ? "  [protected]" : "";
+    // An explicit provider (say, the us-east-1 one for CloudFront's certificate and WAF) is named by its resource.
+    const providerMark = resource.provider ? `  [provider ${providerName(resource.provider)}]` : "";
     const summary = summarize(resource, names);
     lines.push(
-      `${indent}${branch}+ ${resource.type}  ${resource.name}${protectedMark}${summary ? `  (${summary})` : ""}`,
+      `${indent}${branch}+ ${resource.type}  ${resource.name}${protectedMark}${providerMark}${summary ? `  (${summary})` : ""}`,
     );
     const kids = children.get(resource.urn) ?? [];
     const nextIndent = root ? indent : indent + (last ? "   " : "│  ");
@@ -177,4 +179,10 @@ if (require.main === module) {
       process.exitCode = 1;
     },
   );
+}
+
+/** The resource name in a provider reference (`<provider urn>::<id>`). */
+function providerName(reference: string): string {
+  const urn = reference.split("::").slice(0, -1);
+  return urn[urn.length - 1] ?? reference;
 }

@@ -40,6 +40,7 @@ const vpc = (settings: Settings) =>
 const service = (settings: Settings, name: "frontend" | "backend") =>
   (settings["cloudweave:compute"] as Record<string, Record<string, unknown>>)[name] as Record<string, unknown>;
 const deployment = (settings: Settings) => settings["cloudweave:deployment"] as Record<string, unknown>;
+const edge = (settings: Settings) => settings["cloudweave:edge"] as Record<string, unknown>;
 const database = (settings: Settings) => settings["cloudweave:database"] as Record<string, unknown>;
 const cache = (settings: Settings) => settings["cloudweave:cache"] as Record<string, unknown>;
 const domain = (settings: Settings) => settings["cloudweave:domain"] as Record<string, unknown>;
@@ -233,6 +234,38 @@ const BAD_CASES: readonly BadCase[] = [
     key: "cloudweave:deployment.bakeTimeMinutes",
     value: "1",
     allowed: "must be at least 5 minutes in production",
+  },
+  {
+    title: "a CloudFront price class that does not exist",
+    stack: "staging",
+    change: (s) => (edge(s).priceClass = "PriceClass_50"),
+    key: "cloudweave:edge.priceClass",
+    value: '"PriceClass_50"',
+    allowed: "must be one of: PriceClass_All, PriceClass_200, PriceClass_100",
+  },
+  {
+    title: "a viewer TLS policy that admits TLS 1.0",
+    stack: "production",
+    change: (s) => (edge(s).minimumTlsVersion = "TLSv1_2016"),
+    key: "cloudweave:edge.minimumTlsVersion",
+    value: '"TLSv1_2016"',
+    allowed: "must be one of: TLSv1.2_2021",
+  },
+  {
+    title: "a WAF rate limit below WAF's minimum",
+    stack: "production",
+    change: (s) => (edge(s).rateLimitPer5Minutes = 5),
+    key: "cloudweave:edge.rateLimitPer5Minutes",
+    value: "5",
+    allowed: "must be 10-2000000000 requests per 5 minutes",
+  },
+  {
+    title: "a default tag that is not a string",
+    stack: "staging",
+    change: (s) => (s["aws:defaultTags"] = { tags: { CostCenter: 42 } }),
+    key: "aws:defaultTags.tags.CostCenter",
+    value: "42",
+    allowed: "must be a string",
   },
   {
     title: "a backup retention AWS rejects",

@@ -47,10 +47,13 @@ function ruleTable(run: StackRun): string[] {
   ];
   return rules
     .map(({ rule, way }) => {
-      const { securityGroupId, referencedSecurityGroupId, cidrIpv4, ipProtocol, fromPort, toPort } = rule.inputs;
+      const { securityGroupId, referencedSecurityGroupId, cidrIpv4, prefixListId, ipProtocol, fromPort, toPort } =
+        rule.inputs;
       expect(fromPort, `${rule.name} opens a single port`).to.equal(toPort);
       expect(ipProtocol).to.equal("tcp");
-      const peer = referencedSecurityGroupId ? tierOf(byId(run, referencedSecurityGroupId)) : String(cidrIpv4);
+      const peer = referencedSecurityGroupId
+        ? tierOf(byId(run, referencedSecurityGroupId))
+        : String(cidrIpv4 ?? prefixListId);
       return `${tierOf(byId(run, securityGroupId))} ${way} ${String(fromPort)} ${peer}`;
     })
     .sort();
@@ -235,6 +238,19 @@ describe("Network component", () => {
     const table = ruleTable(run);
     expect(table).to.include.members(["backend in 8080 api-alb", "api-alb out 8080 backend"]);
     expect(table.some((rule) => rule.includes(" 3001 "))).to.equal(false);
+  });
+
+  it("admits HTTPS from a prefix list alone when the load balancer's sources are given", async () => {
+    const { run } = await networkOf("staging", (args) => ({
+      ...args,
+      loadBalancerSources: { prefixListId: "pl-0123456789", description: "HTTPS from the CDN only" },
+    }));
+    const albIngress = ruleTable(run).filter((rule) => rule.startsWith("alb in"));
+    expect(albIngress).to.deep.equal(["alb in 443 pl-0123456789"]);
+    const rule = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").find(
+      (candidate) => candidate.inputs.prefixListId !== undefined,
+    );
+    expect(rule?.inputs).to.include({ prefixListId: "pl-0123456789", description: "HTTPS from the CDN only" });
   });
 
   it("defaults to one NAT gateway per AZ", async () => {

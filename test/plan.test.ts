@@ -21,6 +21,9 @@ describe("offline plan (npm run plan)", () => {
     expect(stdout).to.match(/^ {2}aws:ec2\/natGateway:NatGateway +3$/m);
     expect(stdout).to.match(/^ {2}aws:ec2\/subnet:Subnet +9$/m);
     expect(stdout).to.match(/^Resources: \d+ to create$/m);
+    expect(stdout).to.match(
+      /─ \+ aws:wafv2\/webAcl:WebAcl {2}cloudweave-production-edge-waf {2}\[provider cloudweave-production-edge-us-east-1\]/,
+    );
     expect(stdout).to.include('  environment: "production"');
   });
 
