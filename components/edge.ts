@@ -7,6 +7,7 @@ import { EncryptionKey } from "./encryption-key";
 import { JsonSecret } from "./json-secret";
 import { encryptedLogGroup } from "./log-group";
 import { LogBucket } from "./log-bucket";
+import { denyInsecureTransport, privateBucket } from "./private-bucket";
 
 /** Where CloudFront certificates, CLOUDFRONT-scope WAF ACLs and their logs must live, whatever the stack's region. */
 export const GLOBAL_REGION = "us-east-1";
@@ -124,38 +125,12 @@ export class Edge extends pulumi.ComponentResource {
     const certificate = new Certificate(`${name}-cdn`, { domainName: args.domainName, zoneId: args.zoneId }, inGlobal);
 
     // --- Static assets: private bucket, read by this distribution only ----------------------------------------
-    const assets = new aws.s3.Bucket(
-      `${name}-assets`,
-      { forceDestroy: !args.protect, tags: { Name: `${name}-assets` } },
-      { ...child, protect: args.protect },
-    );
-    const assetsPublicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-assets`,
-      {
-        bucket: assets.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      child,
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-assets`,
-      { bucket: assets.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      child,
-    );
     // SSE-S3: the files are the public site's build; a customer key would need a policy naming this distribution.
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-assets`,
-      { bucket: assets.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-      child,
-    );
-    const assetsVersioning = new aws.s3.BucketVersioning(
-      `${name}-assets`,
-      { bucket: assets.id, versioningConfiguration: { status: "Enabled" } },
-      child,
-    );
+    const {
+      bucket: assets,
+      publicAccessBlock: assetsPublicAccess,
+      versioning: assetsVersioning,
+    } = privateBucket(`${name}-assets`, { protect: args.protect }, child);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-assets`,
       {
@@ -366,14 +341,7 @@ export class Edge extends pulumi.ComponentResource {
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
-            {
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [assets.arn, pulumi.interpolate`${assets.arn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
+            denyInsecureTransport(assets.arn, pulumi.interpolate`${assets.arn}/*`),
             {
               Sid: "ThisDistributionReads",
               Effect: "Allow",

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
+import { denyInsecureTransport, privateBucket } from "./private-bucket";
 
 /** An AWS service that writes logs into the bucket, and under which prefix. */
 export type LogWriter =
@@ -52,37 +53,7 @@ export class LogBucket extends pulumi.ComponentResource {
     const child = { parent: this };
     const { accountId, partition, region } = args.account;
 
-    const bucket = new aws.s3.Bucket(
-      `${name}-bucket`,
-      { forceDestroy: !args.protect, tags: { Name: name } },
-      { ...child, protect: args.protect },
-    );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      child,
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-ownership`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      child,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-encryption`,
-      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-      child,
-    );
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-versioning`,
-      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-      child,
-    );
+    const { bucket, publicAccessBlock, versioning } = privateBucket(`${name}-bucket`, { protect: args.protect }, child);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       {
@@ -101,16 +72,7 @@ export class LogBucket extends pulumi.ComponentResource {
       { ...child, dependsOn: [versioning] },
     );
 
-    const statements: unknown[] = [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ];
+    const statements: unknown[] = [denyInsecureTransport(bucket.arn, pulumi.interpolate`${bucket.arn}/*`)];
     for (const writer of args.writers) {
       if (writer.service === "elb") {
         const elbAccount = aws.elb.getServiceAccountOutput({ region }, child);
@@ -142,7 +104,7 @@ export class LogBucket extends pulumi.ComponentResource {
       `${name}-policy`,
       { bucket: bucket.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
       // S3 rejects a policy with an Allow statement while the public-access block is still being applied.
-      { ...child, dependsOn: [publicAccess] },
+      { ...child, dependsOn: [publicAccessBlock] },
     );
 
     this.bucketName = pulumi.all([bucket.bucket, policy.id]).apply(([bucketName]) => bucketName);

@@ -1,0 +1,67 @@
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** The resources of a private bucket that callers attach their own policy and lifecycle to. */
+export interface PrivateBucket {
+  readonly bucket: aws.s3.Bucket;
+  /** Bucket policies with Allow statements must wait for it (S3 refuses them while it is being applied). */
+  readonly publicAccessBlock: aws.s3.BucketPublicAccessBlock;
+  /** Lifecycle rules about noncurrent versions must wait for it. */
+  readonly versioning: aws.s3.BucketVersioning;
+}
+
+/**
+ * An S3 bucket no one outside the account can reach: all four public-access blocks, ACLs disabled (bucket owner
+ * enforced), SSE-S3 encryption by default and versioning. Components add their own bucket policy (with a TLS-only
+ * statement) and lifecycle. `protect` also keeps `pulumi destroy` from emptying it.
+ */
+export function privateBucket(
+  resourceName: string,
+  args: { protect?: boolean },
+  opts: pulumi.CustomResourceOptions,
+): PrivateBucket {
+  const bucket = new aws.s3.Bucket(
+    resourceName,
+    { forceDestroy: !args.protect, tags: { Name: resourceName } },
+    { ...opts, protect: args.protect },
+  );
+  const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+    resourceName,
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    opts,
+  );
+  new aws.s3.BucketOwnershipControls(
+    resourceName,
+    { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    opts,
+  );
+  new aws.s3.BucketServerSideEncryptionConfiguration(
+    resourceName,
+    { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+    opts,
+  );
+  const versioning = new aws.s3.BucketVersioning(
+    resourceName,
+    { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+    opts,
+  );
+  return { bucket, publicAccessBlock, versioning };
+}
+
+/** The bucket-policy statement that refuses every request not made over TLS. */
+export function denyInsecureTransport(bucketArn: pulumi.Input<string>, objectsArn: pulumi.Input<string>): object {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, objectsArn],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
