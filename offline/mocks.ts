@@ -182,6 +182,17 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       }
       case "aws:acm/certificateValidation:CertificateValidation":
         return { ...state, certificateArn: inputs.certificateArn };
+      case "aws:route53/zone:Zone":
+        return {
+          ...state,
+          zoneId: `Z${hash(type, name).slice(0, 20).toUpperCase()}`,
+          nameServers: [
+            "ns-101.awsdns-12.com",
+            "ns-202.awsdns-25.net",
+            "ns-303.awsdns-37.org",
+            "ns-404.awsdns-50.co.uk",
+          ],
+        };
       case "aws:route53/record:Record":
         return { ...state, fqdn: String(inputs.name).replace(/\.$/, "") };
       case "aws:lb/loadBalancer:LoadBalancer": {
