@@ -6,7 +6,9 @@
 import { parseArgs } from "node:util";
 import { isConfigError } from "../config";
 import { ProgramFailed, runStack, stackNames, type RunOptions, type StackRun } from "./harness";
+import { policies } from "../policy-pack/policies";
 import { MOCK_ACCOUNT_ID, SecretValue, type DeclaredResource } from "./mocks";
+import { checkStack, type PolicyReport } from "./policies";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--json]
 
@@ -50,9 +52,12 @@ const SUMMARY_INPUTS = [
   "imageTagMutability",
 ] as const;
 
-/** What a plan command prints and how it exits: 0 planned, 1 the program failed (bad config), 2 bad usage. */
+/**
+ * What a plan command prints and how it exits: 0 planned, 1 the program failed (bad config), 2 bad usage,
+ * 3 planned but a mandatory policy is violated (a real preview with the pack would fail).
+ */
 export interface PlanResult {
-  readonly code: 0 | 1 | 2;
+  readonly code: 0 | 1 | 2 | 3;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -93,7 +98,37 @@ export async function plan(argv: readonly string[], options: RunOptions = {}): P
     }
     throw error instanceof ProgramFailed ? error.cause : error;
   }
-  return { code: 0, stdout: values.json ? JSON.stringify(run, null, 2) : renderPlan(run), stderr: "" };
+  // The policy pack judges the plan, as `pulumi preview --policy-pack policy-pack` would.
+  const report = await checkStack(run, policies);
+  const mandatory = report.violations.filter((violation) => violation.level === "mandatory");
+  return {
+    code: mandatory.length > 0 ? 3 : 0,
+    stdout: values.json
+      ? JSON.stringify({ ...run, policies: report }, null, 2)
+      : `${renderPlan(run)}\n\n${renderPolicies(report)}`,
+    stderr:
+      mandatory.length > 0
+        ? `${mandatory.length} mandatory policy violation${mandatory.length === 1 ? "" : "s"}: pulumi preview would fail`
+        : "",
+  };
+}
+
+/** The policy pack's findings, most severe first, each with its policy, level and resource. */
+export function renderPolicies(report: PolicyReport): string {
+  const order = ["mandatory", "remediate", "advisory"];
+  const violations = [...report.violations].sort(
+    (a, b) => order.indexOf(a.level) - order.indexOf(b.level) || a.policy.localeCompare(b.policy),
+  );
+  const count = (level: string) => violations.filter((violation) => violation.level === level).length;
+  const lines = [
+    `Policies: ${report.evaluated} evaluated from policy-pack/ with ${report.configFile ?? "no pack config"} — ` +
+      `${count("mandatory")} mandatory, ${count("advisory")} advisory violation(s)`,
+  ];
+  for (const violation of violations) {
+    const subject = violation.resource ? `${violation.resource.name} (${violation.resource.type})` : "(stack)";
+    lines.push(`  ${violation.level.padEnd(9)} ${violation.policy}  ${subject}: ${violation.message}`);
+  }
+  return lines.join("\n");
 }
 
 /** Renders a run as `pulumi preview` would summarise it: a tree of resources, counts by type, outputs. */

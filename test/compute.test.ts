@@ -4,9 +4,9 @@ import { expect } from "chai";
 import { FargateService, type FargateServiceArgs } from "../components/fargate-service";
 import { parseStackConfig, programSettings, type StackConfig } from "../config";
 import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES } from "../config/app";
-import { PROJECT_ROOT, readStackSettings, runProgram, runStack, type StackRun } from "../offline/harness";
+import { PROJECT_ROOT, readStackSettings, runProgram, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, byId, json, ofType, revealed, single } from "./helpers";
+import { STACKS, byArn, byId, json, ofType, revealed, single, stackRun } from "./helpers";
 
 type Service = "frontend" | "backend";
 
@@ -75,7 +75,7 @@ describe("compute tier on both stacks", () => {
       let run: StackRun;
       let config: StackConfig;
       before(async () => {
-        run = await runStack(stack);
+        run = await stackRun(stack);
         config = configOf(stack);
       });
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { parseStackConfig, programSettings, type StackConfig } from "../config";
 import { readStackSettings, runStack, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, json, ofType, revealed, single } from "./helpers";
+import { STACKS, byArn, json, ofType, revealed, single, stackRun } from "./helpers";
 
 interface Statement {
   Sid?: string;
@@ -34,7 +34,7 @@ describe("edge on both stacks", () => {
       let config: StackConfig;
       let distribution: DeclaredResource;
       before(async () => {
-        run = await runStack(stack);
+        run = await stackRun(stack);
         config = parseStackConfig(programSettings(readStackSettings(stack)));
         distribution = single(run, "aws:cloudfront/distribution:Distribution");
       });

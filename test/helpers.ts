@@ -1,4 +1,4 @@
-import type { StackRun } from "../offline/harness";
+import { runStack, type StackRun } from "../offline/harness";
 import { SecretValue, type DeclaredResource } from "../offline/mocks";
 
 /** The stacks every whole-stack test runs against. */
@@ -50,4 +50,19 @@ export function revealed(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(revealed);
   if (value === null || typeof value !== "object") return value;
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, revealed(inner)]));
+}
+
+const stackRuns = new Map<string, Promise<StackRun>>();
+
+/**
+ * The run of a stack file as written, shared by every test file that only reads it (a stack's run is the same each
+ * time). Tests that change records work on a copy.
+ */
+export function stackRun(stack: string): Promise<StackRun> {
+  let run = stackRuns.get(stack);
+  if (!run) {
+    run = runStack(stack);
+    stackRuns.set(stack, run);
+  }
+  return run;
 }

@@ -25,6 +25,9 @@ describe("offline plan (npm run plan)", () => {
       /─ \+ aws:wafv2\/webAcl:WebAcl {2}cloudweave-production-edge-waf {2}\[provider cloudweave-production-edge-us-east-1\]/,
     );
     expect(stdout).to.include('  environment: "production"');
+    expect(stdout).to.match(
+      /^Policies: \d+ evaluated from policy-pack\/ with policy-pack\/config\/production\.json — 0 mandatory/m,
+    );
   });
 
   it("prints every declared resource as JSON with --json", async () => {

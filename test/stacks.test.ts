@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { readStackSettings, runStack, stackNames, type StackRun } from "../offline/harness";
+import { readStackSettings, stackNames, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, SecretValue } from "../offline/mocks";
-import { STACKS, json, ofType, single } from "./helpers";
+import { STACKS, json, ofType, single, stackRun } from "./helpers";
 
 describe("whole stacks on mocks", () => {
   it("covers every stack file in the project", () => {
@@ -11,7 +11,7 @@ describe("whole stacks on mocks", () => {
   for (const stack of STACKS) {
     describe(stack, () => {
       let run: StackRun;
-      before(async () => (run = await runStack(stack)));
+      before(async () => (run = await stackRun(stack)));
 
       it("runs index.ts to completion as one stack", () => {
         expect(run.project).to.equal("cloudweave");

@@ -1,0 +1,97 @@
+/** Logs kept long enough, flow logs on every VPC, secrets rotated, key policies without open doors. */
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import {
+  TOKENS,
+  configNumber,
+  num,
+  ofKind,
+  record,
+  referenced,
+  resourcePolicy,
+  stackPolicy,
+  statementsOf,
+  strings,
+} from "./support";
+
+export const logRetention = resourcePolicy({
+  name: "log-group-retention",
+  description: "CloudWatch log groups expire, after at least the configured number of days.",
+  anchors: { checkov: ["CKV_AWS_66", "CKV_AWS_338"], fsbp: ["CloudWatch.16"] },
+  severity: "low",
+  remediation: "Set retentionInDays (cloudweave:logs.retentionInDays, cloudweave:vpc.flowLogs.retentionInDays).",
+  configSchema: { properties: { minimumDays: { type: "number", default: 365 } } },
+  types: TOKENS.logGroup,
+  validate: (props, args, report) => {
+    const minimum = configNumber(args, "minimumDays", 365);
+    const days = num(props, "retentionInDays");
+    if (days === undefined || days === 0) report("retentionInDays must be set: logs kept forever cost forever.");
+    else if (days < minimum) report(`retentionInDays is ${days}; keep at least ${minimum} days.`);
+  },
+});
+
+export const vpcFlowLogs: StackValidationPolicy = stackPolicy({
+  name: "vpc-flow-logs",
+  description: "Every VPC records its traffic with flow logs.",
+  anchors: { checkov: ["CKV2_AWS_11"], trivy: ["AVD-AWS-0178"], fsbp: ["EC2.6"] },
+  severity: "medium",
+  remediation: "Add an aws.ec2.FlowLog for the VPC (the Network component does).",
+  validate: (resources, _args, report) => {
+    const flowLogs = ofKind(resources, TOKENS.flowLog);
+    for (const vpc of ofKind(resources, TOKENS.vpc)) {
+      const logged = flowLogs.some((flowLog) => referenced(flowLog, "vpcId").some((target) => target.urn === vpc.urn));
+      if (!logged) report(`VPC ${vpc.name} has no flow logs.`, vpc.urn);
+    }
+  },
+});
+
+export const secretRotation: StackValidationPolicy = stackPolicy({
+  name: "secret-rotation",
+  description: "Secrets Manager secrets rotate automatically.",
+  anchors: { checkov: ["CKV2_AWS_57", "CKV_AWS_304"], fsbp: ["SecretsManager.1"] },
+  enforcementLevel: "advisory",
+  severity: "medium",
+  remediation: "Add an aws.secretsmanager.SecretRotation with a rotation Lambda for the secret.",
+  validate: (resources, _args, report) => {
+    const rotations = ofKind(resources, TOKENS.secretRotation);
+    for (const secret of ofKind(resources, TOKENS.secret)) {
+      const rotated = rotations.some((rotation) =>
+        referenced(rotation, "secretId").some((target) => target.urn === secret.urn),
+      );
+      if (!rotated) report(`secret ${secret.name} never rotates.`, secret.urn);
+    }
+  },
+});
+
+export const keyPolicyNoWildcard = resourcePolicy({
+  name: "kms-key-policy-no-wildcard",
+  description: "KMS key policies grant nothing to `*` and no `kms:*` to anyone.",
+  anchors: { checkov: ["CKV_AWS_33", "CKV2_AWS_64"] },
+  severity: "high",
+  remediation: "Name the account and services in the key policy, and list the actions each may use.",
+  types: TOKENS.kmsKey,
+  validate: (props, _args, report) => {
+    if (props.policy === undefined) {
+      report("the key has no explicit policy; write one (CKV2_AWS_64).");
+      return;
+    }
+    for (const statement of statementsOf(props.policy)) {
+      if (statement.Effect !== "Allow") continue;
+      const sid = typeof statement.Sid === "string" ? statement.Sid : "(no Sid)";
+      const principal = statement.Principal;
+      const everyone = principal === "*" || strings(record(principal).AWS).includes("*");
+      if (everyone && statement.Condition === undefined) {
+        report(`statement ${sid} allows any principal.`);
+      }
+      if (strings(statement.Action).some((action) => action === "kms:*" || action === "*")) {
+        report(`statement ${sid} allows kms:*; list the actions.`);
+      }
+    }
+  },
+});
+
+export const loggingAndKeyPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  logRetention,
+  vpcFlowLogs,
+  secretRotation,
+  keyPolicyNoWildcard,
+];
