@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { Alerting } from "./components/alerting";
 import { AppSecrets } from "./components/app-secrets";
 import type { AwsAccount } from "./components/aws-account";
+import { Backup } from "./components/backup";
 import { Cache } from "./components/cache";
 import { Certificate } from "./components/certificate";
 import { Cluster } from "./components/cluster";
@@ -15,6 +17,7 @@ import { LoadBalancer } from "./components/load-balancer";
 import { LogBucket } from "./components/log-bucket";
 import type { LogDestination } from "./components/log-group";
 import { Network } from "./components/network";
+import { Observability } from "./components/observability";
 import { loadStackConfig } from "./config";
 import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES, type BackendSecret } from "./config/app";
 
@@ -52,6 +55,13 @@ const secretsKey = new EncryptionKey(`${prefix}-secrets`, {
   description: `CloudWeave ${config.environment}: Secrets Manager secrets`,
   account,
   viaServices: ["secretsmanager"],
+  protect,
+});
+const alertsKey = new EncryptionKey(`${prefix}-alerts`, {
+  description: `CloudWeave ${config.environment}: SNS alert topics`,
+  account,
+  serviceGrants: ["sns-publishers"],
+  viaServices: ["sns"],
   protect,
 });
 const imagesKey = new EncryptionKey(`${prefix}-images`, {
@@ -174,6 +184,14 @@ const apiLoadBalancer = new LoadBalancer(`${prefix}-api`, {
   dnsAliases: { zoneId, names: [apiHostname] },
 });
 
+// Where every alarm goes: a topic per severity; critical pages through PagerDuty when its URL is configured.
+const alerting = new Alerting(`${prefix}-alerts`, {
+  account,
+  kmsKeyArn: alertsKey.arn,
+  pagerDutyIntegrationUrl:
+    config.pagerDutyIntegrationUrl === undefined ? undefined : pulumi.secret(config.pagerDutyIntegrationUrl),
+});
+
 const cluster = new Cluster(`${prefix}-ecs`);
 const images = {
   frontend: new ImageRepository(`${prefix}-frontend-images`, {
@@ -208,6 +226,8 @@ const serviceDefaults = {
   logs: serviceLogs,
   scaling: config.scaling,
   deployment: config.deployment,
+  // A rolled-back release is worth a look in working hours, not a page.
+  alarmActions: [alerting.topicArns.warning],
   protect,
 };
 const frontend = new FargateService(`${prefix}-frontend`, {
@@ -240,7 +260,12 @@ const backend = new FargateService(`${prefix}-backend`, {
   container: {
     ...APP_CONTAINERS.backend,
     port: APP_PORTS.backend,
-    environment: { APP_ENV: config.environment, PORT: String(APP_PORTS.backend) },
+    environment: {
+      APP_ENV: config.environment,
+      PORT: String(APP_PORTS.backend),
+      // The X-Ray segment name; the sampling rule and trace group below select on it.
+      AWS_XRAY_TRACING_NAME: `${prefix}-backend`,
+    },
     secrets: Object.fromEntries(
       Object.entries(BACKEND_SECRET_VARIABLES).map(([variable, { secret, key }]): [string, SecretReference] => [
         variable,
@@ -275,6 +300,54 @@ export const databaseAddress = database.address;
 export const cacheEndpoint = cache.primaryEndpoint;
 /** The secrets the compute tier injects into the backend task; ARNs only, never values. */
 export const secretArns = secretArnsByName;
+// --- Operations: alarms, dashboard, tracing, backups --------------------------------------------------------------
+const observability = new Observability(`${prefix}-ops`, {
+  topicArns: alerting.topicArns,
+  thresholds: config.alarms,
+  region: config.region,
+  loadBalancers: [
+    { label: "public", arnSuffix: publicLoadBalancer.arnSuffix },
+    { label: "api", arnSuffix: apiLoadBalancer.arnSuffix },
+  ],
+  services: (
+    [
+      ["frontend", frontend, publicLoadBalancer],
+      ["backend", backend, apiLoadBalancer],
+    ] as const
+  ).map(([label, service, loadBalancer]) => ({
+    label,
+    clusterName: cluster.clusterName,
+    serviceName: service.serviceName,
+    loadBalancerArnSuffix: loadBalancer.arnSuffix,
+    targetGroupArnSuffixes: service.targetGroupArnSuffixes,
+  })),
+  database: { identifier: database.identifier },
+  cache: { nodeIds: cache.nodeIds },
+  waf: { webAclName: edge.webAclName },
+  backendLogs: { logGroupName: backend.logGroupName, metricNamespace: `CloudWeave/${config.environment}` },
+  tracing: { serviceName: `${prefix}-backend`, samplingPercent: config.tracing.samplingPercent },
+});
+
+const backup = new Backup(`${prefix}-backup`, {
+  account,
+  drRegion: config.backup.drRegion,
+  database: {
+    arn: database.instanceArn,
+    subnetGroupName: network.databaseSubnetGroupName,
+    securityGroupId: network.securityGroupIds.database,
+    automatedBackupRetentionDays: config.database.backupRetention,
+  },
+  pointInTimeRetentionDays: config.backup.pointInTimeRetentionDays,
+  dailyRetentionDays: config.backup.dailyRetentionDays,
+  copyRetentionDays: config.backup.copyRetentionDays,
+  replicateAutomatedBackups: config.backup.replicateAutomatedBackups,
+  vaultLock: config.backup.vaultLock,
+  restoreTests: config.backup.restoreTests,
+  topicArns: alerting.topicArns,
+  defaultTags: { ...config.defaultTags },
+  protect,
+});
+
 /** Where users reach the app. */
 export const url = edge.url;
 export const cdn = {
@@ -291,3 +364,13 @@ export const imageRepositoryUrls = { frontend: images.frontend.repositoryUrl, ba
 export const clusterName = cluster.clusterName;
 export const serviceNames = { frontend: frontend.serviceName, backend: backend.serviceName };
 export const loadBalancerLogBucket = loadBalancerLogs.bucketName;
+export const operations = {
+  alertTopics: alerting.topicArns,
+  /** False until cloudweave:pagerDutyIntegrationUrl is set: critical alarms then reach the topic only. */
+  paging: alerting.paging,
+  dashboard: observability.dashboardName,
+  traceGroup: observability.traceGroupName,
+  backupVault: backup.vaultName,
+  drBackupVault: backup.drVaultArn,
+  restoreTestingPlan: backup.restoreTestingPlanName,
+};

@@ -87,6 +87,8 @@ export class Cache extends pulumi.ComponentResource {
   public readonly port: pulumi.Output<number>;
   /** The replication group's ARN. */
   public readonly replicationGroupArn: pulumi.Output<string>;
+  /** The member clusters (one node each: the primary and the replicas), the `CacheClusterId` metric dimension. */
+  public readonly nodeIds: string[];
   /** ARN of the Secrets Manager secret with the connection document; the backend task reads it. */
   public readonly secretArn: pulumi.Output<string>;
   /** The connection document itself, as a Pulumi secret. */
@@ -186,8 +188,14 @@ export class Cache extends pulumi.ComponentResource {
     this.readerEndpoint = group.readerEndpointAddress;
     this.port = pulumi.output(group.port).apply((actualPort) => actualPort ?? port);
     this.replicationGroupArn = group.arn;
+    // ElastiCache names a replication group's member clusters <id>-001, <id>-002, ...
+    this.nodeIds = Array.from(
+      { length: 1 + (args.replicas ?? 1) },
+      (_, i) => `${name}-${String(i + 1).padStart(3, "0")}`,
+    );
     this.secretArn = secret.arn;
     this.registerOutputs({
+      nodeIds: this.nodeIds,
       primaryEndpoint: this.primaryEndpoint,
       readerEndpoint: this.readerEndpoint,
       port: this.port,

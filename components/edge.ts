@@ -87,6 +87,8 @@ export class Edge extends pulumi.ComponentResource {
   public readonly assetsBucketName: pulumi.Output<string>;
   /** The web ACL's ARN. */
   public readonly webAclArn: pulumi.Output<string>;
+  /** The web ACL's name, the `WebACL` dimension of its metrics (in us-east-1). */
+  public readonly webAclName: pulumi.Output<string>;
   /**
    * The header CloudFront adds to every origin request; the load balancer's rules require it. The value is a
    * Pulumi secret (also kept in Secrets Manager for rotation).
@@ -407,6 +409,7 @@ export class Edge extends pulumi.ComponentResource {
     this.url = `https://${args.domainName}`;
     this.assetsBucketName = assets.bucket;
     this.webAclArn = webAcl.arn;
+    this.webAclName = webAcl.name;
     this.originVerifyHeader = originVerifyHeader;
     this.originVerifySecretArn = verifySecret.arn;
     this.registerOutputs({
@@ -416,6 +419,7 @@ export class Edge extends pulumi.ComponentResource {
       url: this.url,
       assetsBucketName: this.assetsBucketName,
       webAclArn: this.webAclArn,
+      webAclName: this.webAclName,
       originVerifySecretArn: this.originVerifySecretArn,
     });
   }

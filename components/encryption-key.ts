@@ -3,10 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
 
 /** AWS services that act with a key as themselves (not on a caller's behalf) and so need the key policy to say so. */
-export type KeyServiceGrant = "cloudwatch-logs";
+export type KeyServiceGrant = "cloudwatch-logs" | "sns-publishers";
 
 /** AWS services through which principals of the account may use a key on their behalf (`kms:ViaService`). */
-export type KeyViaService = "rds" | "elasticache" | "secretsmanager" | "ecr";
+export type KeyViaService = "rds" | "elasticache" | "secretsmanager" | "ecr" | "backup" | "sns";
 
 /** Key-management actions the account keeps on every key; none of them encrypts or decrypts data. */
 const ADMINISTRATION_ACTIONS = [
@@ -38,7 +38,9 @@ export interface EncryptionKeyArgs {
   account: AwsAccount;
   /**
    * Services allowed to use the key as themselves, each scoped by the key policy to this account and region:
-   * `cloudwatch-logs` may encrypt and decrypt this account's log groups in this region.
+   * `cloudwatch-logs` may encrypt and decrypt this account's log groups in this region; `sns-publishers` lets
+   * CloudWatch alarms, AWS Backup and EventBridge publish to SNS topics the key encrypts (the topics' own policies
+   * admit only this account's alarms, vaults and rules).
    * The account's own principals are not listed here; see `viaServices`.
    * @default []
    */
@@ -46,7 +48,7 @@ export interface EncryptionKeyArgs {
   /**
    * Services through which the account's IAM principals (with IAM permission for the key) may use it: RDS for
    * storage and Performance Insights, ElastiCache for data at rest, Secrets Manager for secret values, ECR for
-   * image layers. Outside these services the key encrypts and decrypts nothing for anyone.
+   * image layers, AWS Backup for recovery points, SNS for messages. Outside these services the key encrypts and decrypts nothing for anyone.
    * @default []
    */
   viaServices?: KeyViaService[];
@@ -118,6 +120,16 @@ export class EncryptionKey extends pulumi.ComponentResource {
             "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:*`,
           },
         },
+      });
+    }
+
+    if (args.serviceGrants?.includes("sns-publishers")) {
+      statements.push({
+        Sid: "ServicesPublishToEncryptedTopics",
+        Effect: "Allow",
+        Principal: { Service: ["cloudwatch.amazonaws.com", "backup.amazonaws.com", "events.amazonaws.com"] },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
       });
     }
 

@@ -182,6 +182,8 @@ export class FargateService extends pulumi.ComponentResource {
   public readonly logGroupName: pulumi.Output<string>;
   /** Target group ARNs: `blue` is where production traffic starts, `green` receives each new version. */
   public readonly targetGroupArns: { blue: pulumi.Output<string>; green: pulumi.Output<string> };
+  /** The target groups' ARN suffixes, the `TargetGroup` metric dimension. */
+  public readonly targetGroupArnSuffixes: { blue: pulumi.Output<string>; green: pulumi.Output<string> };
   /** Names of the alarms that roll a deployment back. */
   public readonly rollbackAlarmNames: pulumi.Output<string>[];
 
@@ -584,6 +586,7 @@ export class FargateService extends pulumi.ComponentResource {
     this.taskRoleArn = taskRole.arn;
     this.logGroupName = logGroup.name;
     this.targetGroupArns = { blue: blue.arn, green: green.arn };
+    this.targetGroupArnSuffixes = { blue: blue.arnSuffix, green: green.arnSuffix };
     this.rollbackAlarmNames = [errorsAlarm.name, unhealthyAlarm.name];
     this.registerOutputs({
       serviceName: this.serviceName,
@@ -591,6 +594,7 @@ export class FargateService extends pulumi.ComponentResource {
       taskRoleArn: this.taskRoleArn,
       logGroupName: this.logGroupName,
       targetGroupArns: this.targetGroupArns,
+      targetGroupArnSuffixes: this.targetGroupArnSuffixes,
       rollbackAlarmNames: this.rollbackAlarmNames,
     });
   }

@@ -262,6 +262,59 @@ const rawConfigSchema = strictObject({
       .enum(VIEWER_TLS_POLICIES, { error: `must be one of: ${VIEWER_TLS_POLICIES.join(", ")}` })
       .default("TLSv1.2_2021"),
   }),
+  "cloudweave:alarms": strictObject({
+    /** Load-balancer 5xx responses (ELB and targets) as a share of requests, over 5 minutes (critical). */
+    http5xxPercent: percent.default(5),
+    /** p95 target response time in seconds, over 5 minutes (warning). */
+    targetResponseP95Seconds: z.number().positive("must be a positive number of seconds").default(1.5),
+    /** Average service CPU and memory (%) for 10 minutes (warning); above the scaling thresholds on purpose. */
+    serviceCpuPercent: percent.default(85),
+    serviceMemoryPercent: percent.default(85),
+    /** RDS CPU (%) for 15 minutes (warning). */
+    databaseCpuPercent: percent.default(80),
+    /** RDS free storage below this many GiB (critical; storage autoscaling should have acted first). */
+    databaseFreeStorageGiB: z.number().positive("must be a positive number of GiB").default(5),
+    /** RDS connections (warning): size it to the instance class's max_connections. */
+    databaseConnections: z.number().int().positive("must be a positive number of connections"),
+    /** Redis engine CPU and memory (%) for 10 minutes (warning). */
+    cacheEngineCpuPercent: percent.default(80),
+    cacheMemoryPercent: percent.default(80),
+    /** Redis evictions per 5 minutes (warning): the cache is too small for its working set. */
+    cacheEvictionsPer5Minutes: z.number().int().min(1, "must be at least 1").default(100),
+    /** Redis replication lag in seconds (warning). */
+    cacheReplicationLagSeconds: z.number().positive("must be a positive number of seconds").default(5),
+    /** WAF-blocked requests per 5 minutes (warning): an attack or a false positive. */
+    wafBlockedPer5Minutes: z.number().int().min(1, "must be at least 1").default(1000),
+    /** Backend error log lines per 5 minutes (warning). */
+    backendErrorsPer5Minutes: z.number().int().min(1, "must be at least 1").default(25),
+  }),
+  "cloudweave:pagerDutyIntegrationUrl": z
+    .string()
+    .regex(/^https:\/\/events\.pagerduty\.com\/integration\/[A-Za-z0-9]+\/enqueue$/, {
+      message:
+        "must be a PagerDuty CloudWatch integration URL (https://events.pagerduty.com/integration/<key>/enqueue), set with `pulumi config set --secret`",
+    })
+    .optional(),
+  "cloudweave:tracing": strictObject({
+    /** Share of requests (%) the X-Ray sampling rule traces beyond its reservoir of one per second. */
+    samplingPercent: z.number().min(0, "must be 0-100").max(100, "must be 0-100"),
+  }),
+  "cloudweave:backup": strictObject({
+    /** The second region: backup copies, replicated automated backups, and where the runbook restores. */
+    drRegion: z.string().regex(REGION, { message: "must be an AWS region name such as us-west-2" }),
+    /** Days continuous backups (point-in-time recovery, RPO minutes) are kept: 1-35. */
+    pointInTimeRetentionDays: z.number().int().min(1, "must be 1-35 days").max(35, "must be 1-35 days"),
+    /** Days the daily snapshots are kept. */
+    dailyRetentionDays: z.number().int().min(1, "must be at least 1 day"),
+    /** Copy the daily snapshots to a vault in drRegion, kept this many days (0: no copies). */
+    copyRetentionDays: z.number().int().min(0, "must be 0 (no copies) or more days"),
+    /** Replicate RDS automated backups (point-in-time recovery) to drRegion. */
+    replicateAutomatedBackups: z.boolean({ error: "must be true or false" }),
+    /** Lock the vaults (compliance mode after a 3-day grace period): nobody can delete recovery points early. */
+    vaultLock: z.boolean({ error: "must be true or false" }),
+    /** How often AWS Backup restore-tests the newest recovery point. */
+    restoreTests: z.enum(["daily", "weekly"], { error: "must be daily or weekly" }),
+  }),
   "aws:defaultTags": strictObject({
     tags: z.record(z.string(), z.string({ error: "must be a string" })),
   }).optional(),
@@ -393,6 +446,45 @@ const rawConfigSchema = strictObject({
     });
   }
 
+  const backup = raw["cloudweave:backup"];
+  if (backup.drRegion === region) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:backup", "drRegion"],
+      message: `must differ from aws:region (${region}): a regional outage must not take the backups with it`,
+    });
+  }
+  if (production) {
+    const required: [keyof typeof backup, boolean, string][] = [
+      [
+        "copyRetentionDays",
+        backup.copyRetentionDays >= PRODUCTION_MIN_BACKUP_RETENTION,
+        `must be at least ${PRODUCTION_MIN_BACKUP_RETENTION} in production (cross-region copies are the regional-outage recovery)`,
+      ],
+      [
+        "replicateAutomatedBackups",
+        backup.replicateAutomatedBackups,
+        "must be true in production (point-in-time recovery in the second region keeps the 1-hour RPO through a regional outage)",
+      ],
+      ["vaultLock", backup.vaultLock, "must be true in production (recovery points nobody can delete early)"],
+      [
+        "restoreTests",
+        backup.restoreTests === "daily",
+        'must be "daily" in production, so a broken backup is found within a day',
+      ],
+    ];
+    for (const [key, ok, message] of required) {
+      if (!ok) ctx.addIssue({ code: "custom", path: ["cloudweave:backup", key], message });
+    }
+  }
+  if (backup.dailyRetentionDays < database.backupRetention) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:backup", "dailyRetentionDays"],
+      message: `must be at least cloudweave:database.backupRetention (${database.backupRetention})`,
+    });
+  }
+
   const domain = raw["cloudweave:domain"];
   if (domain.name !== domain.hostedZone && !domain.name.endsWith(`.${domain.hostedZone}`)) {
     ctx.addIssue({
@@ -432,6 +524,14 @@ export interface StackConfig {
   readonly deployment: Parsed["cloudweave:deployment"];
   /** `cloudweave:domain`. */
   readonly domain: Parsed["cloudweave:domain"];
+  /** `cloudweave:alarms`: the thresholds of the alarms that notify people. */
+  readonly alarms: Parsed["cloudweave:alarms"];
+  /** `cloudweave:pagerDutyIntegrationUrl` (a secret in the stack file): where critical alarms page; unset, they don't. */
+  readonly pagerDutyIntegrationUrl: string | undefined;
+  /** `cloudweave:tracing`. */
+  readonly tracing: Parsed["cloudweave:tracing"];
+  /** `cloudweave:backup`: AWS Backup, cross-region copies and restore testing. */
+  readonly backup: Parsed["cloudweave:backup"];
   /** `cloudweave:edge`: CloudFront and WAF settings. */
   readonly edge: Parsed["cloudweave:edge"];
   /** `aws:defaultTags.tags`: the tags every resource gets, also through the program's own providers. */
@@ -439,6 +539,9 @@ export interface StackConfig {
   /** `cloudweave:deletionProtection` (default: on in production): protects stateful resources from deletion. */
   readonly deletionProtection: boolean;
 }
+
+/** Settings that hold secrets: a validation message never repeats their value. */
+const SECRET_KEYS: readonly string[] = ["cloudweave:pagerDutyIntegrationUrl"];
 
 /** Raised when a stack's settings are invalid; its message lists every problem with key, value and what is allowed. */
 export class ConfigError extends Error {
@@ -480,6 +583,10 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     deployment: parsed["cloudweave:deployment"],
     domain: parsed["cloudweave:domain"],
     edge: parsed["cloudweave:edge"],
+    alarms: parsed["cloudweave:alarms"],
+    pagerDutyIntegrationUrl: parsed["cloudweave:pagerDutyIntegrationUrl"],
+    tracing: parsed["cloudweave:tracing"],
+    backup: parsed["cloudweave:backup"],
     defaultTags: parsed["aws:defaultTags"]?.tags ?? {},
     deletionProtection: parsed["cloudweave:deletionProtection"] ?? isProduction,
   };
@@ -491,7 +598,12 @@ function describeIssue(raw: Record<string, unknown>, issue: z.core.$ZodIssue): s
     return `${path.length > 0 ? formatPath(path) : "stack config"}: ${issue.message}`;
   }
   const value = valueAt(raw, path);
-  const shown = value === undefined ? "(not set)" : truncate(JSON.stringify(value));
+  const shown =
+    value === undefined
+      ? "(not set)"
+      : SECRET_KEYS.includes(String(path[0]))
+        ? "[secret]"
+        : truncate(JSON.stringify(value));
   return `${formatPath(path)} = ${shown}: ${issue.message}`;
 }
 

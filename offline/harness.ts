@@ -29,6 +29,8 @@ export interface StackRun {
   readonly resources: readonly DeclaredResource[];
   /** The stack outputs, resolved. */
   readonly outputs: Readonly<Record<string, unknown>>;
+  /** What the program logged as warnings (`pulumi.log.warn`), as `pulumi preview` would show them. */
+  readonly warnings: readonly string[];
 }
 
 /** Options of {@link runStack} and {@link runProgram}. */
@@ -147,6 +149,15 @@ async function runOnce(
   // formatting those is most of what is left. Without traces a run takes half the time.
   const stackTraceLimit = Error.stackTraceLimit;
   if (!stackTraces) Error.stackTraceLimit = 0;
+  // Without an engine, the SDK prints a program's warnings to the console; the run keeps them instead.
+  const warnings: string[] = [];
+  const consoleWarn = console.warn;
+  console.warn = (...parts: unknown[]) => {
+    const text = parts.map(String).join(" ");
+    const runtime = /^warning: \[runtime\] ([\s\S]*)$/.exec(text);
+    if (runtime) warnings.push(runtime[1] as string);
+    else consoleWarn(...parts);
+  };
   let outputs: Record<string, unknown>;
   try {
     outputs = (await runInPulumiStack(() => {
@@ -161,9 +172,10 @@ async function runOnce(
   } finally {
     errorClass.prepareStackTrace = prepareStackTrace;
     Error.stackTraceLimit = stackTraceLimit;
+    console.warn = consoleWarn;
   }
   if (programError !== undefined) throw new ProgramFailed(programError, [...monitor.declared]);
-  return { project, stack, config, encryptedKeys, resources: [...monitor.declared], outputs };
+  return { project, stack, config, encryptedKeys, resources: [...monitor.declared], outputs, warnings };
 }
 
 function readProjectName(): string {

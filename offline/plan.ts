@@ -155,6 +155,8 @@ export function renderPlan(run: StackRun): string {
   if (run.encryptedKeys.length > 0) {
     lines.push(`Encrypted settings not readable offline (left unset): ${run.encryptedKeys.join(", ")}`, "");
   }
+  for (const warning of run.warnings) lines.push(`warning: ${warning}`);
+  if (run.warnings.length > 0) lines.push("");
   const walk = (resource: DeclaredResource, indent: string, last: boolean, root: boolean) => {
     const branch = root ? "" : last ? "└─ " : "├─ ";
     const protectedMark = resource.protect ? "  [protected]" : "";

@@ -38,7 +38,16 @@ describe("whole stacks on mocks", () => {
       it("encrypts every kind of data with its own rotating customer-managed key", () => {
         const keys = ofType(run, "aws:kms/key:Key");
         expect(keys.map((key) => key.name).sort()).to.deep.equal(
-          ["cache", "database", "images", "logs", "secrets"].map((purpose) => `cloudweave-${stack}-${purpose}-key`),
+          [
+            "alerts",
+            ...(stack === "production" ? ["backup-dr"] : []),
+            "backup-vault",
+            "cache",
+            "database",
+            "images",
+            "logs",
+            "secrets",
+          ].map((purpose) => `cloudweave-${stack}-${purpose}-key`),
         );
         for (const key of keys) expect(key.inputs, key.name).to.include({ enableKeyRotation: true });
         const keyOf = (purpose: string) =>
@@ -150,11 +159,12 @@ describe("whole stacks on mocks", () => {
         expect(counts).to.deep.equal(
           stack === "production"
             ? {
+                "aws:backup/vault:Vault": 2,
                 "aws:cloudwatch/logGroup:LogGroup": 8,
                 "aws:ec2/vpc:Vpc": 1,
                 "aws:ecr/repository:Repository": 2,
                 "aws:elasticache/replicationGroup:ReplicationGroup": 1,
-                "aws:kms/key:Key": 5,
+                "aws:kms/key:Key": 8,
                 "aws:rds/instance:Instance": 1,
                 "aws:s3/bucket:Bucket": 3,
                 "aws:secretsmanager/secret:Secret": 4,
