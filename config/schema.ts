@@ -275,7 +275,10 @@ const rawConfigSchema = strictObject({
     /** RDS free storage below this many GiB (critical; storage autoscaling should have acted first). */
     databaseFreeStorageGiB: z.number().positive("must be a positive number of GiB").default(5),
     /** RDS connections (warning): size it to the instance class's max_connections. */
-    databaseConnections: z.number().int().positive("must be a positive number of connections"),
+    databaseConnections: z
+      .number({ error: "must be set to a connection count below the instance class's max_connections, e.g. 300" })
+      .int()
+      .positive("must be a positive number of connections"),
     /** Redis engine CPU and memory (%) for 10 minutes (warning). */
     cacheEngineCpuPercent: percent.default(80),
     cacheMemoryPercent: percent.default(80),

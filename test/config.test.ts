@@ -41,6 +41,7 @@ const service = (settings: Settings, name: "frontend" | "backend") =>
   (settings["cloudweave:compute"] as Record<string, Record<string, unknown>>)[name] as Record<string, unknown>;
 const deployment = (settings: Settings) => settings["cloudweave:deployment"] as Record<string, unknown>;
 const edge = (settings: Settings) => settings["cloudweave:edge"] as Record<string, unknown>;
+const backup = (settings: Settings) => settings["cloudweave:backup"] as Record<string, unknown>;
 const database = (settings: Settings) => settings["cloudweave:database"] as Record<string, unknown>;
 const cache = (settings: Settings) => settings["cloudweave:cache"] as Record<string, unknown>;
 const domain = (settings: Settings) => settings["cloudweave:domain"] as Record<string, unknown>;
@@ -266,6 +267,62 @@ const BAD_CASES: readonly BadCase[] = [
     key: "aws:defaultTags.tags.CostCenter",
     value: "42",
     allowed: "must be a string",
+  },
+  {
+    title: "backups recovered in the region they protect against",
+    stack: "staging",
+    change: (s) => (backup(s).drRegion = "us-east-1"),
+    key: "cloudweave:backup.drRegion",
+    value: '"us-east-1"',
+    allowed: "must differ from aws:region (us-east-1)",
+  },
+  {
+    title: "unlocked vaults in production",
+    stack: "production",
+    change: (s) => (backup(s).vaultLock = false),
+    key: "cloudweave:backup.vaultLock",
+    value: "false",
+    allowed: "must be true in production",
+  },
+  {
+    title: "no cross-region copies in production",
+    stack: "production",
+    change: (s) => (backup(s).copyRetentionDays = 0),
+    key: "cloudweave:backup.copyRetentionDays",
+    value: "0",
+    allowed: "must be at least 7 in production",
+  },
+  {
+    title: "a point-in-time window AWS Backup does not offer",
+    stack: "staging",
+    change: (s) => (backup(s).pointInTimeRetentionDays = 60),
+    key: "cloudweave:backup.pointInTimeRetentionDays",
+    value: "60",
+    allowed: "must be 1-35 days",
+  },
+  {
+    title: "a malformed PagerDuty URL, without echoing the secret",
+    stack: "production",
+    change: (s) => (s["cloudweave:pagerDutyIntegrationUrl"] = "https://hooks.example.com/very-secret-token"),
+    key: "cloudweave:pagerDutyIntegrationUrl",
+    value: "[secret]",
+    allowed: "must be a PagerDuty CloudWatch integration URL",
+  },
+  {
+    title: "a sampling rate above 100%",
+    stack: "staging",
+    change: (s) => (s["cloudweave:tracing"] = { samplingPercent: 150 }),
+    key: "cloudweave:tracing.samplingPercent",
+    value: "150",
+    allowed: "must be 0-100",
+  },
+  {
+    title: "missing alarm thresholds that have no safe default",
+    stack: "staging",
+    change: (s) => (s["cloudweave:alarms"] = {}),
+    key: "cloudweave:alarms.databaseConnections",
+    value: "(not set)",
+    allowed: "must be set to a connection count below the instance class's max_connections",
   },
   {
     title: "a backup retention AWS rejects",
