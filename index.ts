@@ -101,6 +101,7 @@ const database = new Database(`${prefix}-postgres`, {
   maxAllocatedStorage: config.database.maxAllocatedStorage,
   backupRetentionDays: config.database.backupRetention,
   databaseName: `cloudweave_${config.environment}`,
+  ...(config.database.restoreFrom ? { restoreFrom: config.database.restoreFrom } : {}),
   port: APP_PORTS.database,
   storageKmsKeyArn: databaseKey.arn,
   secretKmsKeyArn: secretsKey.arn,
@@ -125,6 +126,35 @@ const cache = new Cache(`${prefix}-redis`, {
 
 const appSecrets = new AppSecrets(`${prefix}-app`, { kmsKeyArn: secretsKey.arn, protect });
 
+// --- Alerting and backups ---------------------------------------------------------------------------------------
+// Where every alarm goes: a topic per severity; critical pages through PagerDuty when its URL is configured.
+const alerting = new Alerting(`${prefix}-alerts`, {
+  account,
+  kmsKeyArn: alertsKey.arn,
+  pagerDutyIntegrationUrl:
+    config.pagerDutyIntegrationUrl === undefined ? undefined : pulumi.secret(config.pagerDutyIntegrationUrl),
+});
+
+const backup = new Backup(`${prefix}-backup`, {
+  account,
+  drRegion: config.backup.drRegion,
+  database: {
+    arn: database.instanceArn,
+    subnetGroupName: network.databaseSubnetGroupName,
+    securityGroupId: network.securityGroupIds.database,
+    automatedBackupRetentionDays: config.database.backupRetention,
+  },
+  pointInTimeRetentionDays: config.backup.pointInTimeRetentionDays,
+  dailyRetentionDays: config.backup.dailyRetentionDays,
+  copyRetentionDays: config.backup.copyRetentionDays,
+  replicateAutomatedBackups: config.backup.replicateAutomatedBackups,
+  vaultLock: config.backup.vaultLock,
+  restoreTests: config.backup.restoreTests,
+  topicArns: alerting.topicArns,
+  defaultTags: { ...config.defaultTags },
+  protect,
+});
+
 // --- Edge and compute tier ------------------------------------------------------------------------------------
 // The stack's public zone (created on request for a new account), and the names under the stack's domain: the
 // public load balancer (CloudFront's origin) and the internal API load balancer only the frontend's nginx reaches.
@@ -141,23 +171,42 @@ const certificate = new Certificate(`${prefix}-alb`, {
   zoneId,
 });
 
-const edge = new Edge(`${prefix}-edge`, {
-  account,
-  domainName: config.domain.name,
-  zoneId,
-  originDomainName: originHostname,
-  priceClass: config.edge.priceClass,
-  minimumTlsVersion: config.edge.minimumTlsVersion,
-  rateLimitPer5Minutes: config.edge.rateLimitPer5Minutes,
-  secretsKmsKeyArn: secretsKey.arn,
-  // The WAF's log group lives in us-east-1; the stack's logs key serves when the stack is there too.
-  logs: {
-    retentionInDays: config.logs.retentionInDays,
-    kmsKeyArn: config.region === GLOBAL_REGION ? logsKey.arn : undefined,
-  },
-  defaultTags: { ...config.defaultTags },
-  protect,
-});
+// Behind CloudFront and its WAF. A recovery stack (docs/runbook-restore.md) has no edge of its own: production's
+// distribution reaches it once the origin record points here, with the origin header read from the secret's replica.
+const edge = config.recovery
+  ? undefined
+  : new Edge(`${prefix}-edge`, {
+      account,
+      domainName: config.domain.name,
+      zoneId,
+      originDomainName: originHostname,
+      priceClass: config.edge.priceClass,
+      minimumTlsVersion: config.edge.minimumTlsVersion,
+      rateLimitPer5Minutes: config.edge.rateLimitPer5Minutes,
+      secretsKmsKeyArn: secretsKey.arn,
+      ...(backup.drKeyArn
+        ? { originVerifyReplica: { region: config.backup.drRegion, kmsKeyArn: backup.drKeyArn } }
+        : {}),
+      // The WAF's log group lives in us-east-1; the stack's logs key serves when the stack is there too.
+      logs: {
+        retentionInDays: config.logs.retentionInDays,
+        kmsKeyArn: config.region === GLOBAL_REGION ? logsKey.arn : undefined,
+      },
+      defaultTags: { ...config.defaultTags },
+      protect,
+    });
+const originVerifyHeader = edge
+  ? edge.originVerifyHeader
+  : {
+      name: "X-Origin-Verify",
+      value: pulumi.secret(
+        aws.secretsmanager
+          .getSecretVersionOutput({
+            secretId: (config.recovery as { originVerifySecretArn: string }).originVerifySecretArn,
+          })
+          .secretString.apply((text) => (JSON.parse(text) as { value: string }).value),
+      ),
+    };
 const loadBalancerLogs = new LogBucket(`${prefix}-lb-logs`, {
   account,
   writers: [{ service: "elb", prefix: "alb" }],
@@ -172,7 +221,8 @@ const publicLoadBalancer = new LoadBalancer(`${prefix}-public`, {
   // CloudFront reaches its origins over HTTPS only, and nothing else may connect.
   httpRedirect: false,
   deletionProtection: protect,
-  dnsAliases: { zoneId, names: [originHostname] },
+  // A recovery stack takes over production's names (the cutover); a normal stack owns them.
+  dnsAliases: { zoneId, names: [originHostname], overwrite: config.recovery !== undefined },
 });
 const apiLoadBalancer = new LoadBalancer(`${prefix}-api`, {
   internal: true,
@@ -181,15 +231,7 @@ const apiLoadBalancer = new LoadBalancer(`${prefix}-api`, {
   certificateArn: certificate.arn,
   logs: { bucketName: loadBalancerLogs.bucketName, prefix: "alb/api" },
   deletionProtection: protect,
-  dnsAliases: { zoneId, names: [apiHostname] },
-});
-
-// Where every alarm goes: a topic per severity; critical pages through PagerDuty when its URL is configured.
-const alerting = new Alerting(`${prefix}-alerts`, {
-  account,
-  kmsKeyArn: alertsKey.arn,
-  pagerDutyIntegrationUrl:
-    config.pagerDutyIntegrationUrl === undefined ? undefined : pulumi.secret(config.pagerDutyIntegrationUrl),
+  dnsAliases: { zoneId, names: [apiHostname], overwrite: config.recovery !== undefined },
 });
 
 const cluster = new Cluster(`${prefix}-ecs`);
@@ -244,7 +286,7 @@ const frontend = new FargateService(`${prefix}-frontend`, {
     listenerArn: publicLoadBalancer.httpsListenerArn,
     loadBalancerArnSuffix: publicLoadBalancer.arnSuffix,
     priority: 100,
-    requiredHeader: edge.originVerifyHeader,
+    requiredHeader: originVerifyHeader,
   },
 });
 
@@ -281,26 +323,7 @@ const backend = new FargateService(`${prefix}-backend`, {
   },
 });
 
-export const environment = config.environment;
-export const vpcId = network.vpcId;
-export const publicSubnetIds = network.publicSubnetIds;
-export const privateSubnetIds = network.privateSubnetIds;
-export const databaseSubnetIds = network.databaseSubnetIds;
-export const natPublicIps = network.natPublicIps;
-export const securityGroupIds = network.securityGroupIds;
-export const flowLogGroupName = network.flowLogGroupName;
-export const kmsKeyArns = {
-  logs: logsKey.arn,
-  database: databaseKey.arn,
-  cache: cacheKey.arn,
-  secrets: secretsKey.arn,
-  images: imagesKey.arn,
-};
-export const databaseAddress = database.address;
-export const cacheEndpoint = cache.primaryEndpoint;
-/** The secrets the compute tier injects into the backend task; ARNs only, never values. */
-export const secretArns = secretArnsByName;
-// --- Operations: alarms, dashboard, tracing, backups --------------------------------------------------------------
+// --- Operations: alarms, dashboard, tracing ----------------------------------------------------------------------
 const observability = new Observability(`${prefix}-ops`, {
   topicArns: alerting.topicArns,
   thresholds: config.alarms,
@@ -323,34 +346,35 @@ const observability = new Observability(`${prefix}-ops`, {
   })),
   database: { identifier: database.identifier },
   cache: { nodeIds: cache.nodeIds },
-  waf: { webAclName: edge.webAclName },
+  ...(edge ? { waf: { webAclName: edge.webAclName } } : {}),
   backendLogs: { logGroupName: backend.logGroupName, metricNamespace: `CloudWeave/${config.environment}` },
   tracing: { serviceName: `${prefix}-backend`, samplingPercent: config.tracing.samplingPercent },
 });
 
-const backup = new Backup(`${prefix}-backup`, {
-  account,
-  drRegion: config.backup.drRegion,
-  database: {
-    arn: database.instanceArn,
-    subnetGroupName: network.databaseSubnetGroupName,
-    securityGroupId: network.securityGroupIds.database,
-    automatedBackupRetentionDays: config.database.backupRetention,
-  },
-  pointInTimeRetentionDays: config.backup.pointInTimeRetentionDays,
-  dailyRetentionDays: config.backup.dailyRetentionDays,
-  copyRetentionDays: config.backup.copyRetentionDays,
-  replicateAutomatedBackups: config.backup.replicateAutomatedBackups,
-  vaultLock: config.backup.vaultLock,
-  restoreTests: config.backup.restoreTests,
-  topicArns: alerting.topicArns,
-  defaultTags: { ...config.defaultTags },
-  protect,
-});
-
+// --- Stack outputs ------------------------------------------------------------------------------------------------
+export const environment = config.environment;
+export const vpcId = network.vpcId;
+export const publicSubnetIds = network.publicSubnetIds;
+export const privateSubnetIds = network.privateSubnetIds;
+export const databaseSubnetIds = network.databaseSubnetIds;
+export const natPublicIps = network.natPublicIps;
+export const securityGroupIds = network.securityGroupIds;
+export const flowLogGroupName = network.flowLogGroupName;
+export const kmsKeyArns = {
+  logs: logsKey.arn,
+  database: databaseKey.arn,
+  cache: cacheKey.arn,
+  secrets: secretsKey.arn,
+  images: imagesKey.arn,
+  alerts: alertsKey.arn,
+};
+export const databaseAddress = database.address;
+export const cacheEndpoint = cache.primaryEndpoint;
+/** The secrets the compute tier injects into the backend task; ARNs only, never values. */
+export const secretArns = secretArnsByName;
 /** Where users reach the app. */
-export const url = edge.url;
-export const cdn = {
+export const url = edge ? edge.url : `https://${config.domain.name} (through production's CloudFront, once cut over)`;
+export const cdn = edge && {
   distributionId: edge.distributionId,
   domainName: edge.distributionDomainName,
   webAclArn: edge.webAclArn,

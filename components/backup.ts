@@ -49,6 +49,11 @@ export class Backup extends pulumi.ComponentResource {
   public readonly vaultName: pulumi.Output<string>;
   /** The vault in the second region (absent when nothing is copied). */
   public readonly drVaultArn: pulumi.Output<string> | undefined;
+  /**
+   * The customer key in the second region (absent without cross-region protection): it encrypts the copies, the
+   * replicated automated backups and secret replicas a recovery there needs.
+   */
+  public readonly drKeyArn: pulumi.Output<string> | undefined;
   /** The backup plan's id. */
   public readonly planId: pulumi.Output<string>;
   /** The restore testing plan's name. */
@@ -75,11 +80,12 @@ export class Backup extends pulumi.ComponentResource {
     );
     const vault = new aws.backup.Vault(
       `${name}-vault`,
-      { kmsKeyArn: vaultKey.arn, forceDestroy: !args.protect, tags: { Name: `${name}-vault` } },
+      { name, kmsKeyArn: vaultKey.arn, forceDestroy: !args.protect, tags: { Name: `${name}-vault` } },
       { ...child, protect: args.protect },
     );
 
     let drVault: aws.backup.Vault | undefined;
+    let drKeyArn: pulumi.Output<string> | undefined;
     let inDr: pulumi.CustomResourceOptions | undefined;
     if (needsDr) {
       const dr = new aws.Provider(
@@ -93,15 +99,17 @@ export class Backup extends pulumi.ComponentResource {
         {
           description: `CloudWeave backups of ${name} in ${args.drRegion} (copies, replicated automated backups)`,
           account: { ...args.account, region: args.drRegion },
-          viaServices: ["backup", "rds"],
+          viaServices: ["backup", "rds", "secretsmanager"],
           protect: args.protect,
         },
         inDr,
       );
+      drKeyArn = drKey.arn;
       if (copies) {
         drVault = new aws.backup.Vault(
           `${name}-dr-vault`,
-          { kmsKeyArn: drKey.arn, forceDestroy: !args.protect, tags: { Name: `${name}-dr-vault` } },
+          // A known name: the runbook finds it while this region (and maybe the state backend) is down.
+          { name: `${name}-dr`, kmsKeyArn: drKey.arn, forceDestroy: !args.protect, tags: { Name: `${name}-dr-vault` } },
           { ...inDr, protect: args.protect },
         );
       }
@@ -333,12 +341,14 @@ export class Backup extends pulumi.ComponentResource {
 
     this.vaultName = vault.name;
     this.drVaultArn = drVault?.arn;
+    this.drKeyArn = drKeyArn;
     this.planId = plan.id;
     this.restoreTestingPlanName = testingPlan.name;
     this.alarmNames = alarms.map((alarm) => alarm.name);
     this.registerOutputs({
       vaultName: this.vaultName,
       drVaultArn: this.drVaultArn,
+      drKeyArn: this.drKeyArn,
       planId: this.planId,
       restoreTestingPlanName: this.restoreTestingPlanName,
       alarmNames: this.alarmNames,

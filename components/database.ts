@@ -52,6 +52,14 @@ export interface DatabaseArgs {
   logs: LogDestination;
   /** Seconds between enhanced-monitoring samples (1, 5, 10, 15, 30 or 60). @default 60 */
   monitoringIntervalSeconds?: number;
+  /**
+   * Create the instance from a backup instead of empty (disaster recovery, `docs/runbook-restore.md`): an RDS
+   * snapshot (identifier or ARN, e.g. a recovery point copied to this region), or point-in-time recovery from
+   * automated backups replicated to this region, at `restoreTime` (RFC 3339) or the latest restorable time. The
+   * restored database keeps its name and master user; its master password is replaced by this stack's generated one.
+   * @default an empty database
+   */
+  restoreFrom?: { snapshot: string } | { automatedBackupsArn: string; restoreTime?: string };
   /** Days of Performance Insights history (7 is free; 31-731 are paid). @default 7 */
   performanceInsightsRetentionDays?: number;
   /**
@@ -175,8 +183,7 @@ export class Database extends pulumi.ComponentResource {
         engineVersion: args.engineVersion ?? "15",
         instanceClass: args.instanceClass,
         multiAz: args.multiAz,
-        dbName: args.databaseName,
-        username,
+        ...restoreArgs(args),
         password: password.result,
         port,
         dbSubnetGroupName: args.subnetGroupName,
@@ -249,4 +256,17 @@ export class Database extends pulumi.ComponentResource {
       connection: this.connection,
     });
   }
+}
+
+/** A new database is created with its name and master user; a restored one brings them from the backup. */
+function restoreArgs(args: DatabaseArgs): Partial<aws.rds.InstanceArgs> {
+  const source = args.restoreFrom;
+  if (!source) return { dbName: args.databaseName, username: args.username ?? "cloudweave_user" };
+  if ("snapshot" in source) return { snapshotIdentifier: source.snapshot };
+  return {
+    restoreToPointInTime: {
+      sourceDbInstanceAutomatedBackupsArn: source.automatedBackupsArn,
+      ...(source.restoreTime ? { restoreTime: source.restoreTime } : { useLatestRestorableTime: true }),
+    },
+  };
 }

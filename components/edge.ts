@@ -54,6 +54,12 @@ export interface EdgeArgs {
   /** ARN of the KMS key (stack region) that encrypts the origin-verification secret in Secrets Manager. */
   secretsKmsKeyArn: pulumi.Input<string>;
   /**
+   * Replicate the origin-verification secret to the disaster-recovery region (with that region's key), so a stack
+   * restored there can accept this distribution's requests.
+   * @default no replica
+   */
+  originVerifyReplica?: { region: string; kmsKeyArn: pulumi.Input<string> };
+  /**
    * WAF and CDN log retention, and the us-east-1 KMS key (its policy must admit CloudWatch Logs) for the WAF log
    * group. Without a key the component creates one in us-east-1.
    */
@@ -119,6 +125,7 @@ export class Edge extends pulumi.ComponentResource {
         description: `Header value CloudFront sends to the load balancer of ${args.domainName}; rotate by replacing`,
         value: pulumi.secret(verifyValue.result.apply((value) => ({ header: originVerifyHeader.name, value }))),
         kmsKeyArn: args.secretsKmsKeyArn,
+        ...(args.originVerifyReplica ? { replica: args.originVerifyReplica } : {}),
         protect: args.protect,
       },
       child,

@@ -15,6 +15,12 @@ export interface JsonSecretArgs {
    */
   recoveryWindowInDays?: number;
   /**
+   * Keep a read-only replica in another region, encrypted with that region's customer key: a stack restored there
+   * (disaster recovery) can read the value while this region is down.
+   * @default no replica
+   */
+  replica?: { region: string; kmsKeyArn: pulumi.Input<string> };
+  /**
    * Protects the secret from deletion by Pulumi.
    * @default false
    */
@@ -40,6 +46,7 @@ export class JsonSecret extends pulumi.ComponentResource {
         description: args.description,
         kmsKeyId: args.kmsKeyArn,
         recoveryWindowInDays: args.recoveryWindowInDays ?? 30,
+        replicas: args.replica ? [{ region: args.replica.region, kmsKeyId: args.replica.kmsKeyArn }] : [],
         tags: { Name: name },
       },
       { parent: this, protect: args.protect },

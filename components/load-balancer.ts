@@ -42,7 +42,12 @@ export interface LoadBalancerArgs {
    * DNS names to point at the load balancer (Route 53 alias A records) in the given public hosted zone.
    * @default no records
    */
-  dnsAliases?: { zoneId: pulumi.Input<string>; names: string[] };
+  dnsAliases?: {
+    zoneId: pulumi.Input<string>;
+    names: string[];
+    /** Take over records another stack created (a disaster-recovery cutover). @default false */
+    overwrite?: boolean;
+  };
 }
 
 /**
@@ -132,6 +137,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
           name: hostname,
           type: "A",
           aliases: [{ name: loadBalancer.dnsName, zoneId: loadBalancer.zoneId, evaluateTargetHealth: true }],
+          allowOverwrite: aliases.overwrite ?? false,
         },
         child,
       );

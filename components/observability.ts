@@ -370,7 +370,8 @@ export class Observability extends pulumi.ComponentResource {
     // --- Dashboard: the golden signals of each tier ---------------------------------------------------------------
     const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
-      { dashboardName: name, dashboardBody: dashboardBody(args) },
+      // Dashboard names are global to the account: the region keeps a recovery stack's apart.
+      { dashboardName: `${name}-${args.region}`, dashboardBody: dashboardBody(args) },
       { parent: this },
     );
 

@@ -174,6 +174,26 @@ const rawConfigSchema = strictObject({
       message: "must be an RDS instance class such as db.t3.medium",
     }),
     multiAZ: z.boolean({ error: "must be true or false" }),
+    /** Disaster recovery: build the instance from a backup (docs/runbook-restore.md). */
+    restoreFrom: z
+      .union(
+        [
+          strictObject({
+            snapshot: z.string().min(1, "must name an RDS snapshot (identifier or ARN)"),
+          }),
+          strictObject({
+            automatedBackupsArn: z.string().regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:auto-backup:ab-[a-z0-9]+$/, {
+              message:
+                "must be the ARN of replicated automated backups (arn:aws:rds:<region>:<account>:auto-backup:ab-...)",
+            }),
+            restoreTime: z.iso
+              .datetime({ offset: true, message: "must be an RFC 3339 time such as 2026-11-25T03:00:00Z" })
+              .optional(),
+          }),
+        ],
+        { error: "must be { snapshot } or { automatedBackupsArn, restoreTime? }" },
+      )
+      .optional(),
     backupRetention: z
       .number()
       .int("must be a whole number of days")
@@ -318,6 +338,15 @@ const rawConfigSchema = strictObject({
     /** How often AWS Backup restore-tests the newest recovery point. */
     restoreTests: z.enum(["daily", "weekly"], { error: "must be daily or weekly" }),
   }),
+  "cloudweave:recovery": strictObject({
+    /**
+     * This stack recovers production in the second region behind production's CloudFront (docs/runbook-restore.md):
+     * the ARN of the origin-verification secret's replica in this region.
+     */
+    originVerifySecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, {
+      message: "must be the ARN of the origin-verification secret's replica in this stack's region",
+    }),
+  }).optional(),
   "aws:defaultTags": strictObject({
     tags: z.record(z.string(), z.string({ error: "must be a string" })),
   }).optional(),
@@ -457,7 +486,23 @@ const rawConfigSchema = strictObject({
       message: `must differ from aws:region (${region}): a regional outage must not take the backups with it`,
     });
   }
-  if (production) {
+  const recovery = raw["cloudweave:recovery"];
+  if (recovery && !database.restoreFrom) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:database", "restoreFrom"],
+      message: "must be set when cloudweave:recovery is: a recovery stack restores the database from a backup",
+    });
+  }
+  if (recovery && !recovery.originVerifySecretArn.includes(`:${region}:`)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:recovery", "originVerifySecretArn"],
+      message: `must be the replica in aws:region ${region}`,
+    });
+  }
+  // A recovery stack runs while the primary region is down: it cannot protect itself there until that is back.
+  if (production && !recovery) {
     const required: [keyof typeof backup, boolean, string][] = [
       [
         "copyRetentionDays",
@@ -535,6 +580,8 @@ export interface StackConfig {
   readonly tracing: Parsed["cloudweave:tracing"];
   /** `cloudweave:backup`: AWS Backup, cross-region copies and restore testing. */
   readonly backup: Parsed["cloudweave:backup"];
+  /** `cloudweave:recovery`: set only on a stack that recovers production in the second region. */
+  readonly recovery: Parsed["cloudweave:recovery"];
   /** `cloudweave:edge`: CloudFront and WAF settings. */
   readonly edge: Parsed["cloudweave:edge"];
   /** `aws:defaultTags.tags`: the tags every resource gets, also through the program's own providers. */
@@ -586,6 +633,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     deployment: parsed["cloudweave:deployment"],
     domain: parsed["cloudweave:domain"],
     edge: parsed["cloudweave:edge"],
+    recovery: parsed["cloudweave:recovery"],
     alarms: parsed["cloudweave:alarms"],
     pagerDutyIntegrationUrl: parsed["cloudweave:pagerDutyIntegrationUrl"],
     tracing: parsed["cloudweave:tracing"],

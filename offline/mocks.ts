@@ -113,6 +113,20 @@ export class AwsMocks implements pulumi.runtime.Mocks {
           maxEntries: 55,
           arn: `arn:aws:ec2:${this.region}:aws:prefix-list/pl-3b927c52`,
         };
+      case "aws:secretsmanager/getSecretVersion:getSecretVersion": {
+        // A replica of the origin-verification secret, as a recovery stack reads it.
+        const secretId = String((args.inputs as Record<string, unknown>).secretId);
+        return {
+          arn: secretId,
+          id: secretId,
+          secretId,
+          versionId: "mock-version",
+          secretString: JSON.stringify({
+            header: "X-Origin-Verify",
+            value: hash("origin-verify", secretId).slice(0, 48),
+          }),
+        };
+      }
       case "aws:elb/getServiceAccount:getServiceAccount":
         // The Elastic Load Balancing log-delivery account of us-east-1 (per-region accounts, AWS docs).
         return { id: "127311923021", arn: "arn:aws:iam::127311923021:root" };

@@ -325,6 +325,25 @@ const BAD_CASES: readonly BadCase[] = [
     allowed: "must be set to a connection count below the instance class's max_connections",
   },
   {
+    title: "a recovery stack that would start with an empty database",
+    stack: "production",
+    change: (s) =>
+      (s["cloudweave:recovery"] = {
+        originVerifySecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:origin-verify-AbCdEf",
+      }),
+    key: "cloudweave:database.restoreFrom",
+    value: "(not set)",
+    allowed: "must be set when cloudweave:recovery is",
+  },
+  {
+    title: "restoring from something that is not a replicated-backups ARN",
+    stack: "production",
+    change: (s) => (database(s).restoreFrom = { automatedBackupsArn: "ab-123" }),
+    key: "cloudweave:database.restoreFrom.automatedBackupsArn",
+    value: '"ab-123"',
+    allowed: "must be the ARN of replicated automated backups",
+  },
+  {
     title: "a backup retention AWS rejects",
     stack: "staging",
     change: (s) => (database(s).backupRetention = 36),

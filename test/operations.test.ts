@@ -1,6 +1,10 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { expect } from "chai";
 import { parseStackConfig, programSettings, type StackConfig } from "../config";
-import { readStackSettings, runStack, type StackRun } from "../offline/harness";
+import { PROJECT_ROOT, readStackSettings, runStack, type StackRun } from "../offline/harness";
+import { checkStack } from "../offline/policies";
+import { policies } from "../policy-pack/policies";
 import { MOCK_ACCOUNT_ID, SecretValue, type DeclaredResource } from "../offline/mocks";
 import { STACKS, byArn, json, ofType, single, stackRun } from "./helpers";
 
@@ -365,5 +369,93 @@ describe("operations on both stacks", () => {
     expect((subscription.inputs.endpoint as SecretValue).value).to.equal(PAGERDUTY);
     expect(run.warnings).to.deep.equal([]);
     expect(JSON.stringify(run.outputs)).to.not.include("integration/0123");
+  });
+});
+
+describe("the restore runbook", () => {
+  const RUNBOOK = path.join(PROJECT_ROOT, "docs", "runbook-restore.md");
+  const VARIABLES: Record<string, string> = {
+    AUTOMATED_BACKUPS_ARN: "arn:aws:rds:us-west-2:123456789012:auto-backup:ab-abcdefghijklmnopqrstuvwxyz",
+    ORIGIN_VERIFY_REPLICA_ARN:
+      "arn:aws:secretsmanager:us-west-2:123456789012:secret:cloudweave-production-edge-origin-verify-secret-AbCdEf",
+  };
+
+  /** The production stack file changed by the runbook's `pulumi config set --stack production-dr` commands. */
+  function recoverySettings(): Record<string, unknown> {
+    const settings = structuredClone(readStackSettings("production"));
+    const commands = fs
+      .readFileSync(RUNBOOK, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("pulumi config set --stack production-dr "));
+    expect(commands.length).to.be.greaterThan(5);
+    for (const command of commands) {
+      const words = [...command.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
+      const args = words.slice(5).filter((word) => word !== "--path");
+      const [key = "", raw = ""] = args;
+      const text = raw.replace(/^\$(\w+)$/, (_, name: string) => VARIABLES[name] ?? `unset ${name}`);
+      // `pulumi config set --path` stores true/false and integers as such.
+      const value: unknown = /^(true|false)$/.test(text) ? text === "true" : /^\d+$/.test(text) ? Number(text) : text;
+      if (!words.includes("--path")) {
+        settings[key] = value;
+        continue;
+      }
+      const [top = "", ...rest] = key.split(".");
+      const segments = [top, ...rest].flatMap((segment) => segment.split(/\[(\d+)\]/).filter(Boolean));
+      let target = settings;
+      for (const [index, segment] of segments.slice(0, -1).entries()) {
+        const next = segments[index + 1] ?? "";
+        target[segment] ??= /^\d+$/.test(next) ? [] : {};
+        target = target[segment] as Record<string, unknown>;
+      }
+      target[segments[segments.length - 1] ?? ""] = value;
+    }
+    return settings;
+  }
+
+  it("configures a recovery stack that plans in us-west-2 with nothing in us-east-1", async () => {
+    const run = await runStack("production", { configOverrides: recoverySettings() });
+    const instance = single(run, "aws:rds/instance:Instance");
+    expect(instance.inputs.restoreToPointInTime).to.deep.equal({
+      sourceDbInstanceAutomatedBackupsArn: VARIABLES.AUTOMATED_BACKUPS_ARN,
+      useLatestRestorableTime: true,
+    });
+    expect(instance.inputs.dbName).to.equal(undefined);
+    expect(instance.inputs.multiAz).to.equal(true);
+    expect(String(instance.outputs.arn)).to.include(":us-west-2:");
+    for (const type of [
+      "cloudweave:edge:Edge",
+      "aws:cloudfront/distribution:Distribution",
+      "aws:wafv2/webAcl:WebAcl",
+    ]) {
+      expect(ofType(run, type), type).to.deep.equal([]);
+    }
+    const regions = run.resources.filter((r) => r.type === "pulumi:providers:aws").map((r) => r.inputs.region);
+    expect(regions, "no resource in the failed region").to.not.include("us-east-1");
+    // The cutover: the load balancers take over production's origin and internal API names.
+    const aliases = ofType(run, "aws:route53/record:Record").filter((record) => record.inputs.type === "A");
+    expect(aliases.map((record) => [record.inputs.name, record.inputs.allowOverwrite])).to.have.deep.members([
+      ["origin.app.cloudweave.io", true],
+      ["internal-api.app.cloudweave.io", true],
+    ]);
+    // Production's CloudFront sends the header whose value the replica holds.
+    const rules = ofType(run, "aws:lb/listenerRule:ListenerRule").filter((rule) => rule.name.includes("frontend"));
+    for (const rule of rules) {
+      expect(JSON.stringify((rule.inputs.conditions as SecretValue).value ?? rule.inputs.conditions)).to.include(
+        "X-Origin-Verify",
+      );
+    }
+    const report = await checkStack(run, policies);
+    expect(report.violations.filter((violation) => violation.level === "mandatory")).to.deep.equal([]);
+  });
+
+  it("names every step's time and the total stays within the 4-hour RTO", () => {
+    const headings = fs
+      .readFileSync(RUNBOOK, "utf8")
+      .split("\n")
+      .map((line) => /^## (\d):(\d\d) — .*\((\d+)(?:–(\d+))? min/.exec(line))
+      .filter((match): match is RegExpExecArray => match !== null);
+    expect(headings.length).to.be.at.least(5);
+    const finishes = headings.map((match) => Number(match[1]) * 60 + Number(match[2]) + Number(match[4] ?? match[3]));
+    expect(Math.max(...finishes), "minutes until the last step ends").to.be.at.most(240);
   });
 });
