@@ -3,6 +3,8 @@
  * `pulumi preview` would create, as a tree under each component, with counts by type and the stack outputs.
  * Needs no Pulumi CLI, no provider plugins and no AWS credentials.
  */
+// First: keeps the SDK from compiling the TypeScript compiler it loads but the plan never uses.
+import "./lazy-typescript";
 import { parseArgs } from "node:util";
 import { isConfigError } from "../config";
 import { ProgramFailed, runStack, stackNames, type RunOptions, type StackRun } from "./harness";

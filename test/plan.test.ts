@@ -64,6 +64,30 @@ describe("offline plan (npm run plan)", () => {
     expect((await plan(["--stak", "staging"])).code).to.equal(2);
   });
 
+  it("loads the SDK without compiling the TypeScript compiler, which it still finds when asked", () => {
+    const script = [
+      'require("./offline/lazy-typescript");',
+      'require("@pulumi/pulumi");',
+      "const loaded = () => Object.keys(require.cache).some((f) => /typescript[\\/]lib[\\/]typescript\\.js$/.test(f));",
+      "const before = loaded();",
+      'const ts = require("@pulumi/pulumi/typescript-shim");',
+      "console.log(JSON.stringify({ before, version: ts.version, after: loaded() }));",
+    ].join("\n");
+    const result = spawnSync(process.execPath, ["-r", "sucrase/register/ts", "-e", script], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+    });
+    expect(result.status, result.stderr).to.equal(0);
+    const { before, version, after } = JSON.parse(result.stdout) as {
+      before: boolean;
+      version: string;
+      after: boolean;
+    };
+    expect(before, "typescript.js compiled while loading the SDK").to.equal(false);
+    expect(version).to.match(/^5\./);
+    expect(after).to.equal(true);
+  });
+
   it("runs as `npm run plan -- --stack staging` in a fresh process", () => {
     const result = spawnSync("npm", ["run", "--silent", "plan", "--", "--stack", "staging"], {
       cwd: PROJECT_ROOT,
