@@ -12,6 +12,7 @@ const shimPath = path.join(sdkRoot, "typescript-shim.js");
 
 if (!(shimPath in require.cache)) {
   let compiler: Record<string | symbol, unknown> | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, by design
   const load = () => (compiler ??= require("typescript") as Record<string | symbol, unknown>);
   const shim = new Module(shimPath);
   shim.filename = shimPath;
