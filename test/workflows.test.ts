@@ -1,0 +1,132 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { expect } from "chai";
+import { parse } from "yaml";
+import { PROJECT_ROOT } from "../offline/harness";
+
+interface Step {
+  id?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  if?: string;
+  needs?: string | string[];
+  environment?: string;
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  strategy?: { matrix: Record<string, unknown[]> };
+  steps?: Step[];
+}
+interface Workflow {
+  on: Record<string, { branches?: string[] }>;
+  permissions: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  jobs: Record<string, Job>;
+}
+
+function workflow(file: string): Workflow {
+  return parse(fs.readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", file), "utf8")) as Workflow;
+}
+
+const needsOf = (job: Job) => [job.needs ?? []].flat();
+const uses = (job: Job, action: string) => (job.steps ?? []).filter((step) => step.uses?.startsWith(`${action}@`));
+
+describe("CI/CD workflows", () => {
+  const pr = workflow("pull-request.yml");
+  const deploy = workflow("deploy.yml");
+  const all = { "pull-request.yml": pr, "deploy.yml": deploy };
+
+  it("parse, grant nothing by default, and pin every action to a version", () => {
+    for (const [file, definition] of Object.entries(all)) {
+      expect(definition.permissions, file).to.deep.equal({});
+      for (const [name, job] of Object.entries(definition.jobs)) {
+        for (const step of job.steps ?? []) {
+          if (step.uses) expect(step.uses, `${file} ${name}`).to.match(/^[\w.-]+\/[\w./-]+@v\d+(\.\d+)*$/);
+        }
+      }
+    }
+  });
+
+  it("ask for an OIDC token only in the jobs that assume an AWS role, and for nothing they do not use", () => {
+    for (const [file, definition] of Object.entries(all)) {
+      for (const [name, job] of Object.entries(definition.jobs)) {
+        const assumesRole = uses(job, "aws-actions/configure-aws-credentials").length > 0;
+        expect(job.permissions?.["id-token"] === "write", `${file} ${name}`).to.equal(assumesRole);
+        const comments = uses(job, "pulumi/actions").some((step) => step.with?.["comment-on-pr"] === true);
+        expect(job.permissions?.["pull-requests"] === "write", `${file} ${name}`).to.equal(comments);
+        for (const [scope, level] of Object.entries(job.permissions ?? {})) {
+          if (scope !== "id-token" && scope !== "pull-requests")
+            expect([scope, level]).to.deep.equal(["contents", "read"]);
+        }
+      }
+    }
+  });
+
+  it("check every pull request, scan it, then preview both stacks with the policy pack", () => {
+    expect(pr.on.pull_request?.branches).to.have.members(["develop", "main"]);
+    const steps = (pr.jobs.checks?.steps ?? []).map((step) => step.run).filter(Boolean);
+    for (const command of [
+      "npm ci",
+      "npm run lint",
+      "npm run typecheck",
+      "npm run test:unit",
+      "npm run plan -- --stack production",
+    ]) {
+      expect(
+        steps.some((run) => run?.startsWith(command)),
+        command,
+      ).to.equal(true);
+    }
+    const security = (pr.jobs.security?.steps ?? []).map((step) => step.run ?? step.uses ?? "");
+    expect(security.some((step) => step.startsWith("npm audit"))).to.equal(true);
+    expect(security.some((step) => step.startsWith("gitleaks/gitleaks-action@"))).to.equal(true);
+    expect(security.some((step) => step.startsWith("actions/dependency-review-action@"))).to.equal(true);
+
+    const preview = pr.jobs.preview as Job;
+    expect(needsOf(preview)).to.have.members(["checks", "security"]);
+    expect(preview.strategy?.matrix.stack).to.deep.equal(["staging", "production"]);
+    const [pulumi] = uses(preview, "pulumi/actions");
+    expect(pulumi?.with).to.deep.include({
+      command: "preview",
+      "stack-name": "${{ matrix.stack }}",
+      policyPacks: "policy-pack",
+      policyPackConfigs: "policy-pack/config/${{ matrix.stack }}.json",
+      "comment-on-pr": true,
+    });
+    const [credentials] = uses(preview, "aws-actions/configure-aws-credentials");
+    expect(credentials?.with?.["role-to-assume"]).to.equal("${{ vars.AWS_PREVIEW_ROLE_ARN }}");
+  });
+
+  it("deploy develop to staging then smoke-test it, and main to production behind its environment", () => {
+    expect(deploy.on.push?.branches).to.have.members(["develop", "main"]);
+    const order: [string, string, string][] = [
+      ["staging", "refs/heads/develop", "staging"],
+      ["production", "refs/heads/main", "production"],
+    ];
+    for (const [name, ref, environment] of order) {
+      const job = deploy.jobs[name] as Job;
+      expect(job.if).to.equal(`github.ref == '${ref}'`);
+      expect(job.environment).to.equal(environment);
+      expect(job.concurrency).to.deep.equal({ group: `deploy-${name}`, "cancel-in-progress": false });
+      const [up] = uses(job, "pulumi/actions");
+      expect(up?.with).to.deep.include({
+        command: "up",
+        "stack-name": name,
+        policyPacks: "policy-pack",
+        policyPackConfigs: `policy-pack/config/${name}.json`,
+      });
+      expect(
+        (job.steps ?? []).some((step) => step.run === "npm test"),
+        `${name} tests before deploying`,
+      ).to.equal(true);
+      const smoke = deploy.jobs[`smoke-${name}`] as Job;
+      expect(needsOf(smoke)).to.deep.equal([name]);
+      const script = (smoke.steps ?? []).map((step) => step.run ?? "").join("\n");
+      expect(script).to.include("/health").and.include("/api/v1/health");
+    }
+    // Production is never deployed from the branch that deploys staging, nor the other way round.
+    expect(Object.values(deploy.jobs).filter((job) => job.environment === "production")).to.have.length(1);
+  });
+});
