@@ -6,7 +6,7 @@ import type { AwsAccount } from "./aws-account";
 export type KeyServiceGrant = "cloudwatch-logs" | "sns-publishers";
 
 /** AWS services through which principals of the account may use a key on their behalf (`kms:ViaService`). */
-export type KeyViaService = "rds" | "elasticache" | "secretsmanager" | "ecr" | "backup" | "sns";
+export type KeyViaService = "rds" | "elasticache" | "secretsmanager" | "ecr" | "backup" | "sns" | "s3";
 
 /** Key-management actions the account keeps on every key; none of them encrypts or decrypts data. */
 const ADMINISTRATION_ACTIONS = [
@@ -53,6 +53,18 @@ export interface EncryptionKeyArgs {
    */
   viaServices?: KeyViaService[];
   /**
+   * IAM principals (role ARNs, `*` patterns allowed) that use the key directly, not through a service: e.g. the roles
+   * that encrypt and decrypt Pulumi stack secrets with an `awskms://` secrets provider.
+   * @default []
+   */
+  directPrincipalArns?: pulumi.Input<string>[];
+  /**
+   * A multi-Region primary key: replicas in other regions (`aws.kms.ReplicaKey`, with {@link EncryptionKey.policy})
+   * share its key material, so data it encrypted can be decrypted there while this region is down.
+   * @default false
+   */
+  multiRegion?: boolean;
+  /**
    * Days KMS waits between a deletion request and the key's destruction (7-30).
    * @default 30
    */
@@ -75,6 +87,8 @@ export class EncryptionKey extends pulumi.ComponentResource {
   public readonly keyId: pulumi.Output<string>;
   /** The alias name, `alias/<name>`. */
   public readonly aliasName: pulumi.Output<string>;
+  /** The key policy (JSON), for replicas of a multi-Region key. */
+  public readonly policy: pulumi.Output<string>;
 
   constructor(name: string, args: EncryptionKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:security:EncryptionKey", name, {}, opts);
@@ -108,6 +122,16 @@ export class EncryptionKey extends pulumi.ComponentResource {
         },
       });
     }
+    if ((args.directPrincipalArns ?? []).length > 0) {
+      statements.push({
+        Sid: "NamedPrincipalsUseTheKeyDirectly",
+        Effect: "Allow",
+        Principal: { AWS: account },
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+        Resource: "*",
+        Condition: { ArnLike: { "aws:PrincipalArn": args.directPrincipalArns } },
+      });
+    }
     if (args.serviceGrants?.includes("cloudwatch-logs")) {
       statements.push({
         Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
@@ -133,6 +157,7 @@ export class EncryptionKey extends pulumi.ComponentResource {
       });
     }
 
+    const policy = pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
     const key = new aws.kms.Key(
       `${name}-key`,
       {
@@ -140,7 +165,8 @@ export class EncryptionKey extends pulumi.ComponentResource {
         enableKeyRotation: true,
         rotationPeriodInDays: 365,
         deletionWindowInDays: args.deletionWindowInDays ?? 30,
-        policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }),
+        multiRegion: args.multiRegion ?? false,
+        policy,
         tags: { Name: name },
       },
       { parent: this, protect: args.protect },
@@ -154,6 +180,7 @@ export class EncryptionKey extends pulumi.ComponentResource {
     this.arn = key.arn;
     this.keyId = key.keyId;
     this.aliasName = alias.name;
+    this.policy = policy;
     this.registerOutputs({ arn: this.arn, keyId: this.keyId, aliasName: this.aliasName });
   }
 }

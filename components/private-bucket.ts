@@ -12,12 +12,16 @@ export interface PrivateBucket {
 
 /**
  * An S3 bucket no one outside the account can reach: all four public-access blocks, ACLs disabled (bucket owner
- * enforced), SSE-S3 encryption by default and versioning. Components add their own bucket policy (with a TLS-only
+ * enforced), SSE-S3 (or SSE-KMS with a given key) encryption by default and versioning. Components add their own bucket policy (with a TLS-only
  * statement) and lifecycle. `protect` also keeps `pulumi destroy` from emptying it.
  */
 export function privateBucket(
   resourceName: string,
-  args: { protect?: boolean },
+  args: {
+    protect?: boolean;
+    /** Encrypt with this customer-managed key (SSE-KMS with an S3 bucket key) instead of SSE-S3. */
+    kmsKeyArn?: pulumi.Input<string>;
+  },
   opts: pulumi.CustomResourceOptions,
 ): PrivateBucket {
   const bucket = new aws.s3.Bucket(
@@ -43,7 +47,17 @@ export function privateBucket(
   );
   new aws.s3.BucketServerSideEncryptionConfiguration(
     resourceName,
-    { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+    {
+      bucket: bucket.id,
+      rules: [
+        args.kmsKeyArn
+          ? {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+              bucketKeyEnabled: true,
+            }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+      ],
+    },
     opts,
   );
   const versioning = new aws.s3.BucketVersioning(

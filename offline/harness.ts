@@ -40,6 +40,8 @@ export interface RunOptions {
    * Used by tests to try bad configuration against the otherwise real stack.
    */
   readonly configOverrides?: Readonly<Record<string, unknown>>;
+  /** The Pulumi project to run (its `Pulumi.yaml`, stack files and `index.ts`). @default the project root */
+  readonly projectDir?: string;
 }
 
 /** The program threw: carries its error and what it had declared by then. */
@@ -54,9 +56,9 @@ export class ProgramFailed extends Error {
 }
 
 /** The stacks that have a `Pulumi.<stack>.yaml` in the project. */
-export function stackNames(): string[] {
+export function stackNames(projectDir: string = PROJECT_ROOT): string[] {
   return fs
-    .readdirSync(PROJECT_ROOT)
+    .readdirSync(projectDir)
     .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
     .filter((stack): stack is string => stack !== undefined)
     .sort();
@@ -66,10 +68,13 @@ export function stackNames(): string[] {
 export function readStackSettings(
   stack: string,
   overrides: Readonly<Record<string, unknown>> = {},
+  projectDir: string = PROJECT_ROOT,
 ): Record<string, unknown> {
-  const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
-    throw new Error(`no stack "${stack}": ${path.basename(file)} does not exist (stacks: ${stackNames().join(", ")})`);
+    throw new Error(
+      `no stack "${stack}": ${path.basename(file)} does not exist (stacks: ${stackNames(projectDir).join(", ")})`,
+    );
   }
   const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const merged: Record<string, unknown> = { ...(document.config ?? {}), ...overrides };
@@ -78,7 +83,7 @@ export function readStackSettings(
 
 /** Runs `index.ts` for `stack`, as `pulumi preview --stack <stack>` would. */
 export function runStack(stack: string, options: RunOptions = {}): Promise<StackRun> {
-  const programPath = path.join(PROJECT_ROOT, "index.ts");
+  const programPath = path.join(options.projectDir ?? PROJECT_ROOT, "index.ts");
   return runProgram(
     stack,
     () => {
@@ -128,8 +133,9 @@ async function runOnce(
   options: RunOptions,
   stackTraces: boolean,
 ): Promise<StackRun> {
-  const project = readProjectName();
-  const { config, encryptedKeys } = toPulumiConfig(readStackSettings(stack, options.configOverrides));
+  const projectDir = options.projectDir ?? PROJECT_ROOT;
+  const project = readProjectName(projectDir);
+  const { config, encryptedKeys } = toPulumiConfig(readStackSettings(stack, options.configOverrides, projectDir));
 
   pulumi.runtime.setAllConfig(config, []);
   const monitor = new RecordingMonitor(new AwsMocks(config["aws:region"] ?? "us-east-1"));
@@ -178,8 +184,8 @@ async function runOnce(
   return { project, stack, config, encryptedKeys, resources: [...monitor.declared], outputs, warnings };
 }
 
-function readProjectName(): string {
-  const document = parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { name?: unknown };
+function readProjectName(projectDir: string): string {
+  const document = parseYaml(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name?: unknown };
   if (typeof document.name !== "string") throw new Error("Pulumi.yaml has no project name");
   return document.name;
 }

@@ -151,6 +151,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     const physicalName = typeof inputs.name === "string" ? inputs.name : `${name}-${hash(type, name).slice(0, 7)}`;
     if (inputs.name === undefined) state.name = physicalName;
     switch (type) {
+      case "aws:kms/replicaKey:ReplicaKey":
+        return { ...state, keyId: id, arn: `arn:aws:kms:${this.region}:${MOCK_ACCOUNT_ID}:key/mrk-${id}` };
       case "aws:kms/key:Key":
         return { ...state, keyId: id, arn: `arn:aws:kms:${this.region}:${MOCK_ACCOUNT_ID}:key/${id}` };
       case "aws:ec2/eip:Eip": {
