@@ -15,6 +15,9 @@ const schema = z.strictObject({
     .min(1, "must list the stacks CI deploys"),
   "cloudweave-bootstrap:drRegion": z.string().regex(REGION, { message: "must be an AWS region such as us-west-2" }),
   "cloudweave-bootstrap:stateVersionRetentionDays": z.number().int().min(1, "must be at least 1 day"),
+  "cloudweave-bootstrap:operatorRoleArnPatterns": z
+    .array(z.string().regex(/^arn:aws[a-z-]*:iam::[0-9*]*:role\/.+$/, { message: "must be an IAM role ARN pattern" }))
+    .default([]),
 });
 
 /** The bootstrap stack's validated settings. */
@@ -25,6 +28,8 @@ export interface BootstrapConfig {
   stacks: string[];
   drRegion: string;
   stateVersionRetentionDays: number;
+  /** People's roles (ARN patterns, e.g. the SSO administrator role) that run `pulumi` by hand and read stack secrets. */
+  operatorRoleArnPatterns: string[];
 }
 
 /** Validates the bootstrap stack's settings (keyed as in its stack file); throws naming every bad key. */
@@ -45,5 +50,6 @@ export function parseBootstrapConfig(raw: Record<string, unknown>): BootstrapCon
     stacks: parsed["cloudweave-bootstrap:stacks"],
     drRegion: parsed["cloudweave-bootstrap:drRegion"],
     stateVersionRetentionDays: parsed["cloudweave-bootstrap:stateVersionRetentionDays"],
+    operatorRoleArnPatterns: parsed["cloudweave-bootstrap:operatorRoleArnPatterns"],
   };
 }

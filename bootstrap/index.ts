@@ -31,8 +31,12 @@ const backend = new StateBackend("cloudweave-pulumi", {
   account,
   drRegion: config.drRegion,
   versionRetentionDays: config.stateVersionRetentionDays,
-  // The CI roles below (named in advance: the key's policy cannot refer to roles that do not exist yet).
-  secretsKeyUsers: [pulumi.interpolate`arn:${account.partition}:iam::${account.accountId}:role/${CI_ROLE_PREFIX}*`],
+  // The CI roles below (named in advance: the key's policy cannot refer to roles that do not exist yet) and the
+  // people who run pulumi by hand.
+  secretsKeyUsers: [
+    pulumi.interpolate`arn:${account.partition}:iam::${account.accountId}:role/${CI_ROLE_PREFIX}*`,
+    ...config.operatorRoleArnPatterns,
+  ],
   defaultTags: config.defaultTags,
 });
 

@@ -5,16 +5,19 @@
  */
 // First: keeps the SDK from compiling the TypeScript compiler it loads but the plan never uses.
 import "./lazy-typescript";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { isConfigError } from "../config";
-import { ProgramFailed, runStack, stackNames, type RunOptions, type StackRun } from "./harness";
+import { PROJECT_ROOT, ProgramFailed, runStack, stackNames, type RunOptions, type StackRun } from "./harness";
 import { policies } from "../policy-pack/policies";
 import { MOCK_ACCOUNT_ID, SecretValue, type DeclaredResource } from "./mocks";
 import { checkStack, type PolicyReport } from "./policies";
 
-const USAGE = `usage: npm run plan -- --stack <name> [--json]
+const USAGE = `usage: npm run plan -- --stack <name> [--project <dir>] [--json]
 
   --stack <name>  the stack to plan: one of ${stackNames().join(", ")}
+  --project <dir> another Pulumi project of this repository, e.g. bootstrap (stack: main)
   --json          print every declared resource (type, name, inputs, parent, dependencies) as JSON`;
 
 /** Inputs worth showing next to a resource in the tree, in this order, when present. */
@@ -66,13 +69,14 @@ export interface PlanResult {
 
 /** The plan command, without touching the process: parses `argv`, runs the stack, renders the plan. */
 export async function plan(argv: readonly string[], options: RunOptions = {}): Promise<PlanResult> {
-  let values: { stack?: string; json?: boolean; help?: boolean };
+  let values: { stack?: string; json?: boolean; help?: boolean; project?: string };
   try {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
         stack: { type: "string", short: "s" },
         json: { type: "boolean" },
+        project: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -82,8 +86,12 @@ export async function plan(argv: readonly string[], options: RunOptions = {}): P
   }
   if (values.help) return { code: 0, stdout: USAGE, stderr: "" };
   if (!values.stack) return { code: 2, stdout: "", stderr: `--stack is required\n\n${USAGE}` };
-  if (!stackNames().includes(values.stack)) {
-    const known = stackNames().join(", ");
+  const projectDir = path.resolve(PROJECT_ROOT, values.project ?? ".");
+  if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
+    return { code: 2, stdout: "", stderr: `--project ${values.project ?? "."}: no Pulumi.yaml there` };
+  }
+  if (!stackNames(projectDir).includes(values.stack)) {
+    const known = stackNames(projectDir).join(", ");
     return {
       code: 2,
       stdout: "",
@@ -93,7 +101,7 @@ export async function plan(argv: readonly string[], options: RunOptions = {}): P
 
   let run: StackRun;
   try {
-    run = await runStack(values.stack, options);
+    run = await runStack(values.stack, { ...options, projectDir });
   } catch (error) {
     if (error instanceof ProgramFailed && isConfigError(error.cause)) {
       return { code: 1, stdout: "", stderr: `Pulumi.${values.stack}.yaml: ${error.message}` };

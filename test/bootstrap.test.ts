@@ -91,14 +91,19 @@ describe("bootstrap program (state backend and CI roles)", () => {
     expect(run.outputs.secretsProvider).to.equal("awskms://alias/cloudweave-pulumi-secrets?region=us-east-1");
   });
 
-  it("lets only the CI roles use the secrets key directly", () => {
+  it("lets only the CI roles and the configured operators use the secrets key directly", () => {
     const statements = json<{ Statement: Statement[] }>(
       single(run, "aws:kms/key:Key", "cloudweave-pulumi-secrets-key"),
       "policy",
     ).Statement;
     const direct = statements.find((statement) => statement.Sid === "NamedPrincipalsUseTheKeyDirectly");
     expect(direct?.Condition).to.deep.equal({
-      ArnLike: { "aws:PrincipalArn": [`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/cloudweave-ci-*`] },
+      ArnLike: {
+        "aws:PrincipalArn": [
+          `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/cloudweave-ci-*`,
+          "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_AdministratorAccess_*",
+        ],
+      },
     });
   });
 

@@ -58,6 +58,14 @@ describe("offline plan (npm run plan)", () => {
     expect(Error.stackTraceLimit, "the process's own setting is restored").to.be.greaterThan(0);
   });
 
+  it("plans the bootstrap project with --project bootstrap", async () => {
+    const { code, stdout } = await plan(["--project", "bootstrap", "--stack", "main"]);
+    expect(code).to.equal(0);
+    expect(stdout).to.include('Offline plan of stack "main" (project cloudweave-bootstrap');
+    expect(stdout).to.match(/cloudweave:delivery:StateBackend {2}cloudweave-pulumi$/m);
+    expect((await plan(["--project", "nowhere", "--stack", "main"])).code).to.equal(2);
+  });
+
   it("exits 2 on bad usage", async () => {
     expect((await plan([])).code).to.equal(2);
     expect((await plan(["--stack", "qa"])).stderr).to.include('unknown stack "qa"');
