@@ -101,6 +101,17 @@ export interface ScalingSpec {
 
 /** How a new task definition is rolled out. */
 export interface DeploymentSpec {
+  /**
+   * `BLUE_GREEN` moves all traffic after the test stage; `CANARY` moves `canary.percent` first and the rest after
+   * `canary.bakeMinutes`; `LINEAR` moves `linear.stepPercent` every `linear.stepBakeMinutes`. All keep the old tasks
+   * for `bakeTimeMinutes` and roll back on the alarms.
+   * @default "BLUE_GREEN"
+   */
+  strategy?: "BLUE_GREEN" | "CANARY" | "LINEAR";
+  /** CANARY settings. @default { percent: 10, bakeMinutes: 10 } */
+  canary?: { percent: number; bakeMinutes: number };
+  /** LINEAR settings. @default { stepPercent: 25, stepBakeMinutes: 5 } */
+  linear?: { stepPercent: number; stepBakeMinutes: number };
   /** Minutes the old (blue) tasks stay up after traffic moved, ready for an instant rollback (0-1440). */
   bakeTimeMinutes: number;
   /**
@@ -550,10 +561,7 @@ export class FargateService extends pulumi.ComponentResource {
           },
         ],
         healthCheckGracePeriodSeconds: health.gracePeriodSeconds,
-        deploymentConfiguration: {
-          strategy: "BLUE_GREEN",
-          bakeTimeInMinutes: String(args.deployment.bakeTimeMinutes),
-        },
+        deploymentConfiguration: deploymentConfiguration(args.deployment),
         deploymentCircuitBreaker: { enable: true, rollback: true },
         alarms: {
           alarmNames: [errorsAlarm.name, unhealthyAlarm.name],
@@ -762,6 +770,27 @@ function trustPolicy(
       },
     ],
   });
+}
+
+/** The service's deployment configuration for the chosen strategy. */
+function deploymentConfiguration(deployment: DeploymentSpec): aws.types.input.ecs.ServiceDeploymentConfiguration {
+  const strategy = deployment.strategy ?? "BLUE_GREEN";
+  const base = { strategy, bakeTimeInMinutes: String(deployment.bakeTimeMinutes) };
+  if (strategy === "CANARY") {
+    const canary = deployment.canary ?? { percent: 10, bakeMinutes: 10 };
+    return {
+      ...base,
+      canaryConfiguration: { canaryPercent: canary.percent, canaryBakeTimeInMinutes: String(canary.bakeMinutes) },
+    };
+  }
+  if (strategy === "LINEAR") {
+    const linear = deployment.linear ?? { stepPercent: 25, stepBakeMinutes: 5 };
+    return {
+      ...base,
+      linearConfiguration: { stepPercent: linear.stepPercent, stepBakeTimeInMinutes: String(linear.stepBakeMinutes) },
+    };
+  }
+  return base;
 }
 
 /** A task volume name for a writable path: `/var/cache/nginx` -> `var-cache-nginx`. */

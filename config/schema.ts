@@ -259,6 +259,23 @@ const rawConfigSchema = strictObject({
       .max(1440, "must be 0-1440 minutes"),
     /** Target 5xx responses per minute (two minutes running) that make ECS roll a deployment back. */
     rollbackOn5xxPerMinute: z.number().int().min(1, "must be at least 1").default(10),
+    /**
+     * How traffic moves to a new version: all at once after testing (BLUE_GREEN), a share first (CANARY), or in
+     * steps (LINEAR). Set CANARY for a high-risk release, in the release's pull request or for one deploy.
+     */
+    strategy: z
+      .enum(["BLUE_GREEN", "CANARY", "LINEAR"], { error: "must be BLUE_GREEN, CANARY or LINEAR" })
+      .default("BLUE_GREEN"),
+    /** CANARY: the share of traffic (%) the new version gets first, and for how many minutes. */
+    canary: strictObject({
+      percent: z.number().min(0.1, "must be 0.1-100 percent").max(100, "must be 0.1-100 percent"),
+      bakeMinutes: z.number().int().min(0, "must be 0-1440 minutes").max(1440, "must be 0-1440 minutes"),
+    }).default({ percent: 10, bakeMinutes: 10 }),
+    /** LINEAR: the share of traffic (%) each step moves, and the minutes between steps. */
+    linear: strictObject({
+      stepPercent: z.number().min(3, "must be 3-100 percent").max(100, "must be 3-100 percent"),
+      stepBakeMinutes: z.number().int().min(0, "must be 0-1440 minutes").max(1440, "must be 0-1440 minutes"),
+    }).default({ stepPercent: 25, stepBakeMinutes: 5 }),
   }),
   "cloudweave:domain": strictObject({
     /** The name users browse to. */

@@ -676,6 +676,34 @@ describe("FargateService component", () => {
     });
   });
 
+  it("deploys as a canary or linearly when asked, with the same rollback alarms", async () => {
+    for (const [deployment, expected] of [
+      [
+        { bakeTimeMinutes: 3, strategy: "CANARY", canary: { percent: 5, bakeMinutes: 15 } },
+        {
+          strategy: "CANARY",
+          bakeTimeInMinutes: "3",
+          canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: "15" },
+        },
+      ],
+      [
+        { bakeTimeMinutes: 3, strategy: "LINEAR", linear: { stepPercent: 20, stepBakeMinutes: 4 } },
+        {
+          strategy: "LINEAR",
+          bakeTimeInMinutes: "3",
+          linearConfiguration: { stepPercent: 20, stepBakeTimeInMinutes: "4" },
+        },
+      ],
+    ] as const) {
+      const run = await runProgram("staging", () => {
+        new FargateService("web", minimal({ deployment: { ...deployment } }));
+      });
+      const service = single(run, "aws:ecs/service:Service");
+      expect(service.inputs.deploymentConfiguration).to.deep.equal(expected);
+      expect((service.inputs.alarms as { rollback: boolean }).rollback).to.equal(true);
+    }
+  });
+
   it("takes thresholds, the test header and secrets from its arguments", async () => {
     const run = await runProgram("staging", () => {
       new FargateService(

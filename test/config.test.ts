@@ -508,7 +508,11 @@ describe("stack configuration", () => {
     expect(config.cache.engineVersion).to.match(/^7\./);
     expect(config.compute.frontend).to.deep.include({ cpu: 2048, memory: 4096, desiredCount: 2, maxCount: 10 });
     expect(config.compute.backend).to.deep.include({ cpu: 1024, memory: 2048, desiredCount: 2, maxCount: 20 });
-    expect(config.deployment).to.deep.equal({ bakeTimeMinutes: 15, rollbackOn5xxPerMinute: 10 });
+    expect(config.deployment).to.deep.include({
+      bakeTimeMinutes: 15,
+      rollbackOn5xxPerMinute: 10,
+      strategy: "BLUE_GREEN",
+    });
     expect(config.scaling).to.deep.equal({
       scaleOutCpuPercent: 70,
       scaleOutPeriods: 2,
