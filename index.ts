@@ -12,6 +12,7 @@ import { Edge, GLOBAL_REGION } from "./components/edge";
 import { EncryptionKey } from "./components/encryption-key";
 import { HostedZone } from "./components/hosted-zone";
 import { FargateService, type SecretReference } from "./components/fargate-service";
+import { FeatureFlags } from "./components/feature-flags";
 import { ImageRepository } from "./components/image-repository";
 import { LoadBalancer } from "./components/load-balancer";
 import { LogBucket } from "./components/log-bucket";
@@ -19,7 +20,14 @@ import type { LogDestination } from "./components/log-group";
 import { Network } from "./components/network";
 import { Observability } from "./components/observability";
 import { loadStackConfig } from "./config";
-import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES, type BackendSecret } from "./config/app";
+import {
+  APP_CONTAINERS,
+  APP_PORTS,
+  BACKEND_SECRET_VARIABLES,
+  FEATURE_FLAGS,
+  type BackendSecret,
+  type FeatureFlag,
+} from "./config/app";
 
 // Validated first: a bad stack file fails here, before any resource is declared.
 const config = loadStackConfig();
@@ -290,6 +298,7 @@ const frontend = new FargateService(`${prefix}-frontend`, {
   },
 });
 
+const flagNames = { application: prefix, environment: config.environment, profile: "feature-flags" };
 const secretArnsByName: Record<BackendSecret, pulumi.Output<string>> = {
   database: database.secretArn,
   redis: cache.secretArn,
@@ -307,6 +316,10 @@ const backend = new FargateService(`${prefix}-backend`, {
       PORT: String(APP_PORTS.backend),
       // The X-Ray segment name; the sampling rule and trace group below select on it.
       AWS_XRAY_TRACING_NAME: `${prefix}-backend`,
+      // Where the backend reads its feature flags (AppConfig accepts names as identifiers).
+      APPCONFIG_APPLICATION: flagNames.application,
+      APPCONFIG_ENVIRONMENT: flagNames.environment,
+      APPCONFIG_PROFILE: flagNames.profile,
     },
     secrets: Object.fromEntries(
       Object.entries(BACKEND_SECRET_VARIABLES).map(([variable, { secret, key }]): [string, SecretReference] => [
@@ -321,6 +334,20 @@ const backend = new FargateService(`${prefix}-backend`, {
     loadBalancerArnSuffix: apiLoadBalancer.arnSuffix,
     priority: 100,
   },
+});
+
+// Feature flags: AppConfig, rolled out gradually and rolled back on the backend's deployment alarms.
+const featureFlags = new FeatureFlags(`${prefix}-flags`, {
+  account,
+  names: flagNames,
+  flags: (Object.keys(FEATURE_FLAGS) as FeatureFlag[]).map((flag) => ({
+    name: flag,
+    description: FEATURE_FLAGS[flag],
+    enabled: config.featureFlags.enabled.includes(flag),
+  })),
+  rollout: config.featureFlags.rollout,
+  monitorAlarmArns: backend.rollbackAlarmArns,
+  readerRoleName: backend.taskRoleName,
 });
 
 // --- Operations: alarms, dashboard, tracing ----------------------------------------------------------------------
@@ -388,6 +415,12 @@ export const imageRepositoryUrls = { frontend: images.frontend.repositoryUrl, ba
 export const clusterName = cluster.clusterName;
 export const serviceNames = { frontend: frontend.serviceName, backend: backend.serviceName };
 export const loadBalancerLogBucket = loadBalancerLogs.bucketName;
+/** Where the backend's feature flags live (AppConfig). */
+export const featureFlagIds = {
+  application: featureFlags.applicationId,
+  environment: featureFlags.environmentId,
+  profile: featureFlags.profileId,
+};
 export const operations = {
   alertTopics: alerting.topicArns,
   /** False until cloudweave:pagerDutyIntegrationUrl is set: critical alarms then reach the topic only. */

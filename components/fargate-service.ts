@@ -189,6 +189,8 @@ export class FargateService extends pulumi.ComponentResource {
   public readonly taskDefinitionArn: pulumi.Output<string>;
   /** The task role's ARN: what the application itself may do in AWS. */
   public readonly taskRoleArn: pulumi.Output<string>;
+  /** The task role's name, for components that grant the application more (their own policy, their own scope). */
+  public readonly taskRoleName: pulumi.Output<string>;
   /** The log group the containers write to. */
   public readonly logGroupName: pulumi.Output<string>;
   /** Target group ARNs: `blue` is where production traffic starts, `green` receives each new version. */
@@ -197,6 +199,8 @@ export class FargateService extends pulumi.ComponentResource {
   public readonly targetGroupArnSuffixes: { blue: pulumi.Output<string>; green: pulumi.Output<string> };
   /** Names of the alarms that roll a deployment back. */
   public readonly rollbackAlarmNames: pulumi.Output<string>[];
+  /** ARNs of the same alarms (for other rollouts that should stop on them, e.g. feature-flag deployments). */
+  public readonly rollbackAlarmArns: pulumi.Output<string>[];
 
   constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:compute:FargateService", name, {}, opts);
@@ -592,14 +596,18 @@ export class FargateService extends pulumi.ComponentResource {
     this.serviceName = service.name;
     this.taskDefinitionArn = taskDefinition.arn;
     this.taskRoleArn = taskRole.arn;
+    this.taskRoleName = taskRole.name;
     this.logGroupName = logGroup.name;
     this.targetGroupArns = { blue: blue.arn, green: green.arn };
     this.targetGroupArnSuffixes = { blue: blue.arnSuffix, green: green.arnSuffix };
     this.rollbackAlarmNames = [errorsAlarm.name, unhealthyAlarm.name];
+    this.rollbackAlarmArns = [errorsAlarm.arn, unhealthyAlarm.arn];
     this.registerOutputs({
       serviceName: this.serviceName,
       taskDefinitionArn: this.taskDefinitionArn,
       taskRoleArn: this.taskRoleArn,
+      taskRoleName: this.taskRoleName,
+      rollbackAlarmArns: this.rollbackAlarmArns,
       logGroupName: this.logGroupName,
       targetGroupArns: this.targetGroupArns,
       targetGroupArnSuffixes: this.targetGroupArnSuffixes,

@@ -53,3 +53,15 @@ export const BACKEND_SECRET_VARIABLES: Readonly<Record<string, { secret: Backend
   JWT_EXPIRES_IN: { secret: "jwt", key: "expiresIn" },
   JWT_REFRESH_EXPIRES_IN: { secret: "jwt", key: "refreshExpiresIn" },
 };
+
+/**
+ * The backend's feature flags (AWS AppConfig, profile `feature-flags`): the names the application reads and what each
+ * switches. Which are on is per stack (`cloudweave:featureFlags.enabled`).
+ */
+export const FEATURE_FLAGS = {
+  "new-dashboard": "The redesigned resource dashboard",
+  "bulk-import": "Importing cloud accounts in bulk from a CSV file",
+  "cost-insights": "Cost anomaly insights on the overview page",
+} as const;
+
+export type FeatureFlag = keyof typeof FEATURE_FLAGS;

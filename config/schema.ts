@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { blockContains, blocksOverlap, isPrivateBlock, parseIpv4Block, type Ipv4Block } from "./cidr";
+import { FEATURE_FLAGS } from "./app";
 import { FARGATE_CPU_VALUES, describeMemoryOptions, fargateMemoryFor } from "./fargate";
 
 /** The environments this program knows how to build. */
@@ -355,6 +356,20 @@ const rawConfigSchema = strictObject({
     /** How often AWS Backup restore-tests the newest recovery point. */
     restoreTests: z.enum(["daily", "weekly"], { error: "must be daily or weekly" }),
   }),
+  "cloudweave:featureFlags": strictObject({
+    /** The flags that are on in this stack; the others are off. */
+    enabled: z.array(
+      z.enum(Object.keys(FEATURE_FLAGS) as [string, ...string[]], {
+        error: `must name a flag the backend knows: ${Object.keys(FEATURE_FLAGS).join(", ")}`,
+      }),
+    ),
+    /** How a flag change spreads: over how many minutes, how much more of the fleet each step, then a bake. */
+    rollout: strictObject({
+      durationMinutes: z.number().int().min(0, "must be 0-1440 minutes").max(1440, "must be 0-1440 minutes"),
+      growthPercent: z.number().min(1, "must be 1-100 percent").max(100, "must be 1-100 percent"),
+      bakeMinutes: z.number().int().min(0, "must be 0-1440 minutes").max(1440, "must be 0-1440 minutes"),
+    }),
+  }),
   "cloudweave:recovery": strictObject({
     /**
      * This stack recovers production in the second region behind production's CloudFront (docs/runbook-restore.md):
@@ -597,6 +612,8 @@ export interface StackConfig {
   readonly tracing: Parsed["cloudweave:tracing"];
   /** `cloudweave:backup`: AWS Backup, cross-region copies and restore testing. */
   readonly backup: Parsed["cloudweave:backup"];
+  /** `cloudweave:featureFlags`: which flags are on, and how a change rolls out. */
+  readonly featureFlags: Parsed["cloudweave:featureFlags"];
   /** `cloudweave:recovery`: set only on a stack that recovers production in the second region. */
   readonly recovery: Parsed["cloudweave:recovery"];
   /** `cloudweave:edge`: CloudFront and WAF settings. */
@@ -651,6 +668,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     domain: parsed["cloudweave:domain"],
     edge: parsed["cloudweave:edge"],
     recovery: parsed["cloudweave:recovery"],
+    featureFlags: parsed["cloudweave:featureFlags"],
     alarms: parsed["cloudweave:alarms"],
     pagerDutyIntegrationUrl: parsed["cloudweave:pagerDutyIntegrationUrl"],
     tracing: parsed["cloudweave:tracing"],

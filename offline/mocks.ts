@@ -270,6 +270,12 @@ export class AwsMocks implements pulumi.runtime.Mocks {
           ...state,
           arn: `arn:aws:logs:us-east-1:${MOCK_ACCOUNT_ID}:${kind === "LogDeliverySource" ? "delivery-source" : "delivery-destination"}:${physicalName}`,
         };
+      case "aws:appconfig/environment:Environment":
+        return { ...state, environmentId: hash(type, name).slice(0, 7) };
+      case "aws:appconfig/configurationProfile:ConfigurationProfile":
+        return { ...state, configurationProfileId: hash(type, name).slice(0, 7) };
+      case "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion":
+        return { ...state, versionNumber: 1 };
       case "aws:ecs/cluster:Cluster":
         return { ...state, arn: `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT_ID}:cluster/${physicalName}` };
       case "aws:ecs/taskDefinition:TaskDefinition":

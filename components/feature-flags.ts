@@ -1,0 +1,164 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "./aws-account";
+
+/** Arguments of {@link FeatureFlags}. */
+export interface FeatureFlagsArgs {
+  account: AwsAccount;
+  /** The AppConfig application, environment and profile names the application asks for. */
+  names: { application: string; environment: string; profile: string };
+  /** Every flag the application knows, with whether it is on in this stack. */
+  flags: { name: string; description: string; enabled: boolean }[];
+  /**
+   * How a change of flags reaches the fleet: the share of targets gained per interval until everyone has it over
+   * `durationMinutes`, then `bakeMinutes` watching the monitors before the deployment completes.
+   */
+  rollout: { durationMinutes: number; growthPercent: number; bakeMinutes: number };
+  /** Alarms that roll a flag deployment back (the backend's rollback alarms). */
+  monitorAlarmArns: pulumi.Input<string>[];
+  /** The role that reads the flags (the backend's task role); it may read this profile in this environment only. */
+  readerRoleName: pulumi.Input<string>;
+}
+
+/**
+ * Feature flags for gradual rollouts: an AWS AppConfig application with an environment per stack, a feature-flag
+ * configuration profile, the stack's flag values as a hosted version, a gradual deployment strategy, alarm monitors
+ * that roll a bad flag change back, and read access for the backend.
+ */
+export class FeatureFlags extends pulumi.ComponentResource {
+  public readonly applicationId: pulumi.Output<string>;
+  public readonly environmentId: pulumi.Output<string>;
+  public readonly profileId: pulumi.Output<string>;
+
+  constructor(name: string, args: FeatureFlagsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cloudweave:release:FeatureFlags", name, {}, opts);
+    const child = { parent: this };
+    const { accountId, partition, region } = args.account;
+
+    const application = new aws.appconfig.Application(
+      `${name}-application`,
+      { name: args.names.application, description: "CloudWeave backend feature flags" },
+      child,
+    );
+    const monitorRole = new aws.iam.Role(
+      `${name}-monitors`,
+      {
+        description: `AppConfig reads the alarms that roll back flag changes of ${name}`,
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "appconfig.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
+          ],
+        }),
+      },
+      child,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-monitors`,
+      {
+        role: monitorRole.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: args.monitorAlarmArns }],
+        }),
+      },
+      child,
+    );
+    const environment = new aws.appconfig.Environment(
+      `${name}-environment`,
+      {
+        applicationId: application.id,
+        name: args.names.environment,
+        description: `The ${args.names.environment} stack`,
+        monitors: args.monitorAlarmArns.map((alarmArn) => ({ alarmArn, alarmRoleArn: monitorRole.arn })),
+      },
+      child,
+    );
+    const profile = new aws.appconfig.ConfigurationProfile(
+      `${name}-profile`,
+      {
+        applicationId: application.id,
+        name: args.names.profile,
+        type: "AWS.AppConfig.FeatureFlags",
+        locationUri: "hosted",
+        description: "Backend feature flags",
+      },
+      child,
+    );
+    const version = new aws.appconfig.HostedConfigurationVersion(
+      `${name}-flags`,
+      {
+        applicationId: application.id,
+        configurationProfileId: profile.configurationProfileId,
+        contentType: "application/json",
+        description: "Flag values of this stack",
+        content: JSON.stringify({
+          version: "1",
+          flags: Object.fromEntries(
+            args.flags.map((flag) => [flag.name, { name: flag.name, description: flag.description }]),
+          ),
+          values: Object.fromEntries(args.flags.map((flag) => [flag.name, { enabled: flag.enabled }])),
+        }),
+      },
+      child,
+    );
+    const strategy = new aws.appconfig.DeploymentStrategy(
+      `${name}-gradual`,
+      {
+        description: `${args.rollout.growthPercent}% more targets at a time over ${args.rollout.durationMinutes} minutes`,
+        deploymentDurationInMinutes: args.rollout.durationMinutes,
+        growthType: "LINEAR",
+        growthFactor: args.rollout.growthPercent,
+        finalBakeTimeInMinutes: args.rollout.bakeMinutes,
+        replicateTo: "NONE",
+      },
+      child,
+    );
+    new aws.appconfig.Deployment(
+      `${name}-deployment`,
+      {
+        applicationId: application.id,
+        environmentId: environment.environmentId,
+        configurationProfileId: profile.configurationProfileId,
+        configurationVersion: version.versionNumber.apply(String),
+        deploymentStrategyId: strategy.id,
+        description: "The stack's flag values",
+      },
+      child,
+    );
+
+    // The reader may fetch this profile in this environment, nothing else.
+    new aws.iam.RolePolicy(
+      `${name}-reader`,
+      {
+        role: args.readerRoleName,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "ReadFeatureFlags",
+              Effect: "Allow",
+              Action: ["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"],
+              Resource: pulumi.interpolate`arn:${partition}:appconfig:${region}:${accountId}:application/${application.id}/environment/${environment.environmentId}/configuration/${profile.configurationProfileId}`,
+            },
+          ],
+        }),
+      },
+      child,
+    );
+
+    this.applicationId = application.id;
+    this.environmentId = environment.environmentId;
+    this.profileId = profile.configurationProfileId;
+    this.registerOutputs({
+      applicationId: this.applicationId,
+      environmentId: this.environmentId,
+      profileId: this.profileId,
+    });
+  }
+}
