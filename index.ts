@@ -12,6 +12,7 @@ import { Edge, GLOBAL_REGION } from "./components/edge";
 import { EncryptionKey } from "./components/encryption-key";
 import { HostedZone } from "./components/hosted-zone";
 import { FargateService, type SecretReference } from "./components/fargate-service";
+import { FaultInjection } from "./components/fault-injection";
 import { FeatureFlags } from "./components/feature-flags";
 import { ImageRepository } from "./components/image-repository";
 import { LoadBalancer } from "./components/load-balancer";
@@ -118,6 +119,7 @@ const database = new Database(`${prefix}-postgres`, {
 });
 
 const cache = new Cache(`${prefix}-redis`, {
+  availabilityZones: config.vpc.availabilityZones,
   subnetGroupName: network.cacheSubnetGroupName,
   securityGroupId: network.securityGroupIds.cache,
   nodeType: config.cache.nodeType,
@@ -378,6 +380,23 @@ const observability = new Observability(`${prefix}-ops`, {
   tracing: { serviceName: `${prefix}-backend`, samplingPercent: config.tracing.samplingPercent },
 });
 
+// Failover tests, encoded (docs/resilience.md): they stop as soon as users would see errors.
+const faultInjection = new FaultInjection(`${prefix}-fis`, {
+  account,
+  database: { arn: database.instanceArn, multiAz: config.database.multiAZ },
+  cache: {
+    arn: cache.replicationGroupArn,
+    primaryAvailabilityZone: config.vpc.availabilityZones[0] as string,
+    automaticFailover: config.cache.multiAZ,
+  },
+  cluster: { arn: cluster.arn, name: cluster.clusterName },
+  services: [
+    { label: "frontend", clusterName: cluster.clusterName, serviceName: frontend.serviceName },
+    { label: "backend", clusterName: cluster.clusterName, serviceName: backend.serviceName },
+  ],
+  stopAlarmArns: observability.userFacingAlarmArns,
+});
+
 // --- Stack outputs ------------------------------------------------------------------------------------------------
 export const environment = config.environment;
 export const vpcId = network.vpcId;
@@ -415,6 +434,8 @@ export const imageRepositoryUrls = { frontend: images.frontend.repositoryUrl, ba
 export const clusterName = cluster.clusterName;
 export const serviceNames = { frontend: frontend.serviceName, backend: backend.serviceName };
 export const loadBalancerLogBucket = loadBalancerLogs.bucketName;
+/** `aws fis start-experiment --experiment-template-id <id>` (docs/resilience.md). */
+export const experimentTemplateIds = faultInjection.templateIds;
 /** Where the backend's feature flags live (AppConfig). */
 export const featureFlagIds = {
   application: featureFlags.applicationId,

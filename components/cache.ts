@@ -21,6 +21,12 @@ export interface CacheArgs {
   securityGroupId: pulumi.Input<string>;
   /** Node type, e.g. `cache.t3.micro`. */
   nodeType: string;
+  /**
+   * The AZs to place the nodes in, primary first (cycled when there are more nodes than zones). A known primary AZ is
+   * what the failover experiment cuts.
+   * @default ElastiCache chooses
+   */
+  availabilityZones?: string[];
   /** Read replicas beside the primary (0-5). @default 1 */
   replicas?: number;
   /** Automatic failover to a replica in another AZ; needs at least one replica. @default false */
@@ -133,6 +139,14 @@ export class Cache extends pulumi.ComponentResource {
         engineVersion,
         nodeType: args.nodeType,
         numCacheClusters: 1 + (args.replicas ?? 1),
+        ...(args.availabilityZones?.length
+          ? {
+              preferredCacheClusterAzs: Array.from(
+                { length: 1 + (args.replicas ?? 1) },
+                (_, i) => args.availabilityZones![i % args.availabilityZones!.length] as string,
+              ),
+            }
+          : {}),
         port,
         parameterGroupName: parameterGroup.name,
         subnetGroupName: args.subnetGroupName,

@@ -97,6 +97,8 @@ const GIB = 1024 ** 3;
 export class Observability extends pulumi.ComponentResource {
   /** Every alarm's name, by severity. */
   public readonly alarmNames: Record<Severity, pulumi.Output<string>[]>;
+  /** The load balancers' 5xx-rate alarms: what users feel first; experiments stop when one fires. */
+  public readonly userFacingAlarmArns: pulumi.Output<string>[];
   /** The CloudWatch dashboard's name. */
   public readonly dashboardName: pulumi.Output<string>;
   /** The X-Ray group of the backend's traces. */
@@ -150,9 +152,10 @@ export class Observability extends pulumi.ComponentResource {
     });
 
     // --- Load balancers: error rate and latency ------------------------------------------------------------
+    const userFacing: pulumi.Output<string>[] = [];
     for (const lb of args.loadBalancers) {
       const dims = { LoadBalancer: lb.arnSuffix };
-      alarm(`${name}-${lb.label}-5xx-rate`, "critical", {
+      const rate = alarm(`${name}-${lb.label}-5xx-rate`, "critical", {
         description: `${lb.label} load balancer: more than ${t.http5xxPercent}% of requests failed with 5xx over 5 minutes`,
         comparisonOperator: "GreaterThanThreshold",
         threshold: t.http5xxPercent,
@@ -169,6 +172,7 @@ export class Observability extends pulumi.ComponentResource {
           },
         ],
       });
+      userFacing.push(rate.arn);
       alarm(`${name}-${lb.label}-latency-p95`, "warning", {
         description: `${lb.label} load balancer: p95 target response time above ${t.targetResponseP95Seconds}s`,
         comparisonOperator: "GreaterThanThreshold",
@@ -376,6 +380,7 @@ export class Observability extends pulumi.ComponentResource {
     );
 
     this.alarmNames = alarmNames;
+    this.userFacingAlarmArns = userFacing;
     this.dashboardName = dashboard.dashboardName;
     this.traceGroupName = traceGroup.groupName;
     this.registerOutputs({

@@ -1,0 +1,213 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "./aws-account";
+
+/** A service whose tasks the experiments stop or stress. */
+export interface ExperimentService {
+  label: string;
+  clusterName: pulumi.Input<string>;
+  serviceName: pulumi.Input<string>;
+}
+
+/** Arguments of {@link FaultInjection}. */
+export interface FaultInjectionArgs {
+  account: AwsAccount;
+  /** The RDS instance to fail over; only a Multi-AZ instance has a standby to fail over to. */
+  database: { arn: pulumi.Input<string>; multiAz: boolean };
+  /**
+   * The Redis replication group to fail over, the AZ whose power the experiment cuts (where the primary runs), and
+   * whether automatic failover is on (without it there is nothing to test).
+   */
+  cache: { arn: pulumi.Input<string>; primaryAvailabilityZone: string; automaticFailover: boolean };
+  /** The ECS cluster (task ARNs are scoped by its name). */
+  cluster: { arn: pulumi.Input<string>; name: pulumi.Input<string> };
+  /** Services whose tasks are stopped (a share of them) and CPU-stressed. */
+  services: ExperimentService[];
+  /** Alarms that stop any experiment at once (user-facing errors). */
+  stopAlarmArns: pulumi.Input<string>[];
+  /** Share of each service's tasks an experiment stops. @default 50 */
+  stopTaskPercent?: number;
+}
+
+interface Experiment {
+  key: string;
+  /** The action's target key for its resource type. */
+  targetKey: "DBInstances" | "ReplicationGroups" | "Tasks";
+  description: string;
+  actionId: string;
+  parameters: Record<string, string>;
+  target: {
+    resourceType: string;
+    selectionMode: string;
+    resourceArns?: pulumi.Input<string>[];
+    parameters?: Record<string, pulumi.Input<string>>;
+  };
+}
+
+/**
+ * AWS Fault Injection Service experiment templates that prove the design's resilience claims: a Multi-AZ database
+ * failover, a Redis primary failover, losing a share of each service's tasks, and CPU stress that auto scaling must
+ * absorb. Each stops at once when a user-facing alarm fires, and runs with a role that can touch this stack's
+ * resources only. `docs/resilience.md` says when to run each and what "passed" means.
+ */
+export class FaultInjection extends pulumi.ComponentResource {
+  /** Template ids by experiment (`aws fis start-experiment --experiment-template-id <id>`). */
+  public readonly templateIds: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: FaultInjectionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cloudweave:resilience:FaultInjection", name, {}, opts);
+    const child = { parent: this };
+    const { accountId, partition, region } = args.account;
+    const tasks = pulumi.interpolate`arn:${partition}:ecs:${region}:${accountId}:task/${args.cluster.name}/*`;
+
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `AWS FIS runs the experiments of ${name} against this stack's resources only`,
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "fis.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
+          ],
+        }),
+      },
+      child,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-role`,
+      {
+        role: role.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "FailOverTheDatabase",
+              Effect: "Allow",
+              Action: "rds:RebootDBInstance",
+              Resource: args.database.arn,
+            },
+            {
+              Sid: "DescribeDatabases",
+              Effect: "Allow",
+              Action: "rds:DescribeDBInstances",
+              Resource: args.database.arn,
+            },
+            {
+              Sid: "FailOverTheCache",
+              Effect: "Allow",
+              Action: ["elasticache:InterruptClusterAzPower", "elasticache:DescribeReplicationGroups"],
+              Resource: args.cache.arn,
+            },
+            {
+              Sid: "StopAndStressTasks",
+              Effect: "Allow",
+              Action: ["ecs:StopTask", "ecs:DescribeTasks"],
+              Resource: tasks,
+            },
+            {
+              // Listing has no resource-level permissions beyond the cluster.
+              Sid: "FindTasks",
+              Effect: "Allow",
+              Action: ["ecs:ListTasks"],
+              Resource: "*",
+              Condition: { ArnEquals: { "ecs:cluster": args.cluster.arn } },
+            },
+            {
+              Sid: "RunTheCpuStressDocument",
+              Effect: "Allow",
+              Action: ["ssm:SendCommand", "ssm:ListCommands", "ssm:CancelCommand"],
+              Resource: [pulumi.interpolate`arn:${partition}:ssm:${region}::document/AWSFIS-Run-CPU-Stress`, tasks],
+            },
+          ],
+        }),
+      },
+      child,
+    );
+
+    const stopConditions = args.stopAlarmArns.map((value) => ({ source: "aws:cloudwatch:alarm", value }));
+    const experiments: Experiment[] = [];
+    if (args.database.multiAz) {
+      experiments.push({
+        key: "database-failover",
+        description: "Reboot the RDS instance with failover: the standby takes over; the app reconnects",
+        actionId: "aws:rds:reboot-db-instances",
+        targetKey: "DBInstances",
+        parameters: { forceFailover: "true" },
+        target: { resourceType: "aws:rds:db", selectionMode: "ALL", resourceArns: [args.database.arn] },
+      });
+    }
+    if (args.cache.automaticFailover) {
+      experiments.push({
+        key: "cache-failover",
+        description: "Cut power to the Redis primary's AZ for 5 minutes: a replica is promoted",
+        actionId: "aws:elasticache:replicationgroup-interrupt-az-power",
+        targetKey: "ReplicationGroups",
+        parameters: { duration: "PT5M" },
+        target: {
+          resourceType: "aws:elasticache:replicationgroup",
+          selectionMode: "ALL",
+          resourceArns: [args.cache.arn],
+          parameters: { availabilityZoneIdentifier: args.cache.primaryAvailabilityZone },
+        },
+      });
+    }
+    experiments.push(
+      ...args.services.flatMap((service): Experiment[] => [
+        {
+          key: `${service.label}-stop-tasks`,
+          description: `Stop ${args.stopTaskPercent ?? 50}% of the ${service.label} tasks: ECS replaces them, users see no errors`,
+          actionId: "aws:ecs:stop-task",
+          targetKey: "Tasks",
+          parameters: {},
+          target: {
+            resourceType: "aws:ecs:task",
+            selectionMode: `PERCENT(${args.stopTaskPercent ?? 50})`,
+            parameters: { cluster: args.cluster.name, service: service.serviceName },
+          },
+        },
+        {
+          key: `${service.label}-cpu-stress`,
+          description: `Hold the ${service.label} tasks' CPU at 90% for 10 minutes: auto scaling adds tasks`,
+          actionId: "aws:ecs:task-cpu-stress",
+          targetKey: "Tasks",
+          parameters: { duration: "PT10M", percent: "90" },
+          target: {
+            resourceType: "aws:ecs:task",
+            selectionMode: "ALL",
+            parameters: { cluster: args.cluster.name, service: service.serviceName },
+          },
+        },
+      ]),
+    );
+
+    this.templateIds = {};
+    for (const experiment of experiments) {
+      const template = new aws.fis.ExperimentTemplate(
+        `${name}-${experiment.key}`,
+        {
+          description: experiment.description,
+          roleArn: role.arn,
+          stopConditions,
+          actions: [
+            {
+              name: experiment.key,
+              actionId: experiment.actionId,
+              parameters: Object.entries(experiment.parameters).map(([key, value]) => ({ key, value })),
+              target: { key: experiment.targetKey, value: "targets" },
+            },
+          ],
+          targets: [{ name: "targets", ...experiment.target }],
+          tags: { Name: `${name}-${experiment.key}` },
+        },
+        child,
+      );
+      this.templateIds[experiment.key] = template.id;
+    }
+    this.registerOutputs({ templateIds: this.templateIds });
+  }
+}
