@@ -27,5 +27,15 @@ export default tseslint.config(
     },
   },
   { files: ["**/*.mjs"], ...tseslint.configs.disableTypeChecked },
+  {
+    // k6 scripts run in k6's own JavaScript runtime (its modules and globals), not Node.
+    files: ["tests/load/**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: "module",
+      globals: { __ENV: "readonly" },
+    },
+  },
   prettier,
 );

@@ -9,6 +9,7 @@ interface Step {
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
+  env?: Record<string, string>;
 }
 interface Job {
   if?: string;
@@ -23,6 +24,7 @@ interface Workflow {
   on: Record<string, { branches?: string[] }>;
   permissions: Record<string, string>;
   concurrency?: { group: string; "cancel-in-progress": boolean };
+  env?: Record<string, string>;
   jobs: Record<string, Job>;
 }
 
@@ -107,7 +109,7 @@ describe("CI/CD workflows", () => {
     ];
     for (const [name, ref, environment] of order) {
       const job = deploy.jobs[name] as Job;
-      expect(job.if).to.equal(`github.ref == '${ref}'`);
+      expect(job.if).to.include(`github.ref == '${ref}'`);
       expect(job.environment).to.equal(environment);
       expect(job.concurrency).to.deep.equal({ group: `deploy-${name}`, "cancel-in-progress": false });
       const [up] = uses(job, "pulumi/actions");
@@ -126,7 +128,57 @@ describe("CI/CD workflows", () => {
       const script = (smoke.steps ?? []).map((step) => step.run ?? "").join("\n");
       expect(script).to.include("/health").and.include("/api/v1/health");
     }
+    const production = deploy.jobs.production as Job;
+    expect(production.if).to.include("github.ref == 'refs/heads/main'");
     // Production is never deployed from the branch that deploys staging, nor the other way round.
     expect(Object.values(deploy.jobs).filter((job) => job.environment === "production")).to.have.length(1);
+  });
+
+  it("gate production on a ZAP baseline scan, a k6 load test and Lighthouse CI against staging", () => {
+    const gates: Record<string, string> = {
+      "zap-baseline": "zaproxy/action-baseline",
+      "load-test": "grafana/run-k6-action",
+      lighthouse: "treosh/lighthouse-ci-action",
+    };
+    for (const [name, action] of Object.entries(gates)) {
+      const job = deploy.jobs[name] as Job;
+      expect(needsOf(job), name).to.deep.equal(["smoke-staging"]);
+      expect(uses(job, action), name).to.have.length(1);
+      expect(job.permissions).to.deep.equal({ contents: "read" });
+    }
+    const production = deploy.jobs.production as Job;
+    expect(needsOf(production)).to.have.members(Object.keys(gates));
+    for (const gate of Object.keys(gates)) expect(production.if).to.include(`needs.${gate}.result == 'success'`);
+    expect(uses(deploy.jobs["zap-baseline"] as Job, "zaproxy/action-baseline")[0]?.with).to.deep.include({
+      fail_action: true,
+      target: "${{ env.STAGING_URL }}",
+    });
+    expect(uses(deploy.jobs["load-test"] as Job, "grafana/run-k6-action")[0]?.env).to.deep.equal({
+      BASE_URL: "${{ env.STAGING_URL }}",
+    });
+    expect(uses(deploy.jobs.lighthouse as Job, "treosh/lighthouse-ci-action")[0]?.with?.urls).to.equal(
+      "${{ env.STAGING_URL }}/",
+    );
+  });
+
+  it("point the gates at staging's domain as its stack file declares it", () => {
+    const stack = parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.staging.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const domain = stack.config["cloudweave:domain"] as { name: string };
+    expect(deploy.env?.STAGING_URL).to.equal(`https://${domain.name}`);
+  });
+
+  it("load-test and Lighthouse with thresholds that fail the run", () => {
+    const k6 = fs.readFileSync(path.join(PROJECT_ROOT, "tests", "load", "api.k6.js"), "utf8");
+    expect(k6).to.match(/http_req_failed: \["rate<0\.01"\]/);
+    expect(k6).to.match(/http_req_duration: \["p\(95\)<500"/);
+    const lighthouse = JSON.parse(
+      fs.readFileSync(path.join(PROJECT_ROOT, "tests", "frontend", "lighthouserc.json"), "utf8"),
+    ) as { ci: { assert: { assertions: Record<string, [string, unknown]> } } };
+    for (const [audit, [level]] of Object.entries(lighthouse.ci.assert.assertions))
+      expect(level, audit).to.equal("error");
+    const zap = fs.readFileSync(path.join(PROJECT_ROOT, "tests", "security", "zap-rules.tsv"), "utf8");
+    expect(zap).to.match(/^10035\tFAIL\t/m);
   });
 });
