@@ -20,6 +20,7 @@ import { LogBucket } from "./components/log-bucket";
 import type { LogDestination } from "./components/log-group";
 import { Network } from "./components/network";
 import { Observability } from "./components/observability";
+import { TaskFaultAgent } from "./components/task-fault-agent";
 import { loadStackConfig } from "./config";
 import {
   APP_CONTAINERS,
@@ -270,6 +271,10 @@ function sizeAndImage(service: keyof typeof images) {
     maxCount,
   };
 }
+// Where task experiments run (staging), the tasks carry an SSM agent sidecar FIS stresses their CPU through.
+const faultAgent = config.faultInjection.taskAgent
+  ? new TaskFaultAgent(`${prefix}-fault-agent`, { account, image: config.faultInjection.agentImage })
+  : undefined;
 const serviceDefaults = {
   account,
   cluster: { arn: cluster.arn, name: cluster.clusterName },
@@ -281,6 +286,7 @@ const serviceDefaults = {
   // A rolled-back release is worth a look in working hours, not a page.
   alarmActions: [alerting.topicArns.warning],
   protect,
+  faultAgent: faultAgent?.spec,
 };
 const frontend = new FargateService(`${prefix}-frontend`, {
   ...serviceDefaults,
@@ -391,10 +397,12 @@ const faultInjection = new FaultInjection(`${prefix}-fis`, {
   },
   cluster: { arn: cluster.arn, name: cluster.clusterName },
   services: [
-    { label: "frontend", clusterName: cluster.clusterName, serviceName: frontend.serviceName },
-    { label: "backend", clusterName: cluster.clusterName, serviceName: backend.serviceName },
+    { label: "frontend", serviceName: frontend.serviceName },
+    { label: "backend", serviceName: backend.serviceName },
   ],
   stopAlarmArns: observability.userFacingAlarmArns,
+  stopTaskPercent: config.faultInjection.stopTaskPercent,
+  taskAgent: faultAgent !== undefined,
 });
 
 // --- Stack outputs ------------------------------------------------------------------------------------------------

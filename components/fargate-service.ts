@@ -2,6 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
 import { encryptedLogGroup, type LogDestination } from "./log-group";
+import {
+  FAULT_AGENT_CONTAINER,
+  faultAgentContainer,
+  faultAgentTaskStatements,
+  type FaultAgentSpec,
+} from "./task-fault-agent";
 
 /** The X-Ray daemon image the tracing sidecar runs, pinned to a release. */
 export const DEFAULT_XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14";
@@ -170,6 +176,11 @@ export interface FargateServiceArgs {
   alarmActions?: pulumi.Input<string>[];
   /** Protects the service's log group from deletion by Pulumi (production). @default false */
   protect?: boolean;
+  /**
+   * Adds the fault-injection sidecar (an SSM agent) so FIS can stress the tasks' CPU, and lets the task role register
+   * it. Meant for stacks that run task experiments; the production policy pack refuses it. @default none
+   */
+  faultAgent?: FaultAgentSpec;
 }
 
 const CONTAINER = "app";
@@ -262,7 +273,7 @@ export class FargateService extends pulumi.ComponentResource {
     });
 
     const taskRole = this.role(`${name}-task`, "ecs-tasks.amazonaws.com", args.account, {
-      description: `The application of ${name}: sends traces to X-Ray`,
+      description: `The application of ${name}: sends traces to X-Ray${args.faultAgent ? "; registers for fault injection" : ""}`,
       statements: [
         {
           // X-Ray has no resource-level permissions for these actions.
@@ -277,6 +288,7 @@ export class FargateService extends pulumi.ComponentResource {
           ],
           Resource: "*",
         },
+        ...(args.faultAgent ? faultAgentTaskStatements(args.faultAgent, args.account) : []),
       ],
       sourceArn: pulumi.interpolate`arn:${partition}:ecs:${region}:${accountId}:*`,
     });
@@ -369,7 +381,11 @@ export class FargateService extends pulumi.ComponentResource {
         executionRoleArn: executionRole.arn,
         taskRoleArn: taskRole.arn,
         volumes: volumes.map((volume) => ({ name: volume.name })),
-        containerDefinitions: pulumi.jsonStringify([app, xray]),
+        containerDefinitions: pulumi.jsonStringify([
+          app,
+          xray,
+          ...(args.faultAgent ? [faultAgentContainer(args.faultAgent, logOptions(FAULT_AGENT_CONTAINER))] : []),
+        ]),
         // Old revisions stay registered, so a previous version can always be redeployed by revision number.
         skipDestroy: true,
         tags: { Name: name },

@@ -1,16 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
+import { TASK_ARN_TAG } from "./task-fault-agent";
+
+/** The AWS-owned SSM document FIS runs for `aws:ecs:task-cpu-stress`. */
+const CPU_STRESS_DOCUMENT = "AWSFIS-Run-CPU-Stress";
 
 /** A service whose tasks the experiments stop or stress. */
 export interface ExperimentService {
+  /** Short name used in template keys (`<label>-stop-tasks`, `<label>-cpu-stress`). */
   label: string;
-  clusterName: pulumi.Input<string>;
+  /** The ECS service's name (targets are this service's tasks). */
   serviceName: pulumi.Input<string>;
 }
 
 /** Arguments of {@link FaultInjection}. */
 export interface FaultInjectionArgs {
+  /** The account and region (ARNs, trust conditions). */
   account: AwsAccount;
   /** The RDS instance to fail over; only a Multi-AZ instance has a standby to fail over to. */
   database: { arn: pulumi.Input<string>; multiAz: boolean };
@@ -27,6 +33,11 @@ export interface FaultInjectionArgs {
   stopAlarmArns: pulumi.Input<string>[];
   /** Share of each service's tasks an experiment stops. @default 50 */
   stopTaskPercent?: number;
+  /**
+   * Whether the services' tasks carry the fault-injection sidecar (`TaskFaultAgent`); CPU-stress templates exist only
+   * then, since FIS runs the stress through it. @default false
+   */
+  taskAgent?: boolean;
 }
 
 interface Experiment {
@@ -104,7 +115,7 @@ export class FaultInjection extends pulumi.ComponentResource {
               Resource: args.cache.arn,
             },
             {
-              Sid: "StopAndStressTasks",
+              Sid: "StopTasks",
               Effect: "Allow",
               Action: ["ecs:StopTask", "ecs:DescribeTasks"],
               Resource: tasks,
@@ -117,12 +128,31 @@ export class FaultInjection extends pulumi.ComponentResource {
               Resource: "*",
               Condition: { ArnEquals: { "ecs:cluster": args.cluster.arn } },
             },
-            {
-              Sid: "RunTheCpuStressDocument",
-              Effect: "Allow",
-              Action: ["ssm:SendCommand", "ssm:ListCommands", "ssm:CancelCommand"],
-              Resource: [pulumi.interpolate`arn:${partition}:ssm:${region}::document/AWSFIS-Run-CPU-Stress`, tasks],
-            },
+            ...(args.taskAgent
+              ? [
+                  {
+                    Sid: "RunTheCpuStressDocument",
+                    Effect: "Allow",
+                    Action: "ssm:SendCommand",
+                    Resource: pulumi.interpolate`arn:${partition}:ssm:${region}::document/${CPU_STRESS_DOCUMENT}`,
+                  },
+                  {
+                    // ...only on the managed instances this cluster's tasks registered (their sidecars tag them).
+                    Sid: "OnThisClustersTasks",
+                    Effect: "Allow",
+                    Action: "ssm:SendCommand",
+                    Resource: pulumi.interpolate`arn:${partition}:ssm:${region}:${accountId}:managed-instance/*`,
+                    Condition: { StringLike: { [`ssm:resourceTag/${TASK_ARN_TAG}`]: tasks } },
+                  },
+                  {
+                    // Following and cancelling commands has no resource-level permissions.
+                    Sid: "FollowCommands",
+                    Effect: "Allow",
+                    Action: ["ssm:ListCommands", "ssm:CancelCommand"],
+                    Resource: "*",
+                  },
+                ]
+              : []),
           ],
         }),
       },
@@ -170,18 +200,22 @@ export class FaultInjection extends pulumi.ComponentResource {
             parameters: { cluster: args.cluster.name, service: service.serviceName },
           },
         },
-        {
-          key: `${service.label}-cpu-stress`,
-          description: `Hold the ${service.label} tasks' CPU at 90% for 10 minutes: auto scaling adds tasks`,
-          actionId: "aws:ecs:task-cpu-stress",
-          targetKey: "Tasks",
-          parameters: { duration: "PT10M", percent: "90" },
-          target: {
-            resourceType: "aws:ecs:task",
-            selectionMode: "ALL",
-            parameters: { cluster: args.cluster.name, service: service.serviceName },
-          },
-        },
+        ...(args.taskAgent
+          ? [
+              {
+                key: `${service.label}-cpu-stress`,
+                description: `Hold the ${service.label} tasks' CPU at 90% for 10 minutes: auto scaling adds tasks`,
+                actionId: "aws:ecs:task-cpu-stress",
+                targetKey: "Tasks" as const,
+                parameters: { duration: "PT10M", percent: "90" },
+                target: {
+                  resourceType: "aws:ecs:task",
+                  selectionMode: "ALL",
+                  parameters: { cluster: args.cluster.name, service: service.serviceName },
+                },
+              },
+            ]
+          : []),
       ]),
     );
 

@@ -4,6 +4,7 @@ import type { AwsAccount } from "./aws-account";
 
 /** Arguments of {@link FeatureFlags}. */
 export interface FeatureFlagsArgs {
+  /** The account and region (the reader's resource ARN, the monitor role's trust condition). */
   account: AwsAccount;
   /** The AppConfig application, environment and profile names the application asks for. */
   names: { application: string; environment: string; profile: string };

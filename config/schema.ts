@@ -370,6 +370,22 @@ const rawConfigSchema = strictObject({
       bakeMinutes: z.number().int().min(0, "must be 0-1440 minutes").max(1440, "must be 0-1440 minutes"),
     }),
   }),
+  "cloudweave:faultInjection": strictObject({
+    /**
+     * Run the fault-injection sidecar (an SSM agent) in both services' tasks, so FIS can stress their CPU. It runs as
+     * root with a writable root filesystem: meant for staging; production's policy pack refuses it.
+     */
+    taskAgent: z.boolean({ error: "must be true or false" }).default(false),
+    /** The sidecar's SSM agent image, pinned to a release (default: the component's pinned release). */
+    agentImage: z
+      .string()
+      .regex(/^public\.ecr\.aws\/amazon-ssm-agent\/amazon-ssm-agent:\d+(\.\d+){3}$/, {
+        message: "must be public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:<release>, e.g. :3.3.1142.0",
+      })
+      .optional(),
+    /** Share of each service's tasks the stop-tasks experiments stop (%). */
+    stopTaskPercent: z.number().int().min(1, "must be 1-100 percent").max(100, "must be 1-100 percent").default(50),
+  }).default({ taskAgent: false, stopTaskPercent: 50 }),
   "cloudweave:recovery": strictObject({
     /**
      * This stack recovers production in the second region behind production's CloudFront (docs/runbook-restore.md):
@@ -614,6 +630,8 @@ export interface StackConfig {
   readonly backup: Parsed["cloudweave:backup"];
   /** `cloudweave:featureFlags`: which flags are on, and how a change rolls out. */
   readonly featureFlags: Parsed["cloudweave:featureFlags"];
+  /** `cloudweave:faultInjection`: the task experiments' sidecar and how many tasks they stop. */
+  readonly faultInjection: Parsed["cloudweave:faultInjection"];
   /** `cloudweave:recovery`: set only on a stack that recovers production in the second region. */
   readonly recovery: Parsed["cloudweave:recovery"];
   /** `cloudweave:edge`: CloudFront and WAF settings. */
@@ -669,6 +687,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     edge: parsed["cloudweave:edge"],
     recovery: parsed["cloudweave:recovery"],
     featureFlags: parsed["cloudweave:featureFlags"],
+    faultInjection: parsed["cloudweave:faultInjection"],
     alarms: parsed["cloudweave:alarms"],
     pagerDutyIntegrationUrl: parsed["cloudweave:pagerDutyIntegrationUrl"],
     tracing: parsed["cloudweave:tracing"],

@@ -128,7 +128,8 @@ describe("compute tier on both stacks", () => {
 
           it("hardens the containers: non-root, read-only root, no privileges, every capability dropped", () => {
             const { containers, app } = serviceParts(run, stack, service);
-            for (const container of containers) {
+            // The fault-injection sidecar is the one exception (checked below), and only where the stack asks for it.
+            for (const container of containers.filter((candidate) => candidate.name !== "fault-agent")) {
               expect(container.privileged, container.name).to.equal(false);
               expect(container.readonlyRootFilesystem, container.name).to.equal(true);
               expect(container.user, container.name).to.not.match(/^(0|root)(:|$)/);
@@ -154,6 +155,40 @@ describe("compute tier on both stacks", () => {
             ]);
           });
 
+          it("carries the fault-injection sidecar only where the stack runs task experiments", () => {
+            const { containers, app, taskPolicy } = serviceParts(run, stack, service);
+            const agent = containers.find((container) => container.name === "fault-agent");
+            const ssmActions = taskPolicy
+              .flatMap((statement) => list(statement.Action))
+              .filter((a) => a.startsWith("ssm:"));
+            if (!config.faultInjection.taskAgent) {
+              expect(agent).to.equal(undefined);
+              expect(ssmActions).to.deep.equal([]);
+              return;
+            }
+            const role = single(run, "aws:iam/role:Role", `cloudweave-${stack}-fault-agent-managed-instance`);
+            expect(agent?.image).to.match(/^public\.ecr\.aws\/amazon-ssm-agent\/amazon-ssm-agent:\d+(\.\d+){3}$/);
+            // Never essential, never privileged, no added capabilities; the app keeps its own hardening.
+            expect(agent).to.deep.include({ essential: false, privileged: false, readonlyRootFilesystem: false });
+            expect(agent?.linuxParameters.capabilities.add).to.deep.equal([]);
+            expect(agent?.environment).to.deep.equal([
+              { name: "MANAGED_INSTANCE_ROLE_NAME", value: role.outputs.name },
+            ]);
+            expect(agent?.logConfiguration.options["awslogs-stream-prefix"]).to.equal("fault-agent");
+            expect(app.readonlyRootFilesystem).to.equal(true);
+            // The task role may register the task, tagged as the sidecar, and pass exactly the managed-instance role.
+            const create = taskPolicy.find((statement) => statement.Sid === "RegisterForFaultInjection");
+            expect(create?.Condition).to.deep.equal({
+              StringEquals: { "aws:RequestTag/FAULT_INJECTION_SIDECAR": "true" },
+            });
+            const pass = taskPolicy.find((statement) => statement.Sid === "PassManagedInstanceRole");
+            expect(pass).to.deep.include({ Action: "iam:PassRole", Resource: role.outputs.arn });
+            expect(pass?.Condition).to.deep.equal({ StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } });
+            expect(json<{ Statement: Statement[] }>(role, "assumeRolePolicy").Statement[0]?.Principal).to.deep.equal({
+              Service: "ssm.amazonaws.com",
+            });
+          });
+
           it("gives both roles least privilege: no wildcard actions, resources scoped wherever AWS allows", () => {
             const { executionPolicy, taskPolicy, taskDefinition, executionRole, taskRole } = serviceParts(
               run,
@@ -174,8 +209,11 @@ describe("compute tier on both stacks", () => {
             const unscoped = [...executionPolicy, ...taskPolicy]
               .filter((statement) => list(statement.Resource).includes("*"))
               .flatMap((statement) => list(statement.Action));
-            expect(unscoped.every((action) => action === "ecr:GetAuthorizationToken" || action.startsWith("xray:"))).to
-              .be.true;
+            // The sidecar's two registration calls have no resource-level permissions (CreateActivation is tag-bound).
+            const resourceless = ["ecr:GetAuthorizationToken", "ssm:CreateActivation", "ssm:DeleteActivation"];
+            expect(
+              unscoped.filter((action) => !resourceless.includes(action) && !action.startsWith("xray:")),
+            ).to.deep.equal([]);
             const pull = executionPolicy.find((statement) => statement.Sid === "PullServiceImage");
             expect(pull?.Resource).to.equal(repository.outputs.arn);
             const logs = executionPolicy.find((statement) => statement.Sid === "WriteServiceLogs");

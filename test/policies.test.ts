@@ -511,6 +511,39 @@ const FAILING: readonly FailingCase[] = [
     says: "DATABASE_PASSWORD as a plain environment variable",
   },
   {
+    policy: "ecs-task-hardening",
+    when: "the fault-injection sidecar is added in production (its pack config allows no writable sidecar)",
+    stack: "production",
+    change: edit("aws:ecs/taskDefinition:TaskDefinition", /backend/, (i) => {
+      const containers = JSON.parse(i.containerDefinitions as string) as Inputs[];
+      containers.push({ name: "fault-agent", essential: false, privileged: false, readonlyRootFilesystem: false });
+      i.containerDefinitions = JSON.stringify(containers);
+    }),
+    says: "container fault-agent has a writable root filesystem",
+  },
+  {
+    policy: "ecs-task-hardening",
+    when: "staging's fault-injection sidecar becomes essential (only non-essential sidecars are excepted)",
+    stack: "staging",
+    change: edit("aws:ecs/taskDefinition:TaskDefinition", /frontend/, (i) => {
+      const containers = JSON.parse(i.containerDefinitions as string) as Inputs[];
+      for (const container of containers) if (container.name === "fault-agent") container.essential = true;
+      i.containerDefinitions = JSON.stringify(containers);
+    }),
+    says: "container fault-agent has a writable root filesystem",
+  },
+  {
+    policy: "ecs-task-hardening",
+    when: "the app container gets a writable root in staging (the exception names the sidecar only)",
+    stack: "staging",
+    change: edit("aws:ecs/taskDefinition:TaskDefinition", /backend/, (i) => {
+      const containers = JSON.parse(i.containerDefinitions as string) as Inputs[];
+      for (const container of containers) if (container.name === "app") container.readonlyRootFilesystem = false;
+      i.containerDefinitions = JSON.stringify(containers);
+    }),
+    says: "container app has a writable root filesystem",
+  },
+  {
     policy: "ecs-service-no-public-ip",
     when: "tasks get public IPs",
     stack: "staging",

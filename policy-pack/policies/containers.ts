@@ -1,6 +1,17 @@
 /** ECS and ECR: hardened task definitions, private tasks, observable clusters, trustworthy images. */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { TOKENS, bool, ofKind, record, referenced, resourcePolicy, stackPolicy, str, type Props } from "./support";
+import {
+  TOKENS,
+  bool,
+  configStrings,
+  ofKind,
+  record,
+  referenced,
+  resourcePolicy,
+  stackPolicy,
+  str,
+  type Props,
+} from "./support";
 
 /** Environment variable names that suggest a secret; such values belong in `secrets`, injected from a store. */
 const SECRET_LIKE = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|CREDENTIAL)/i;
@@ -44,8 +55,15 @@ export const taskHardening = resourcePolicy({
   severity: "high",
   remediation:
     "Set privileged: false and readonlyRootFilesystem: true (scratch volumes for writable paths), leave pidMode/networkMode off host, and pass secrets through `secrets` (valueFrom an ARN).",
+  configSchema: {
+    properties: {
+      // Non-essential sidecars a stack accepts with a writable root (staging's fault-injection agent); never the app.
+      writableRootSidecars: { type: "array", items: { type: "string" }, default: [] },
+    },
+  },
   types: TOKENS.taskDefinition,
-  validate: (props, _args, report) => {
+  validate: (props, args, report) => {
+    const writableSidecars = configStrings(args, "writableRootSidecars", []);
     if (str(props, "pidMode") === "host") report('pidMode must not be "host".');
     if (str(props, "ipcMode") === "host") report('ipcMode must not be "host".');
     if (str(props, "networkMode") === "host") report('networkMode must not be "host".');
@@ -57,7 +75,8 @@ export const taskHardening = resourcePolicy({
     for (const container of definitions) {
       const name = str(container, "name") ?? "?";
       if (bool(container, "privileged") === true) report(`container ${name} is privileged.`);
-      if (bool(container, "readonlyRootFilesystem") !== true) {
+      const excepted = writableSidecars.includes(name) && bool(container, "essential") === false;
+      if (bool(container, "readonlyRootFilesystem") !== true && !excepted) {
         report(`container ${name} has a writable root filesystem.`);
       }
       for (const variable of (Array.isArray(container.environment) ? container.environment : []).map(record)) {

@@ -1,0 +1,190 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "./aws-account";
+
+/** The SSM agent image the fault-injection sidecar runs, pinned to a release. */
+export const DEFAULT_FAULT_AGENT_IMAGE = "public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:3.3.1142.0";
+
+/** The sidecar's container name; the policy pack's `ecs-task-hardening` exception names it. */
+export const FAULT_AGENT_CONTAINER = "fault-agent";
+
+/** The tag FIS resolves `aws:ecs:task` targets by, and the tag that marks a managed instance as this sidecar. */
+export const TASK_ARN_TAG = "ECS_TASK_ARN";
+export const SIDECAR_TAG = "FAULT_INJECTION_SIDECAR";
+
+/** What a task needs to carry the fault-injection sidecar. */
+export interface FaultAgentSpec {
+  /** The SSM agent image. */
+  image: string;
+  /** The managed-instance role the task registers itself with (its name, for `ssm create-activation`). */
+  managedInstanceRoleName: pulumi.Input<string>;
+  /** The same role's ARN: the task role may pass exactly this role to Systems Manager. */
+  managedInstanceRoleArn: pulumi.Input<string>;
+}
+
+/**
+ * The sidecar's entry point. It registers the task as an SSM managed instance tagged with the task's ARN (how FIS
+ * finds the task), runs the agent, and on stop removes the activation and the managed instance again. The agent
+ * installs `stress-ng` itself when an experiment first needs it (the FIS documents' `InstallDependencies`).
+ */
+export const FAULT_AGENT_SCRIPT = `set -euo pipefail
+dnf install -y --setopt=install_weak_deps=False jq awscli >/dev/null
+: "\${MANAGED_INSTANCE_ROLE_NAME:?must name the managed-instance role}"
+task=$(curl -fsS "\${ECS_CONTAINER_METADATA_URI_V4:?not running in an ECS task}/task")
+task_arn=$(jq -er .TaskARN <<<"$task")
+region=$(cut -d: -f4 <<<"$task_arn")
+activation=$(aws ssm create-activation --region "$region" --iam-role "$MANAGED_INSTANCE_ROLE_NAME" \\
+  --description "fault injection: $task_arn" \\
+  --tags "Key=${TASK_ARN_TAG},Value=$task_arn" "Key=${SIDECAR_TAG},Value=true")
+activation_id=$(jq -er .ActivationId <<<"$activation")
+amazon-ssm-agent -register -region "$region" -id "$activation_id" -code "$(jq -er .ActivationCode <<<"$activation")"
+cleanup() {
+  aws ssm delete-activation --region "$region" --activation-id "$activation_id" || true
+  instance_id=$(jq -r .ManagedInstanceID /var/lib/amazon/ssm/registration 2>/dev/null || true)
+  [ -n "$instance_id" ] && aws ssm deregister-managed-instance --region "$region" --instance-id "$instance_id" || true
+  kill -TERM "$agent" 2>/dev/null || true
+}
+trap cleanup TERM INT
+amazon-ssm-agent &
+agent=$!
+wait "$agent"
+`;
+
+/**
+ * The sidecar container that lets FIS run `aws:ecs:task-*` actions (CPU stress) inside a task. It is not essential
+ * (it stopping never stops the application), runs as root with a writable root filesystem because the agent
+ * registers itself and installs the stress tool there, and adds no capabilities.
+ */
+export function faultAgentContainer(spec: FaultAgentSpec, logConfiguration: unknown): Record<string, unknown> {
+  return {
+    name: FAULT_AGENT_CONTAINER,
+    image: spec.image,
+    essential: false,
+    user: "0",
+    readonlyRootFilesystem: false,
+    privileged: false,
+    linuxParameters: { initProcessEnabled: true, capabilities: { add: [], drop: [] } },
+    cpu: 32,
+    memoryReservation: 128,
+    entryPoint: ["/bin/bash", "-c"],
+    command: [FAULT_AGENT_SCRIPT],
+    environment: [{ name: "MANAGED_INSTANCE_ROLE_NAME", value: spec.managedInstanceRoleName }],
+    stopTimeout: 30,
+    logConfiguration,
+  };
+}
+
+/** The task-role statements the sidecar needs: register this task with SSM, tag it, and clean up after itself. */
+export function faultAgentTaskStatements(spec: FaultAgentSpec, account: AwsAccount): unknown[] {
+  const { accountId, partition, region } = account;
+  const managedInstances = pulumi.interpolate`arn:${partition}:ssm:${region}:${accountId}:managed-instance/*`;
+  return [
+    {
+      // CreateActivation has no resource-level permissions; it may only create activations tagged as this sidecar.
+      Sid: "RegisterForFaultInjection",
+      Effect: "Allow",
+      Action: "ssm:CreateActivation",
+      Resource: "*",
+      Condition: { StringEquals: { [`aws:RequestTag/${SIDECAR_TAG}`]: "true" } },
+    },
+    {
+      Sid: "TagManagedInstance",
+      Effect: "Allow",
+      Action: "ssm:AddTagsToResource",
+      Resource: managedInstances,
+    },
+    {
+      // On stop the sidecar removes what it registered: its managed instance (tagged as this sidecar) and its
+      // activation (DeleteActivation has no resource-level permissions).
+      Sid: "DeregisterManagedInstance",
+      Effect: "Allow",
+      Action: "ssm:DeregisterManagedInstance",
+      Resource: managedInstances,
+      Condition: { StringEquals: { [`aws:ResourceTag/${SIDECAR_TAG}`]: "true" } },
+    },
+    { Sid: "DeleteActivation", Effect: "Allow", Action: "ssm:DeleteActivation", Resource: "*" },
+    {
+      Sid: "PassManagedInstanceRole",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: spec.managedInstanceRoleArn,
+      Condition: { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } },
+    },
+  ];
+}
+
+/** Arguments of {@link TaskFaultAgent}. */
+export interface TaskFaultAgentArgs {
+  /** The account and region (trust conditions, ARNs). */
+  account: AwsAccount;
+  /** The SSM agent image the sidecars run. @default {@link DEFAULT_FAULT_AGENT_IMAGE} */
+  image?: string;
+}
+
+/**
+ * The managed-instance role that tasks carrying the fault-injection sidecar register with Systems Manager under, so
+ * FIS can run CPU stress inside them. Hand {@link spec} to each `FargateService` (its `faultAgent` argument).
+ */
+export class TaskFaultAgent extends pulumi.ComponentResource {
+  /** What a `FargateService` needs to carry the sidecar. */
+  public readonly spec: FaultAgentSpec;
+  /** The managed-instance role's ARN. */
+  public readonly roleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: TaskFaultAgentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cloudweave:resilience:TaskFaultAgent", name, {}, opts);
+    const child = { parent: this };
+    const { accountId, partition } = args.account;
+
+    const role = new aws.iam.Role(
+      `${name}-managed-instance`,
+      {
+        description: `Tasks carrying the fault-injection sidecar (${name}) run SSM documents under this role`,
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "ssm.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
+          ],
+        }),
+      },
+      child,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-managed-instance`,
+      {
+        role: role.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              // What AWS FIS's setup asks of this role: a registered task may remove its own registration.
+              Sid: "DeregisterSelf",
+              Effect: "Allow",
+              Action: ["ssm:DeleteActivation", "ssm:DeregisterManagedInstance"],
+              Resource: "*",
+            },
+          ],
+        }),
+      },
+      child,
+    );
+    new aws.iam.RolePolicyAttachment(
+      `${name}-managed-instance-core`,
+      { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
+      child,
+    );
+
+    this.roleArn = role.arn;
+    this.spec = {
+      image: args.image ?? DEFAULT_FAULT_AGENT_IMAGE,
+      managedInstanceRoleName: role.name,
+      managedInstanceRoleArn: role.arn,
+    };
+    this.registerOutputs({ roleArn: this.roleArn });
+  }
+}

@@ -1,0 +1,366 @@
+import { spawnSync } from "node:child_process";
+import { expect } from "chai";
+import { FAULT_AGENT_SCRIPT } from "../components/task-fault-agent";
+import { parseStackConfig, programSettings, type StackConfig } from "../config";
+import { FEATURE_FLAGS } from "../config/app";
+import { readStackSettings, runStack, type StackRun } from "../offline/harness";
+import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
+import { STACKS, byArn, json, ofType, revealed, single, stackRun } from "./helpers";
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+  Principal?: Record<string, string>;
+}
+
+interface Template {
+  description: string;
+  roleArn: string;
+  stopConditions: { source: string; value: string }[];
+  actions: {
+    name: string;
+    actionId: string;
+    parameters?: { key: string; value: string }[];
+    target: { key: string; value: string };
+  }[];
+  targets: {
+    name: string;
+    resourceType: string;
+    selectionMode: string;
+    resourceArns?: string[];
+    parameters?: Record<string, string>;
+  }[];
+}
+
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+const configOf = (stack: string): StackConfig => parseStackConfig(programSettings(readStackSettings(stack)));
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+
+/** The inline policies attached to a role (by its name), their statements together. */
+function statementsOf(run: StackRun, role: DeclaredResource): Statement[] {
+  return ofType(run, ROLE_POLICY)
+    .filter((policy) => policy.inputs.role === role.outputs.name)
+    .flatMap((policy) => json<{ Statement: Statement[] }>(policy, "policy").Statement);
+}
+
+describe("the fault-injection sidecar's script", () => {
+  it("is valid bash that registers the task under its ARN tag and cleans up on stop", () => {
+    const check = spawnSync("bash", ["-n"], { input: FAULT_AGENT_SCRIPT, encoding: "utf8" });
+    expect(check.status, check.stderr).to.equal(0);
+    expect(FAULT_AGENT_SCRIPT).to.include('"Key=ECS_TASK_ARN,Value=$task_arn"');
+    expect(FAULT_AGENT_SCRIPT).to.include('"Key=FAULT_INJECTION_SIDECAR,Value=true"');
+    expect(FAULT_AGENT_SCRIPT).to.match(/trap cleanup TERM INT/);
+    expect(FAULT_AGENT_SCRIPT).to.include("aws ssm deregister-managed-instance");
+  });
+});
+
+describe("release engineering and resilience on both stacks", () => {
+  for (const stack of STACKS) {
+    describe(stack, () => {
+      let run: StackRun;
+      let config: StackConfig;
+      before(async () => {
+        run = await stackRun(stack);
+        config = configOf(stack);
+      });
+      const prefix = `cloudweave-${stack}`;
+      const backendTaskRole = () => {
+        const taskDefinition = single(run, "aws:ecs/taskDefinition:TaskDefinition", `${prefix}-backend-task`);
+        return byArn(run, taskDefinition.inputs.taskRoleArn);
+      };
+      const backendEnvironment = () => {
+        const taskDefinition = single(run, "aws:ecs/taskDefinition:TaskDefinition", `${prefix}-backend-task`);
+        const containers = JSON.parse(taskDefinition.inputs.containerDefinitions as string) as {
+          name: string;
+          environment?: { name: string; value: string }[];
+        }[];
+        const app = containers.find((container) => container.name === "app");
+        return Object.fromEntries((app?.environment ?? []).map((variable) => [variable.name, variable.value]));
+      };
+      const rollbackAlarms = () =>
+        ["target-5xx", "unhealthy-targets"].map((alarm) =>
+          single(run, "aws:cloudwatch/metricAlarm:MetricAlarm", `${prefix}-backend-${alarm}`),
+        );
+
+      describe("feature flags (AppConfig)", () => {
+        const parts = () => ({
+          application: single(run, "aws:appconfig/application:Application"),
+          environment: single(run, "aws:appconfig/environment:Environment"),
+          profile: single(run, "aws:appconfig/configurationProfile:ConfigurationProfile"),
+          version: single(run, "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion"),
+          strategy: single(run, "aws:appconfig/deploymentStrategy:DeploymentStrategy"),
+          deployment: single(run, "aws:appconfig/deployment:Deployment"),
+        });
+
+        it("has an application, this stack's environment and a feature-flag profile, named as the backend is told", () => {
+          const { application, environment, profile } = parts();
+          expect(application.inputs.name).to.equal(prefix);
+          expect(environment.inputs).to.include({ applicationId: application.id, name: config.environment });
+          expect(profile.inputs).to.include({
+            applicationId: application.id,
+            name: "feature-flags",
+            type: "AWS.AppConfig.FeatureFlags",
+            locationUri: "hosted",
+          });
+          expect(backendEnvironment()).to.include({
+            APPCONFIG_APPLICATION: application.inputs.name,
+            APPCONFIG_ENVIRONMENT: environment.inputs.name,
+            APPCONFIG_PROFILE: profile.inputs.name,
+          });
+        });
+
+        it("rolls a flag change back when the backend's rollback alarms fire", () => {
+          const { environment } = parts();
+          const monitors = environment.inputs.monitors as { alarmArn: string; alarmRoleArn: string }[];
+          const alarmArns = rollbackAlarms().map((alarm) => alarm.outputs.arn);
+          expect(monitors.map((monitor) => monitor.alarmArn)).to.have.members(alarmArns);
+          const monitorRole = single(run, "aws:iam/role:Role", `${prefix}-flags-monitors`);
+          for (const monitor of monitors) expect(monitor.alarmRoleArn).to.equal(monitorRole.outputs.arn);
+          const trust = json<{ Statement: Statement[] }>(monitorRole, "assumeRolePolicy").Statement;
+          expect(trust[0]?.Principal).to.deep.equal({ Service: "appconfig.amazonaws.com" });
+          expect(trust[0]?.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } });
+          expect(statementsOf(run, monitorRole)).to.deep.equal([
+            { Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: alarmArns },
+          ]);
+        });
+
+        it("hosts every flag the backend knows, on exactly where the stack file says", () => {
+          const content = JSON.parse(revealed(parts().version.inputs.content) as string) as {
+            version: string;
+            flags: Record<string, { name: string }>;
+            values: Record<string, { enabled: boolean }>;
+          };
+          expect(content.version).to.equal("1");
+          expect(Object.keys(content.flags)).to.have.members(Object.keys(FEATURE_FLAGS));
+          for (const flag of Object.keys(FEATURE_FLAGS)) {
+            expect(content.values[flag], flag).to.deep.equal({ enabled: config.featureFlags.enabled.includes(flag) });
+          }
+          expect(parts().version.inputs.contentType).to.equal("application/json");
+        });
+
+        it("deploys the flags gradually with the stack's rollout settings", () => {
+          const { application, environment, profile, version, strategy, deployment } = parts();
+          const { rollout } = config.featureFlags;
+          expect(strategy.inputs).to.include({
+            deploymentDurationInMinutes: rollout.durationMinutes,
+            growthType: "LINEAR",
+            growthFactor: rollout.growthPercent,
+            finalBakeTimeInMinutes: rollout.bakeMinutes,
+            replicateTo: "NONE",
+          });
+          expect(deployment.inputs).to.include({
+            applicationId: application.id,
+            environmentId: environment.outputs.environmentId,
+            configurationProfileId: profile.outputs.configurationProfileId,
+            configurationVersion: String(version.outputs.versionNumber),
+            deploymentStrategyId: strategy.id,
+          });
+        });
+
+        it("lets the backend's task role read this profile in this environment, and no other role read flags", () => {
+          const { application, environment, profile } = parts();
+          const reader = ofType(run, ROLE_POLICY).filter((policy) =>
+            JSON.stringify(policy.inputs).includes("appconfig:"),
+          );
+          expect(reader.map((policy) => policy.inputs.role)).to.deep.equal([backendTaskRole().outputs.name]);
+          expect(json<{ Statement: Statement[] }>(reader[0] as DeclaredResource, "policy").Statement).to.deep.equal([
+            {
+              Sid: "ReadFeatureFlags",
+              Effect: "Allow",
+              Action: ["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"],
+              Resource:
+                `arn:aws:appconfig:${config.region}:${MOCK_ACCOUNT_ID}:application/${String(application.id)}` +
+                `/environment/${String(environment.outputs.environmentId)}` +
+                `/configuration/${String(profile.outputs.configurationProfileId)}`,
+            },
+          ]);
+        });
+      });
+
+      describe("fault injection (FIS)", () => {
+        const templates = () =>
+          Object.fromEntries(
+            ofType(run, "aws:fis/experimentTemplate:ExperimentTemplate").map((template) => [
+              template.name.slice(`${prefix}-fis-`.length),
+              template.inputs as unknown as Template,
+            ]),
+          );
+        const template = (key: string) => {
+          const found = templates()[key];
+          if (!found) throw new Error(`no experiment template ${key}`);
+          return found;
+        };
+        const clusterName = () => run.outputs.clusterName as string;
+        const serviceNames = () => run.outputs.serviceNames as Record<string, string>;
+
+        it("has a template for each experiment this stack's resources can take", () => {
+          const expected = [
+            ...(config.database.multiAZ ? ["database-failover"] : []),
+            ...(config.cache.multiAZ ? ["cache-failover"] : []),
+            "frontend-stop-tasks",
+            "backend-stop-tasks",
+            ...(config.faultInjection.taskAgent ? ["frontend-cpu-stress", "backend-cpu-stress"] : []),
+          ];
+          expect(Object.keys(templates())).to.have.members(expected);
+          expect(Object.keys(run.outputs.experimentTemplateIds as object)).to.have.members(expected);
+          // Production has standbys to fail over to and no sidecar; staging has no standbys and stresses CPU.
+          const failovers = stack === "production" ? ["database-failover", "cache-failover"] : [];
+          expect(expected.filter((key) => key.endsWith("-failover"))).to.deep.equal(failovers);
+          expect(expected.some((key) => key.endsWith("-cpu-stress"))).to.equal(stack === "staging");
+        });
+
+        it("stops every experiment as soon as a user-facing 5xx-rate alarm fires", () => {
+          const alarms = ["public", "api"].map(
+            (lb) => single(run, "aws:cloudwatch/metricAlarm:MetricAlarm", `${prefix}-ops-${lb}-5xx-rate`).outputs.arn,
+          );
+          for (const [key, experiment] of Object.entries(templates())) {
+            expect(experiment.stopConditions, key).to.have.deep.members(
+              alarms.map((value) => ({ source: "aws:cloudwatch:alarm", value })),
+            );
+            expect(experiment.actions, key).to.have.length(1);
+            expect(experiment.actions[0]?.target.value).to.equal(experiment.targets[0]?.name);
+          }
+        });
+
+        if (stack === "production") {
+          it("fails the database over to its standby: a reboot with failover of this stack's instance", () => {
+            const experiment = template("database-failover");
+            const database = single(run, "aws:rds/instance:Instance", `${prefix}-postgres-instance`);
+            expect(experiment.actions[0]).to.deep.include({
+              actionId: "aws:rds:reboot-db-instances",
+              parameters: [{ key: "forceFailover", value: "true" }],
+              target: { key: "DBInstances", value: "targets" },
+            });
+            expect(experiment.targets[0]).to.deep.include({
+              resourceType: "aws:rds:db",
+              selectionMode: "ALL",
+              resourceArns: [database.outputs.arn],
+            });
+          });
+
+          it("fails Redis over by cutting power to its primary's AZ for 5 minutes", () => {
+            const experiment = template("cache-failover");
+            const group = single(run, "aws:elasticache/replicationGroup:ReplicationGroup");
+            expect(experiment.actions[0]).to.deep.include({
+              actionId: "aws:elasticache:replicationgroup-interrupt-az-power",
+              parameters: [{ key: "duration", value: "PT5M" }],
+              target: { key: "ReplicationGroups", value: "targets" },
+            });
+            const primaryAz = config.vpc.availabilityZones[0];
+            expect(experiment.targets[0]).to.deep.include({
+              resourceType: "aws:elasticache:replicationgroup",
+              resourceArns: [group.outputs.arn],
+              parameters: { availabilityZoneIdentifier: primaryAz },
+            });
+            // The experiment cuts the AZ where the primary starts.
+            expect((group.inputs.preferredCacheClusterAzs as string[])[0]).to.equal(primaryAz);
+          });
+        }
+
+        it("stops the configured share of each service's tasks", () => {
+          for (const service of ["frontend", "backend"]) {
+            const experiment = template(`${service}-stop-tasks`);
+            expect(experiment.actions[0]).to.deep.include({
+              actionId: "aws:ecs:stop-task",
+              target: { key: "Tasks", value: "targets" },
+            });
+            expect(experiment.targets[0]).to.deep.include({
+              resourceType: "aws:ecs:task",
+              selectionMode: `PERCENT(${config.faultInjection.stopTaskPercent})`,
+              parameters: { cluster: clusterName(), service: serviceNames()[service] },
+            });
+          }
+        });
+
+        if (stack === "staging") {
+          it("stresses each service's CPU past the scale-out threshold for long enough to scale out", () => {
+            for (const service of ["frontend", "backend"]) {
+              const experiment = template(`${service}-cpu-stress`);
+              const parameters = Object.fromEntries(
+                (experiment.actions[0]?.parameters ?? []).map((parameter) => [parameter.key, parameter.value]),
+              );
+              expect(experiment.actions[0]).to.deep.include({ actionId: "aws:ecs:task-cpu-stress" });
+              expect(Number(parameters.percent)).to.be.greaterThan(config.scaling.scaleOutCpuPercent);
+              // Longer than the scale-out alarm needs (its periods of one minute) plus a cooldown.
+              const minutes = Number(/^PT(\d+)M$/.exec(parameters.duration ?? "")?.[1]);
+              expect(minutes).to.be.at.least(config.scaling.scaleOutPeriods + 5);
+              expect(experiment.targets[0]).to.deep.include({
+                resourceType: "aws:ecs:task",
+                selectionMode: "ALL",
+                parameters: { cluster: clusterName(), service: serviceNames()[service] },
+              });
+            }
+          });
+        }
+
+        it("runs with a role FIS alone may assume, that reaches this stack's resources only", () => {
+          const role = single(run, "aws:iam/role:Role", `${prefix}-fis-role`);
+          for (const experiment of Object.values(templates())) expect(experiment.roleArn).to.equal(role.outputs.arn);
+          const trust = json<{ Statement: Statement[] }>(role, "assumeRolePolicy").Statement;
+          expect(trust).to.deep.equal([
+            {
+              Effect: "Allow",
+              Principal: { Service: "fis.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } },
+            },
+          ]);
+          const statements = statementsOf(run, role);
+          const bySid = (sid: string) => statements.find((statement) => statement.Sid === sid);
+          const database = single(run, "aws:rds/instance:Instance", `${prefix}-postgres-instance`);
+          const group = single(run, "aws:elasticache/replicationGroup:ReplicationGroup");
+          const cluster = single(run, "aws:ecs/cluster:Cluster");
+          const tasks = `arn:aws:ecs:${config.region}:${MOCK_ACCOUNT_ID}:task/${clusterName()}/*`;
+          expect(bySid("FailOverTheDatabase")?.Resource).to.equal(database.outputs.arn);
+          expect(bySid("FailOverTheCache")?.Resource).to.equal(group.outputs.arn);
+          expect(bySid("StopTasks")?.Resource).to.equal(tasks);
+          expect(bySid("FindTasks")?.Condition).to.deep.equal({ ArnEquals: { "ecs:cluster": cluster.outputs.arn } });
+          // "*" only for actions AWS cannot scope, each named here.
+          const unscoped = statements
+            .filter((statement) => list(statement.Resource).includes("*"))
+            .flatMap((statement) => list(statement.Action));
+          const allowed = [
+            "ecs:ListTasks",
+            ...(config.faultInjection.taskAgent ? ["ssm:ListCommands", "ssm:CancelCommand"] : []),
+          ];
+          expect(unscoped).to.have.members(allowed);
+          for (const statement of statements) {
+            for (const action of list(statement.Action)) expect(action).to.not.match(/(^\*$|:\*$)/);
+          }
+          if (config.faultInjection.taskAgent) {
+            expect(bySid("RunTheCpuStressDocument")?.Resource).to.equal(
+              `arn:aws:ssm:${config.region}::document/AWSFIS-Run-CPU-Stress`,
+            );
+            expect(bySid("OnThisClustersTasks")?.Condition).to.deep.equal({
+              StringLike: { "ssm:resourceTag/ECS_TASK_ARN": tasks },
+            });
+          } else {
+            expect(statements.flatMap((statement) => list(statement.Action)).filter((a) => a.startsWith("ssm:"))).to.be
+              .empty;
+          }
+        });
+      });
+
+      describe("progressive delivery", () => {
+        it("switches both services to a canary from the stack's config, keeping the rollback alarms", async () => {
+          const deployment = { ...config.deployment, strategy: "CANARY", canary: { percent: 5, bakeMinutes: 20 } };
+          const canary = await runStack(stack, { configOverrides: { "cloudweave:deployment": deployment } });
+          for (const service of ["frontend", "backend"]) {
+            const ecsService = single(canary, "aws:ecs/service:Service", `${prefix}-${service}-service`);
+            expect(ecsService.inputs.deploymentConfiguration).to.deep.equal({
+              strategy: "CANARY",
+              bakeTimeInMinutes: String(config.deployment.bakeTimeMinutes),
+              canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: "20" },
+            });
+            expect(ecsService.inputs.alarms).to.deep.include({ enable: true, rollback: true });
+            expect((ecsService.inputs.alarms as { alarmNames: string[] }).alarmNames).to.have.length(2);
+            expect(ecsService.inputs.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });
+          }
+        });
+      });
+    });
+  }
+});
