@@ -269,7 +269,11 @@ const rawConfigSchema = strictObject({
       .default("BLUE_GREEN"),
     /** CANARY: the share of traffic (%) the new version gets first, and for how many minutes. */
     canary: strictObject({
-      percent: z.number().min(0.1, "must be 0.1-100 percent").max(100, "must be 0.1-100 percent"),
+      // ECS accepts up to 100; a canary is a minority of the traffic, or it is just a blue/green switch.
+      percent: z
+        .number()
+        .min(0.1, "must be 0.1-50 percent (a canary is a minority of the traffic)")
+        .max(50, "must be 0.1-50 percent (a canary is a minority of the traffic)"),
       bakeMinutes: z.number().int().min(0, "must be 0-1440 minutes").max(1440, "must be 0-1440 minutes"),
     }).default({ percent: 10, bakeMinutes: 10 }),
     /** LINEAR: the share of traffic (%) each step moves, and the minutes between steps. */

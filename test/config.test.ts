@@ -45,9 +45,62 @@ const backup = (settings: Settings) => settings["cloudweave:backup"] as Record<s
 const database = (settings: Settings) => settings["cloudweave:database"] as Record<string, unknown>;
 const cache = (settings: Settings) => settings["cloudweave:cache"] as Record<string, unknown>;
 const domain = (settings: Settings) => settings["cloudweave:domain"] as Record<string, unknown>;
+const flags = (settings: Settings) =>
+  settings["cloudweave:featureFlags"] as Record<string, unknown> & { rollout: Record<string, unknown> };
 
 /** Every kind of bad configuration the program must refuse, each against a real stack file. */
 const BAD_CASES: readonly BadCase[] = [
+  {
+    title: "a deployment strategy ECS does not have",
+    stack: "production",
+    change: (s) => (deployment(s).strategy = "ROLLING"),
+    key: "cloudweave:deployment.strategy",
+    value: '"ROLLING"',
+    allowed: "must be BLUE_GREEN, CANARY or LINEAR",
+  },
+  {
+    title: "a canary that takes most of the traffic",
+    stack: "staging",
+    change: (s) => Object.assign(deployment(s), { strategy: "CANARY", canary: { percent: 60, bakeMinutes: 10 } }),
+    key: "cloudweave:deployment.canary.percent",
+    value: "60",
+    allowed: "must be 0.1-50 percent",
+  },
+  {
+    title: "a feature flag the backend does not know",
+    stack: "production",
+    change: (s) => (flags(s).enabled = ["cost-insights", "dark-mode"]),
+    key: "cloudweave:featureFlags.enabled[1]",
+    value: '"dark-mode"',
+    allowed: "must name a flag the backend knows: new-dashboard, bulk-import, cost-insights",
+  },
+  {
+    title: "a flag rollout that never grows",
+    stack: "staging",
+    change: (s) => (flags(s).rollout.growthPercent = 0),
+    key: "cloudweave:featureFlags.rollout.growthPercent",
+    value: "0",
+    allowed: "must be 1-100 percent",
+  },
+  {
+    title: "a moving tag for the fault-injection sidecar",
+    stack: "staging",
+    change: (s) =>
+      Object.assign(s["cloudweave:faultInjection"] as object, {
+        agentImage: "public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:latest",
+      }),
+    key: "cloudweave:faultInjection.agentImage",
+    value: '"public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:latest"',
+    allowed: "must be public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:<release>",
+  },
+  {
+    title: "stopping no tasks",
+    stack: "production",
+    change: (s) => Object.assign(s["cloudweave:faultInjection"] as object, { stopTaskPercent: 0 }),
+    key: "cloudweave:faultInjection.stopTaskPercent",
+    value: "0",
+    allowed: "must be 1-100 percent",
+  },
   {
     title: "an unknown environment",
     stack: "production",

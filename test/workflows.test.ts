@@ -161,6 +161,18 @@ describe("CI/CD workflows", () => {
     );
   });
 
+  it("keep the load test's peak under staging's WAF rate limit (it comes from one runner)", () => {
+    const k6 = fs.readFileSync(path.join(PROJECT_ROOT, "tests", "load", "api.k6.js"), "utf8");
+    expect(k6).to.include('timeUnit: "1s"');
+    const peakPerSecond = Math.max(...[...k6.matchAll(/target: (\d+)/g)].map((match) => Number(match[1])));
+    const stack = parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.staging.yaml"), "utf8")) as {
+      config: Record<string, { rateLimitPer5Minutes?: number }>;
+    };
+    const limit = stack.config["cloudweave:edge"]?.rateLimitPer5Minutes ?? 0;
+    expect(peakPerSecond).to.be.greaterThan(0);
+    expect(peakPerSecond * 300, "requests in WAF's 5-minute window").to.be.below(limit);
+  });
+
   it("point the gates at staging's domain as its stack file declares it", () => {
     const stack = parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.staging.yaml"), "utf8")) as {
       config: Record<string, unknown>;
