@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
+import { serviceTrustPolicy } from "./service-trust";
 import { EncryptionKey } from "./encryption-key";
 
 /** Arguments of {@link Backup}. */
@@ -189,17 +190,7 @@ export class Backup extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: `AWS Backup backs up and test-restores the resources of ${name}`,
-        assumeRolePolicy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "backup.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-            },
-          ],
-        }),
+        assumeRolePolicy: serviceTrustPolicy("backup.amazonaws.com", accountId),
         tags: { Name: `${name}-role` },
       },
       child,

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
 import { encryptedLogGroup, type LogDestination } from "./log-group";
+import { serviceTrustPolicy } from "./service-trust";
 import {
   FAULT_AGENT_CONTAINER,
   faultAgentContainer,
@@ -472,7 +473,7 @@ export class FargateService extends pulumi.ComponentResource {
       `${name}-deployments`,
       {
         description: `Lets ECS shift load-balancer traffic between the target groups of ${name} during deployments`,
-        assumeRolePolicy: trustPolicy("ecs.amazonaws.com", accountId),
+        assumeRolePolicy: serviceTrustPolicy("ecs.amazonaws.com", accountId),
         tags: { Name: `${name}-deployments` },
       },
       child,
@@ -642,7 +643,7 @@ export class FargateService extends pulumi.ComponentResource {
       name,
       {
         description: spec.description,
-        assumeRolePolicy: trustPolicy(service, account.accountId, spec.sourceArn),
+        assumeRolePolicy: serviceTrustPolicy(service, account.accountId, spec.sourceArn),
         tags: { Name: name },
       },
       { parent: this },
@@ -771,29 +772,6 @@ export class FargateService extends pulumi.ComponentResource {
       child,
     );
   }
-}
-
-/** A trust policy for an AWS service principal, limited to this account (and to `sourceArn` when given). */
-function trustPolicy(
-  service: string,
-  accountId: pulumi.Input<string>,
-  sourceArn?: pulumi.Input<string>,
-): pulumi.Output<string> {
-  return pulumi.jsonStringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: service },
-        Action: "sts:AssumeRole",
-        // Confused-deputy protection: the service may assume the role only on this account's behalf.
-        Condition: {
-          StringEquals: { "aws:SourceAccount": accountId },
-          ...(sourceArn ? { ArnLike: { "aws:SourceArn": sourceArn } } : {}),
-        },
-      },
-    ],
-  });
 }
 
 /** The service's deployment configuration for the chosen strategy. */

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
+import { serviceTrustPolicy } from "./service-trust";
 import { TASK_ARN_TAG } from "./task-fault-agent";
 
 /** The AWS-owned SSM document FIS runs for `aws:ecs:task-cpu-stress`. */
@@ -75,17 +76,7 @@ export class FaultInjection extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: `AWS FIS runs the experiments of ${name} against this stack's resources only`,
-        assumeRolePolicy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "fis.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-            },
-          ],
-        }),
+        assumeRolePolicy: serviceTrustPolicy("fis.amazonaws.com", accountId),
       },
       child,
     );

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
+import { serviceTrustPolicy } from "./service-trust";
 
 /** Arguments of {@link FeatureFlags}. */
 export interface FeatureFlagsArgs {
@@ -45,17 +46,7 @@ export class FeatureFlags extends pulumi.ComponentResource {
       `${name}-monitors`,
       {
         description: `AppConfig reads the alarms that roll back flag changes of ${name}`,
-        assumeRolePolicy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "appconfig.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-            },
-          ],
-        }),
+        assumeRolePolicy: serviceTrustPolicy("appconfig.amazonaws.com", accountId),
       },
       child,
     );

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
 import { encryptedLogGroup } from "./log-group";
+import { serviceTrustPolicy } from "./service-trust";
 
 /**
  * The security-group tiers of the design, outermost first: the public load balancer, the frontend tasks, the internal
@@ -432,23 +433,12 @@ export class Network extends pulumi.ComponentResource {
       `${name}-flow-logs`,
       {
         description: `Delivers the VPC flow logs of ${name} to CloudWatch Logs`,
-        assumeRolePolicy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              // Confused-deputy protection: only flow logs of this account and region may use the role.
-              Condition: {
-                StringEquals: { "aws:SourceAccount": accountId },
-                ArnLike: {
-                  "aws:SourceArn": pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*`,
-                },
-              },
-            },
-          ],
-        }),
+        // Confused-deputy protection: only flow logs of this account and region may use the role.
+        assumeRolePolicy: serviceTrustPolicy(
+          "vpc-flow-logs.amazonaws.com",
+          accountId,
+          pulumi.interpolate`arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*`,
+        ),
         tags: { Name: `${name}-flow-logs` },
       },
       child,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
+import { serviceTrustPolicy } from "./service-trust";
 import { EncryptionKey } from "./encryption-key";
 import { denyInsecureTransport, privateBucket, type PrivateBucket } from "./private-bucket";
 
@@ -102,17 +103,7 @@ export class StateBackend extends pulumi.ComponentResource {
       `${name}-replication`,
       {
         description: "S3 replicates the Pulumi state bucket to the second region",
-        assumeRolePolicy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "s3.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-            },
-          ],
-        }),
+        assumeRolePolicy: serviceTrustPolicy("s3.amazonaws.com", accountId),
       },
       child,
     );

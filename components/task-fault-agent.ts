@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
+import { serviceTrustPolicy } from "./service-trust";
 
 /** The SSM agent image the fault-injection sidecar runs, pinned to a release. */
 export const DEFAULT_FAULT_AGENT_IMAGE = "public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:3.3.1142.0";
@@ -140,17 +141,7 @@ export class TaskFaultAgent extends pulumi.ComponentResource {
       `${name}-managed-instance`,
       {
         description: `Tasks carrying the fault-injection sidecar (${name}) run SSM documents under this role`,
-        assumeRolePolicy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "ssm.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-            },
-          ],
-        }),
+        assumeRolePolicy: serviceTrustPolicy("ssm.amazonaws.com", accountId),
       },
       child,
     );

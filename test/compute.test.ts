@@ -2,11 +2,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { FargateService, type FargateServiceArgs } from "../components/fargate-service";
-import { parseStackConfig, programSettings, type StackConfig } from "../config";
+import type { StackConfig } from "../config";
 import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES } from "../config/app";
-import { PROJECT_ROOT, readStackSettings, runProgram, type StackRun } from "../offline/harness";
+import { PROJECT_ROOT, runProgram, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, byId, json, ofType, revealed, single, stackRun } from "./helpers";
+import { STACKS, byArn, byId, json, ofType, revealed, single, stackRun, stackConfig } from "./helpers";
 
 type Service = "frontend" | "backend";
 
@@ -37,10 +37,6 @@ interface Statement {
 }
 
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-function configOf(stack: string): StackConfig {
-  return parseStackConfig(programSettings(readStackSettings(stack)));
-}
 
 /** The pieces of one FargateService, found through the references between them. */
 function serviceParts(run: StackRun, stack: string, service: Service) {
@@ -76,7 +72,7 @@ describe("compute tier on both stacks", () => {
       let config: StackConfig;
       before(async () => {
         run = await stackRun(stack);
-        config = configOf(stack);
+        config = stackConfig(stack);
       });
 
       const outputs = () =>

@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { parseStackConfig, programSettings, type StackConfig } from "../config";
+import type { StackConfig } from "../config";
 import { readStackSettings, runStack, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, json, ofType, revealed, single, stackRun } from "./helpers";
+import { STACKS, byArn, json, ofType, revealed, single, stackRun, stackConfig } from "./helpers";
 
 interface Statement {
   Sid?: string;
@@ -35,7 +35,7 @@ describe("edge on both stacks", () => {
       let distribution: DeclaredResource;
       before(async () => {
         run = await stackRun(stack);
-        config = parseStackConfig(programSettings(readStackSettings(stack)));
+        config = stackConfig(stack);
         distribution = single(run, "aws:cloudfront/distribution:Distribution");
       });
 

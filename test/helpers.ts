@@ -1,4 +1,5 @@
-import { runStack, type StackRun } from "../offline/harness";
+import { parseStackConfig, programSettings, type StackConfig } from "../config";
+import { readStackSettings, runStack, type StackRun } from "../offline/harness";
 import { SecretValue, type DeclaredResource } from "../offline/mocks";
 
 /** The stacks every whole-stack test runs against. */
@@ -65,4 +66,9 @@ export function stackRun(stack: string): Promise<StackRun> {
     stackRuns.set(stack, run);
   }
   return run;
+}
+
+/** The validated settings of a stack file as written: what the tests compare the declared resources with. */
+export function stackConfig(stack: string): StackConfig {
+  return parseStackConfig(programSettings(readStackSettings(stack)));
 }

@@ -1,12 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { parseStackConfig, programSettings, type StackConfig } from "../config";
+import type { StackConfig } from "../config";
 import { PROJECT_ROOT, readStackSettings, runStack, type StackRun } from "../offline/harness";
 import { checkStack } from "../offline/policies";
 import { policies } from "../policy-pack/policies";
 import { MOCK_ACCOUNT_ID, SecretValue, type DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, json, ofType, single, stackRun } from "./helpers";
+import { STACKS, byArn, json, ofType, single, stackRun, stackConfig } from "./helpers";
 
 const PAGERDUTY = "https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -26,7 +26,7 @@ describe("operations on both stacks", () => {
       let config: StackConfig;
       before(async () => {
         run = await stackRun(stack);
-        config = parseStackConfig(programSettings(readStackSettings(stack)));
+        config = stackConfig(stack);
       });
 
       const prefix = () => `cloudweave-${stack}`;

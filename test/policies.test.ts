@@ -54,6 +54,15 @@ function edit(
   };
 }
 
+/** Changes the container definitions of the task definitions whose name matches. */
+function editContainers(name: RegExp, change: (containers: Inputs[]) => void): Change {
+  return edit("aws:ecs/taskDefinition:TaskDefinition", name, (i) => {
+    const containers = JSON.parse(i.containerDefinitions as string) as Inputs[];
+    change(containers);
+    i.containerDefinitions = JSON.stringify(containers);
+  });
+}
+
 /** Removes the resources of `type` whose name matches (as if the program no longer declared them). */
 function drop(type: string, name: RegExp = /./): Change {
   return (resources) => {
@@ -500,13 +509,11 @@ const FAILING: readonly FailingCase[] = [
     policy: "ecs-task-hardening",
     when: "a container is privileged, writable and gets a password in plain text",
     stack: "production",
-    change: edit("aws:ecs/taskDefinition:TaskDefinition", /backend/, (i) => {
-      const containers = JSON.parse(i.containerDefinitions as string) as Inputs[];
+    change: editContainers(/backend/, (containers) => {
       const app = containers[0] as Inputs;
       app.privileged = true;
       app.readonlyRootFilesystem = false;
       app.environment = [{ name: "DATABASE_PASSWORD", value: "hunter2" }];
-      i.containerDefinitions = JSON.stringify(containers);
     }),
     says: "DATABASE_PASSWORD as a plain environment variable",
   },
@@ -514,10 +521,8 @@ const FAILING: readonly FailingCase[] = [
     policy: "ecs-task-hardening",
     when: "the fault-injection sidecar is added in production (its pack config allows no writable sidecar)",
     stack: "production",
-    change: edit("aws:ecs/taskDefinition:TaskDefinition", /backend/, (i) => {
-      const containers = JSON.parse(i.containerDefinitions as string) as Inputs[];
+    change: editContainers(/backend/, (containers) => {
       containers.push({ name: "fault-agent", essential: false, privileged: false, readonlyRootFilesystem: false });
-      i.containerDefinitions = JSON.stringify(containers);
     }),
     says: "container fault-agent has a writable root filesystem",
   },
@@ -525,10 +530,8 @@ const FAILING: readonly FailingCase[] = [
     policy: "ecs-task-hardening",
     when: "staging's fault-injection sidecar becomes essential (only non-essential sidecars are excepted)",
     stack: "staging",
-    change: edit("aws:ecs/taskDefinition:TaskDefinition", /frontend/, (i) => {
-      const containers = JSON.parse(i.containerDefinitions as string) as Inputs[];
+    change: editContainers(/frontend/, (containers) => {
       for (const container of containers) if (container.name === "fault-agent") container.essential = true;
-      i.containerDefinitions = JSON.stringify(containers);
     }),
     says: "container fault-agent has a writable root filesystem",
   },
@@ -536,10 +539,8 @@ const FAILING: readonly FailingCase[] = [
     policy: "ecs-task-hardening",
     when: "the app container gets a writable root in staging (the exception names the sidecar only)",
     stack: "staging",
-    change: edit("aws:ecs/taskDefinition:TaskDefinition", /backend/, (i) => {
-      const containers = JSON.parse(i.containerDefinitions as string) as Inputs[];
+    change: editContainers(/backend/, (containers) => {
       for (const container of containers) if (container.name === "app") container.readonlyRootFilesystem = false;
-      i.containerDefinitions = JSON.stringify(containers);
     }),
     says: "container app has a writable root filesystem",
   },

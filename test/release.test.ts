@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { expect } from "chai";
 import { FAULT_AGENT_SCRIPT } from "../components/task-fault-agent";
-import { parseStackConfig, programSettings, type StackConfig } from "../config";
+import type { StackConfig } from "../config";
 import { FEATURE_FLAGS } from "../config/app";
-import { readStackSettings, runStack, type StackRun } from "../offline/harness";
+import { runStack, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, json, ofType, revealed, single, stackRun } from "./helpers";
+import { STACKS, byArn, json, ofType, revealed, single, stackRun, stackConfig } from "./helpers";
 
 interface Statement {
   Sid?: string;
@@ -36,7 +36,6 @@ interface Template {
 }
 
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-const configOf = (stack: string): StackConfig => parseStackConfig(programSettings(readStackSettings(stack)));
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 
 /** The inline policies attached to a role (by its name), their statements together. */
@@ -64,7 +63,7 @@ describe("release engineering and resilience on both stacks", () => {
       let config: StackConfig;
       before(async () => {
         run = await stackRun(stack);
-        config = configOf(stack);
+        config = stackConfig(stack);
       });
       const prefix = `cloudweave-${stack}`;
       const backendTaskRole = () => {
