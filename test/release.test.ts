@@ -4,6 +4,8 @@ import { FAULT_AGENT_SCRIPT } from "../components/task-fault-agent";
 import type { StackConfig } from "../config";
 import { FEATURE_FLAGS } from "../config/app";
 import { runStack, type StackRun } from "../offline/harness";
+import { checkStack } from "../offline/policies";
+import { policies } from "../policy-pack/policies";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
 import { STACKS, byArn, json, ofType, revealed, single, stackRun, stackConfig } from "./helpers";
 
@@ -362,4 +364,22 @@ describe("release engineering and resilience on both stacks", () => {
       });
     });
   }
+});
+
+describe("the CPU-stress sidecar in production", () => {
+  it("is refused by production's policy pack: turning it on fails the preview", async () => {
+    const run = await runStack("production", {
+      configOverrides: { "cloudweave:faultInjection": { taskAgent: true, stopTaskPercent: 50 } },
+    });
+    const report = await checkStack(run, policies);
+    const refused = report.violations.filter((violation) => violation.policy === "ecs-task-hardening");
+    expect(refused.map((violation) => violation.resource?.name).sort()).to.deep.equal([
+      "cloudweave-production-backend-task",
+      "cloudweave-production-frontend-task",
+    ]);
+    for (const violation of refused) {
+      expect(violation.level).to.equal("mandatory");
+      expect(violation.message).to.include("container fault-agent has a writable root filesystem");
+    }
+  });
 });
