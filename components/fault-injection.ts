@@ -87,24 +87,34 @@ export class FaultInjection extends pulumi.ComponentResource {
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
-            {
-              Sid: "FailOverTheDatabase",
-              Effect: "Allow",
-              Action: "rds:RebootDBInstance",
-              Resource: args.database.arn,
-            },
-            {
-              Sid: "DescribeDatabases",
-              Effect: "Allow",
-              Action: "rds:DescribeDBInstances",
-              Resource: args.database.arn,
-            },
-            {
-              Sid: "FailOverTheCache",
-              Effect: "Allow",
-              Action: ["elasticache:InterruptClusterAzPower", "elasticache:DescribeReplicationGroups"],
-              Resource: args.cache.arn,
-            },
+            // Each experiment's permissions exist only where its template does.
+            ...(args.database.multiAz
+              ? [
+                  {
+                    Sid: "FailOverTheDatabase",
+                    Effect: "Allow",
+                    Action: ["rds:RebootDBInstance", "rds:DescribeDBInstances"],
+                    Resource: args.database.arn,
+                  },
+                ]
+              : []),
+            ...(args.cache.automaticFailover
+              ? [
+                  {
+                    Sid: "FailOverTheCache",
+                    Effect: "Allow",
+                    Action: ["elasticache:InterruptClusterAzPower", "elasticache:DescribeReplicationGroups"],
+                    Resource: args.cache.arn,
+                  },
+                  {
+                    // FIS resolves replication-group targets through the tagging API, which has no resource scope.
+                    Sid: "ResolveCacheTargets",
+                    Effect: "Allow",
+                    Action: "tag:GetResources",
+                    Resource: "*",
+                  },
+                ]
+              : []),
             {
               Sid: "StopTasks",
               Effect: "Allow",
