@@ -402,6 +402,8 @@ const faultInjection = new FaultInjection(`${prefix}-fis`, {
   ],
   stopAlarmArns: observability.userFacingAlarmArns,
   stopTaskPercent: config.faultInjection.stopTaskPercent,
+  cpuStress: { percent: config.faultInjection.cpuStressPercent, minutes: config.faultInjection.cpuStressMinutes },
+  cacheOutageMinutes: config.faultInjection.cacheOutageMinutes,
   taskAgent: faultAgent !== undefined,
 });
 

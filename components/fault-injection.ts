@@ -39,10 +39,25 @@ export interface FaultInjectionArgs {
    * then, since FIS runs the stress through it. @default false
    */
   taskAgent?: boolean;
+  /** The CPU-stress experiments' load (%, above the scale-out threshold) and length. @default 90 % for 10 minutes */
+  cpuStress?: { percent: number; minutes: number };
+  /** How long the Redis failover cuts power to the primary's AZ. @default 5 minutes */
+  cacheOutageMinutes?: number;
+}
+
+/** One statement of the experiment role's policy. */
+interface Statement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string | string[];
+  Resource: pulumi.Input<string>;
+  Condition?: Record<string, Record<string, pulumi.Input<string>>>;
 }
 
 interface Experiment {
   key: string;
+  /** What the role needs for this experiment; statements shared by several experiments carry the same Sid. */
+  permissions: Statement[];
   /** The action's target key for its resource type. */
   targetKey: "DBInstances" | "ReplicationGroups" | "Tasks";
   description: string;
@@ -72,6 +87,125 @@ export class FaultInjection extends pulumi.ComponentResource {
     const { accountId, partition, region } = args.account;
     const tasks = pulumi.interpolate`arn:${partition}:ecs:${region}:${accountId}:task/${args.cluster.name}/*`;
 
+    const stopPercent = args.stopTaskPercent ?? 50;
+    const cpuStress = args.cpuStress ?? { percent: 90, minutes: 10 };
+    const outageMinutes = args.cacheOutageMinutes ?? 5;
+    const tasksOf = (service: ExperimentService) => ({
+      resourceType: "aws:ecs:task",
+      parameters: { cluster: args.cluster.name, service: service.serviceName },
+    });
+    const listTasks: Statement = {
+      // Listing has no resource-level permissions beyond the cluster.
+      Sid: "FindTasks",
+      Effect: "Allow",
+      Action: "ecs:ListTasks",
+      Resource: "*",
+      Condition: { ArnEquals: { "ecs:cluster": args.cluster.arn } },
+    };
+    const stopTasks: Statement[] = [
+      listTasks,
+      { Sid: "StopTasks", Effect: "Allow", Action: ["ecs:StopTask", "ecs:DescribeTasks"], Resource: tasks },
+    ];
+    const stressTasks: Statement[] = [
+      listTasks,
+      { Sid: "DescribeTasks", Effect: "Allow", Action: "ecs:DescribeTasks", Resource: tasks },
+      {
+        Sid: "RunTheCpuStressDocument",
+        Effect: "Allow",
+        Action: "ssm:SendCommand",
+        Resource: pulumi.interpolate`arn:${partition}:ssm:${region}::document/${CPU_STRESS_DOCUMENT}`,
+      },
+      {
+        // ...only on the managed instances this cluster's tasks registered (their sidecars tag them).
+        Sid: "OnThisClustersTasks",
+        Effect: "Allow",
+        Action: "ssm:SendCommand",
+        Resource: pulumi.interpolate`arn:${partition}:ssm:${region}:${accountId}:managed-instance/*`,
+        Condition: { StringLike: { [`ssm:resourceTag/${TASK_ARN_TAG}`]: tasks } },
+      },
+      {
+        // Following and cancelling commands has no resource-level permissions.
+        Sid: "FollowCommands",
+        Effect: "Allow",
+        Action: ["ssm:ListCommands", "ssm:CancelCommand"],
+        Resource: "*",
+      },
+    ];
+
+    // Templates exist only where they can run, and the role may do only what its templates do.
+    const experiments: Experiment[] = [];
+    if (args.database.multiAz) {
+      experiments.push({
+        key: "database-failover",
+        description: "Reboot the RDS instance with failover: the standby takes over; the app reconnects",
+        actionId: "aws:rds:reboot-db-instances",
+        targetKey: "DBInstances",
+        parameters: { forceFailover: "true" },
+        target: { resourceType: "aws:rds:db", selectionMode: "ALL", resourceArns: [args.database.arn] },
+        permissions: [
+          {
+            Sid: "FailOverTheDatabase",
+            Effect: "Allow",
+            Action: ["rds:RebootDBInstance", "rds:DescribeDBInstances"],
+            Resource: args.database.arn,
+          },
+        ],
+      });
+    }
+    if (args.cache.automaticFailover) {
+      experiments.push({
+        key: "cache-failover",
+        description: `Cut power to the Redis primary's AZ for ${outageMinutes} minutes: a replica is promoted`,
+        actionId: "aws:elasticache:replicationgroup-interrupt-az-power",
+        targetKey: "ReplicationGroups",
+        parameters: { duration: `PT${outageMinutes}M` },
+        target: {
+          resourceType: "aws:elasticache:replicationgroup",
+          selectionMode: "ALL",
+          resourceArns: [args.cache.arn],
+          parameters: { availabilityZoneIdentifier: args.cache.primaryAvailabilityZone },
+        },
+        permissions: [
+          {
+            Sid: "FailOverTheCache",
+            Effect: "Allow",
+            Action: ["elasticache:InterruptClusterAzPower", "elasticache:DescribeReplicationGroups"],
+            Resource: args.cache.arn,
+          },
+          {
+            // FIS resolves replication-group targets through the tagging API, which has no resource scope.
+            Sid: "ResolveCacheTargets",
+            Effect: "Allow",
+            Action: "tag:GetResources",
+            Resource: "*",
+          },
+        ],
+      });
+    }
+    for (const service of args.services) {
+      experiments.push({
+        key: `${service.label}-stop-tasks`,
+        description: `Stop ${stopPercent}% of the ${service.label} tasks: ECS replaces them, users see no errors`,
+        actionId: "aws:ecs:stop-task",
+        targetKey: "Tasks",
+        parameters: {},
+        target: { ...tasksOf(service), selectionMode: `PERCENT(${stopPercent})` },
+        permissions: stopTasks,
+      });
+      if (args.taskAgent) {
+        experiments.push({
+          key: `${service.label}-cpu-stress`,
+          description: `Hold the ${service.label} tasks' CPU at ${cpuStress.percent}% for ${cpuStress.minutes} minutes: auto scaling adds tasks`,
+          actionId: "aws:ecs:task-cpu-stress",
+          targetKey: "Tasks",
+          parameters: { duration: `PT${cpuStress.minutes}M`, percent: String(cpuStress.percent) },
+          target: { ...tasksOf(service), selectionMode: "ALL" },
+          permissions: stressTasks,
+        });
+      }
+    }
+
+    const statements = new Map(experiments.flatMap((experiment) => experiment.permissions).map((s) => [s.Sid, s]));
     const role = new aws.iam.Role(
       `${name}-role`,
       {
@@ -84,142 +218,12 @@ export class FaultInjection extends pulumi.ComponentResource {
       `${name}-role`,
       {
         role: role.name,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            // Each experiment's permissions exist only where its template does.
-            ...(args.database.multiAz
-              ? [
-                  {
-                    Sid: "FailOverTheDatabase",
-                    Effect: "Allow",
-                    Action: ["rds:RebootDBInstance", "rds:DescribeDBInstances"],
-                    Resource: args.database.arn,
-                  },
-                ]
-              : []),
-            ...(args.cache.automaticFailover
-              ? [
-                  {
-                    Sid: "FailOverTheCache",
-                    Effect: "Allow",
-                    Action: ["elasticache:InterruptClusterAzPower", "elasticache:DescribeReplicationGroups"],
-                    Resource: args.cache.arn,
-                  },
-                  {
-                    // FIS resolves replication-group targets through the tagging API, which has no resource scope.
-                    Sid: "ResolveCacheTargets",
-                    Effect: "Allow",
-                    Action: "tag:GetResources",
-                    Resource: "*",
-                  },
-                ]
-              : []),
-            {
-              Sid: "StopTasks",
-              Effect: "Allow",
-              Action: ["ecs:StopTask", "ecs:DescribeTasks"],
-              Resource: tasks,
-            },
-            {
-              // Listing has no resource-level permissions beyond the cluster.
-              Sid: "FindTasks",
-              Effect: "Allow",
-              Action: ["ecs:ListTasks"],
-              Resource: "*",
-              Condition: { ArnEquals: { "ecs:cluster": args.cluster.arn } },
-            },
-            ...(args.taskAgent
-              ? [
-                  {
-                    Sid: "RunTheCpuStressDocument",
-                    Effect: "Allow",
-                    Action: "ssm:SendCommand",
-                    Resource: pulumi.interpolate`arn:${partition}:ssm:${region}::document/${CPU_STRESS_DOCUMENT}`,
-                  },
-                  {
-                    // ...only on the managed instances this cluster's tasks registered (their sidecars tag them).
-                    Sid: "OnThisClustersTasks",
-                    Effect: "Allow",
-                    Action: "ssm:SendCommand",
-                    Resource: pulumi.interpolate`arn:${partition}:ssm:${region}:${accountId}:managed-instance/*`,
-                    Condition: { StringLike: { [`ssm:resourceTag/${TASK_ARN_TAG}`]: tasks } },
-                  },
-                  {
-                    // Following and cancelling commands has no resource-level permissions.
-                    Sid: "FollowCommands",
-                    Effect: "Allow",
-                    Action: ["ssm:ListCommands", "ssm:CancelCommand"],
-                    Resource: "*",
-                  },
-                ]
-              : []),
-          ],
-        }),
+        policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [...statements.values()] }),
       },
       child,
     );
 
     const stopConditions = args.stopAlarmArns.map((value) => ({ source: "aws:cloudwatch:alarm", value }));
-    const experiments: Experiment[] = [];
-    if (args.database.multiAz) {
-      experiments.push({
-        key: "database-failover",
-        description: "Reboot the RDS instance with failover: the standby takes over; the app reconnects",
-        actionId: "aws:rds:reboot-db-instances",
-        targetKey: "DBInstances",
-        parameters: { forceFailover: "true" },
-        target: { resourceType: "aws:rds:db", selectionMode: "ALL", resourceArns: [args.database.arn] },
-      });
-    }
-    if (args.cache.automaticFailover) {
-      experiments.push({
-        key: "cache-failover",
-        description: "Cut power to the Redis primary's AZ for 5 minutes: a replica is promoted",
-        actionId: "aws:elasticache:replicationgroup-interrupt-az-power",
-        targetKey: "ReplicationGroups",
-        parameters: { duration: "PT5M" },
-        target: {
-          resourceType: "aws:elasticache:replicationgroup",
-          selectionMode: "ALL",
-          resourceArns: [args.cache.arn],
-          parameters: { availabilityZoneIdentifier: args.cache.primaryAvailabilityZone },
-        },
-      });
-    }
-    experiments.push(
-      ...args.services.flatMap((service): Experiment[] => [
-        {
-          key: `${service.label}-stop-tasks`,
-          description: `Stop ${args.stopTaskPercent ?? 50}% of the ${service.label} tasks: ECS replaces them, users see no errors`,
-          actionId: "aws:ecs:stop-task",
-          targetKey: "Tasks",
-          parameters: {},
-          target: {
-            resourceType: "aws:ecs:task",
-            selectionMode: `PERCENT(${args.stopTaskPercent ?? 50})`,
-            parameters: { cluster: args.cluster.name, service: service.serviceName },
-          },
-        },
-        ...(args.taskAgent
-          ? [
-              {
-                key: `${service.label}-cpu-stress`,
-                description: `Hold the ${service.label} tasks' CPU at 90% for 10 minutes: auto scaling adds tasks`,
-                actionId: "aws:ecs:task-cpu-stress",
-                targetKey: "Tasks" as const,
-                parameters: { duration: "PT10M", percent: "90" },
-                target: {
-                  resourceType: "aws:ecs:task",
-                  selectionMode: "ALL",
-                  parameters: { cluster: args.cluster.name, service: service.serviceName },
-                },
-              },
-            ]
-          : []),
-      ]),
-    );
-
     this.templateIds = {};
     for (const experiment of experiments) {
       const template = new aws.fis.ExperimentTemplate(

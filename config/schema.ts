@@ -389,7 +389,19 @@ const rawConfigSchema = strictObject({
       .optional(),
     /** Share of each service's tasks the stop-tasks experiments stop (%). */
     stopTaskPercent: z.number().int().min(1, "must be 1-100 percent").max(100, "must be 1-100 percent").default(50),
-  }).default({ taskAgent: false, stopTaskPercent: 50 }),
+    /** The CPU-stress experiments' load (%): above cloudweave:scaling.scaleOutCpuPercent, or nothing scales. */
+    cpuStressPercent: z.number().int().min(1, "must be 1-100 percent").max(100, "must be 1-100 percent").default(90),
+    /** How long the CPU stress lasts: long enough for the scale-out alarm and the new tasks. */
+    cpuStressMinutes: z.number().int().min(1, "must be 1-60 minutes").max(60, "must be 1-60 minutes").default(10),
+    /** How long the Redis failover experiment cuts power to the primary's AZ. */
+    cacheOutageMinutes: z.number().int().min(1, "must be 1-60 minutes").max(60, "must be 1-60 minutes").default(5),
+  }).default({
+    taskAgent: false,
+    stopTaskPercent: 50,
+    cpuStressPercent: 90,
+    cpuStressMinutes: 10,
+    cacheOutageMinutes: 5,
+  }),
   "cloudweave:recovery": strictObject({
     /**
      * This stack recovers production in the second region behind production's CloudFront (docs/runbook-restore.md):
@@ -582,6 +594,15 @@ const rawConfigSchema = strictObject({
       code: "custom",
       path: ["cloudweave:backup", "dailyRetentionDays"],
       message: `must be at least cloudweave:database.backupRetention (${database.backupRetention})`,
+    });
+  }
+
+  const faults = raw["cloudweave:faultInjection"];
+  if (faults.cpuStressPercent <= raw["cloudweave:scaling"].scaleOutCpuPercent) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:faultInjection", "cpuStressPercent"],
+      message: `must be above cloudweave:scaling.scaleOutCpuPercent (${raw["cloudweave:scaling"].scaleOutCpuPercent}), or the experiment proves nothing`,
     });
   }
 

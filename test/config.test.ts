@@ -94,6 +94,14 @@ const BAD_CASES: readonly BadCase[] = [
     allowed: "must be public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:<release>",
   },
   {
+    title: "CPU stress that cannot trigger a scale-out",
+    stack: "staging",
+    change: (s) => Object.assign(s["cloudweave:faultInjection"] as object, { cpuStressPercent: 60 }),
+    key: "cloudweave:faultInjection.cpuStressPercent",
+    value: "60",
+    allowed: "must be above cloudweave:scaling.scaleOutCpuPercent (70)",
+  },
+  {
     title: "stopping no tasks",
     stack: "production",
     change: (s) => Object.assign(s["cloudweave:faultInjection"] as object, { stopTaskPercent: 0 }),

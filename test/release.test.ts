@@ -247,7 +247,7 @@ describe("release engineering and resilience on both stacks", () => {
             const group = single(run, "aws:elasticache/replicationGroup:ReplicationGroup");
             expect(experiment.actions[0]).to.deep.include({
               actionId: "aws:elasticache:replicationgroup-interrupt-az-power",
-              parameters: [{ key: "duration", value: "PT5M" }],
+              parameters: [{ key: "duration", value: `PT${config.faultInjection.cacheOutageMinutes}M` }],
               target: { key: "ReplicationGroups", value: "targets" },
             });
             const primaryAz = config.vpc.availabilityZones[0];
@@ -284,6 +284,10 @@ describe("release engineering and resilience on both stacks", () => {
                 (experiment.actions[0]?.parameters ?? []).map((parameter) => [parameter.key, parameter.value]),
               );
               expect(experiment.actions[0]).to.deep.include({ actionId: "aws:ecs:task-cpu-stress" });
+              expect(parameters).to.deep.equal({
+                duration: `PT${config.faultInjection.cpuStressMinutes}M`,
+                percent: String(config.faultInjection.cpuStressPercent),
+              });
               expect(Number(parameters.percent)).to.be.greaterThan(config.scaling.scaleOutCpuPercent);
               // Longer than the scale-out alarm needs (its periods of one minute) plus a cooldown.
               const minutes = Number(/^PT(\d+)M$/.exec(parameters.duration ?? "")?.[1]);
