@@ -392,7 +392,7 @@ const faultInjection = new FaultInjection(`${prefix}-fis`, {
   database: { arn: database.instanceArn, multiAz: config.database.multiAZ },
   cache: {
     arn: cache.replicationGroupArn,
-    primaryAvailabilityZone: config.vpc.availabilityZones[0] as string,
+    primaryAvailabilityZone: cache.primaryAvailabilityZone,
     automaticFailover: config.cache.multiAZ,
   },
   cluster: { arn: cluster.arn, name: cluster.clusterName },

@@ -93,6 +93,8 @@ export class Cache extends pulumi.ComponentResource {
   public readonly port: pulumi.Output<number>;
   /** The replication group's ARN. */
   public readonly replicationGroupArn: pulumi.Output<string>;
+  /** The AZ the primary is placed in (the first of `availabilityZones`); unknown when ElastiCache chooses. */
+  public readonly primaryAvailabilityZone: string | undefined;
   /** The member clusters (one node each: the primary and the replicas), the `CacheClusterId` metric dimension. */
   public readonly nodeIds: string[];
   /** ARN of the Secrets Manager secret with the connection document; the backend task reads it. */
@@ -202,6 +204,7 @@ export class Cache extends pulumi.ComponentResource {
     this.readerEndpoint = group.readerEndpointAddress;
     this.port = pulumi.output(group.port).apply((actualPort) => actualPort ?? port);
     this.replicationGroupArn = group.arn;
+    this.primaryAvailabilityZone = args.availabilityZones?.[0];
     // ElastiCache names a replication group's member clusters <id>-001, <id>-002, ...
     this.nodeIds = Array.from(
       { length: 1 + (args.replicas ?? 1) },

@@ -22,10 +22,10 @@ export interface FaultInjectionArgs {
   /** The RDS instance to fail over; only a Multi-AZ instance has a standby to fail over to. */
   database: { arn: pulumi.Input<string>; multiAz: boolean };
   /**
-   * The Redis replication group to fail over, the AZ whose power the experiment cuts (where the primary runs), and
-   * whether automatic failover is on (without it there is nothing to test).
+   * The Redis replication group to fail over; the AZ whose power the experiment cuts, where the primary is placed
+   * (no template when unknown); and whether automatic failover is on (without it there is nothing to test).
    */
-  cache: { arn: pulumi.Input<string>; primaryAvailabilityZone: string; automaticFailover: boolean };
+  cache: { arn: pulumi.Input<string>; primaryAvailabilityZone: string | undefined; automaticFailover: boolean };
   /** The ECS cluster (task ARNs are scoped by its name). */
   cluster: { arn: pulumi.Input<string>; name: pulumi.Input<string> };
   /** Services whose tasks are stopped (a share of them) and CPU-stressed. */
@@ -152,7 +152,11 @@ export class FaultInjection extends pulumi.ComponentResource {
         ],
       });
     }
-    if (args.cache.automaticFailover) {
+    const primaryAz = args.cache.primaryAvailabilityZone;
+    if (args.cache.automaticFailover && !primaryAz) {
+      pulumi.log.warn(`${name}: no cache-failover template: the Redis primary's AZ is not pinned`, this);
+    }
+    if (args.cache.automaticFailover && primaryAz) {
       experiments.push({
         key: "cache-failover",
         description: `Cut power to the Redis primary's AZ for ${outageMinutes} minutes: a replica is promoted`,
@@ -163,7 +167,7 @@ export class FaultInjection extends pulumi.ComponentResource {
           resourceType: "aws:elasticache:replicationgroup",
           selectionMode: "ALL",
           resourceArns: [args.cache.arn],
-          parameters: { availabilityZoneIdentifier: args.cache.primaryAvailabilityZone },
+          parameters: { availabilityZoneIdentifier: primaryAz },
         },
         permissions: [
           {
