@@ -154,7 +154,7 @@ export class FaultInjection extends pulumi.ComponentResource {
     }
     const primaryAz = args.cache.primaryAvailabilityZone;
     if (args.cache.automaticFailover && !primaryAz) {
-      pulumi.log.warn(`${name}: no cache-failover template: the Redis primary's AZ is not pinned`, this);
+      void pulumi.log.warn(`${name}: no cache-failover template: the Redis primary's AZ is not pinned`, this);
     }
     if (args.cache.automaticFailover && primaryAz) {
       experiments.push({
