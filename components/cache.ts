@@ -174,7 +174,8 @@ export class Cache extends pulumi.ComponentResource {
         })),
         tags: { Name: name },
       },
-      { ...child, protect },
+      // A fixed id (the alarms name its member clusters): a replacement deletes the old group first, or they collide.
+      { ...child, protect, deleteBeforeReplace: true },
     );
 
     this.connection = pulumi.secret(

@@ -216,7 +216,9 @@ export class Database extends pulumi.ComponentResource {
         enabledCloudwatchLogsExports: exportedLogs,
         tags: { Name: name },
       },
-      { ...child, protect, dependsOn: [...logGroups, monitoringPolicy] },
+      // The identifier is fixed (RDS names the exported log groups after it): a replacement must delete the old
+      // instance before creating the new one, or the two would collide. Production is protected anyway.
+      { ...child, protect, deleteBeforeReplace: true, dependsOn: [...logGroups, monitoringPolicy] },
     );
 
     this.connection = pulumi.secret(

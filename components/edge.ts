@@ -378,13 +378,13 @@ export class Edge extends pulumi.ComponentResource {
     );
     const logSource = new aws.cloudwatch.LogDeliverySource(
       `${name}-cdn-logs`,
-      { name: `${name}-cdn`, logType: "ACCESS_LOGS", resourceArn: distribution.arn },
+      // Generated names (60 characters at most), so a replaced distribution's source never collides with the old one.
+      { logType: "ACCESS_LOGS", resourceArn: distribution.arn },
       inGlobal,
     );
     const logDestination = new aws.cloudwatch.LogDeliveryDestination(
       `${name}-cdn-logs`,
       {
-        name: `${name}-cdn-s3`,
         outputFormat: "parquet",
         deliveryDestinationConfiguration: { destinationResourceArn: pulumi.interpolate`${logBucket.arn}/cloudfront` },
       },

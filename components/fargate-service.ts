@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
+import { physicalName } from "./aws-names";
 import { encryptedLogGroup, type LogDestination } from "./log-group";
 import { serviceTrustPolicy } from "./service-trust";
 import {
@@ -395,14 +396,21 @@ export class FargateService extends pulumi.ComponentResource {
     );
 
     // --- Load balancing: two target groups and the rules ECS shifts between them -----------------------------
+    // Target group names are at most 32 characters: explicit ones that change with every input that replaces a
+    // target group (terraform-provider-aws internal/service/elbv2/target_group.go: ForceNew), so a replacement never
+    // collides with the target group it replaces.
+    const targetGroupShape = { targetType: "ip", protocol: "HTTP", protocolVersion: "HTTP1", ipAddressType: "ipv4" };
     const targetGroup = (color: "blue" | "green") =>
       new aws.lb.TargetGroup(
         `${name}-${color}`,
         {
+          name: physicalName("aws:lb/targetGroup:TargetGroup", `${name}-${color}`, [
+            args.vpcId,
+            container.port,
+            ...Object.values(targetGroupShape),
+          ]),
           vpcId: args.vpcId,
-          targetType: "ip",
-          protocol: "HTTP",
-          protocolVersion: "HTTP1",
+          ...targetGroupShape,
           port: container.port,
           deregistrationDelay: 30,
           healthCheck: {

@@ -50,7 +50,8 @@ export class ImageRepository extends pulumi.ComponentResource {
         forceDelete: !args.protect,
         tags: { Name: args.repositoryName },
       },
-      { parent: this, protect: args.protect },
+      // A fixed name (CI pushes to it): a replacement deletes the old repository first, or the two would collide.
+      { parent: this, protect: args.protect, deleteBeforeReplace: true },
     );
 
     const untaggedDays = args.untaggedExpiryDays ?? 7;

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { physicalName } from "./aws-names";
 
 /**
  * TLS 1.3 and TLS 1.2 with forward-secret AEAD ciphers only: AWS's recommended policy. TLS 1.3-only
@@ -74,10 +75,14 @@ export class LoadBalancer extends pulumi.ComponentResource {
     const child = { parent: this };
     const internal = args.internal ?? false;
 
+    // ELB names are at most 32 characters, too short for "<logical name>-<random>": an explicit name that changes
+    // with the inputs that replace a load balancer, so a replacement never collides with the one it replaces.
+    const loadBalancerType = "application";
     const loadBalancer = new aws.lb.LoadBalancer(
       `${name}-alb`,
       {
-        loadBalancerType: "application",
+        name: physicalName("aws:lb/loadBalancer:LoadBalancer", `${name}-alb`, [internal, loadBalancerType]),
+        loadBalancerType,
         internal,
         subnets: args.subnetIds,
         securityGroups: [args.securityGroupId],

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Severity } from "./alerting";
+import { physicalName } from "./aws-names";
 
 /** The thresholds of the alarms that notify people (the stack's `cloudweave:alarms`). */
 export interface AlarmThresholds {
@@ -344,12 +345,14 @@ export class Observability extends pulumi.ComponentResource {
     });
 
     // --- X-Ray -------------------------------------------------------------------------------------------------
+    const samplingRuleVersion = 1;
     new aws.xray.SamplingRule(
       `${name}-backend`,
       {
-        ruleName: args.tracing.serviceName.slice(0, 32),
+        // X-Ray allows 32 characters; the name changes with the rule's version, which replaces it.
+        ruleName: physicalName("aws:xray/samplingRule:SamplingRule", args.tracing.serviceName, [samplingRuleVersion]),
         priority: 100,
-        version: 1,
+        version: samplingRuleVersion,
         reservoirSize: 1,
         fixedRate: args.tracing.samplingPercent / 100,
         serviceName: args.tracing.serviceName,
@@ -364,7 +367,7 @@ export class Observability extends pulumi.ComponentResource {
     const traceGroup = new aws.xray.Group(
       `${name}-backend`,
       {
-        groupName: args.tracing.serviceName.slice(0, 32),
+        groupName: physicalName("aws:xray/group:Group", args.tracing.serviceName),
         filterExpression: `service("${args.tracing.serviceName}")`,
         insightsConfiguration: { insightsEnabled: true, notificationsEnabled: false },
       },

@@ -9,7 +9,7 @@ import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { parse as parseYaml } from "yaml";
 import { isConfigError } from "../config";
-import { AwsMocks, RecordingMonitor, type DeclaredResource } from "./mocks";
+import { AwsMocks, AwsNameError, RecordingMonitor, isAwsNameError, type DeclaredResource } from "./mocks";
 
 // Internal to the SDK (not in its typings): resolves once every outstanding resource registration has finished.
 const waitForRPCs = (): Promise<void> => (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
@@ -122,7 +122,9 @@ async function runExclusive(
   } catch (error) {
     // Runs go without stack traces (see runOnce). A configuration error explains itself; any other failure is run
     // again with traces, so its report points at the line that threw.
-    if (error instanceof ProgramFailed && !isConfigError(error.cause)) return runOnce(stack, program, options, true);
+    if (error instanceof ProgramFailed && !isConfigError(error.cause) && !isAwsNameError(error.cause)) {
+      return runOnce(stack, program, options, true);
+    }
     throw error;
   }
 }
@@ -138,7 +140,8 @@ async function runOnce(
   const { config, encryptedKeys } = toPulumiConfig(readStackSettings(stack, options.configOverrides, projectDir));
 
   pulumi.runtime.setAllConfig(config, []);
-  const monitor = new RecordingMonitor(new AwsMocks(config["aws:region"] ?? "us-east-1"));
+  const mocks = new AwsMocks(config["aws:region"] ?? "us-east-1");
+  const monitor = new RecordingMonitor(mocks);
   settings.setMockOptions(monitor, project, stack, false);
 
   // The program's error (say, a config validation message) is caught inside the stack's init and rethrown after
@@ -181,6 +184,9 @@ async function runOnce(
     console.warn = consoleWarn;
   }
   if (programError !== undefined) throw new ProgramFailed(programError, [...monitor.declared]);
+  if (mocks.nameViolations.length > 0) {
+    throw new ProgramFailed(new AwsNameError(mocks.nameViolations), [...monitor.declared]);
+  }
   return { project, stack, config, encryptedKeys, resources: [...monitor.declared], outputs, warnings };
 }
 

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperties, specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { AWS_NAME_RULES, generatedName, nameProblems } from "../components/aws-names";
 
 /** The account every offline run pretends to deploy into. */
 export const MOCK_ACCOUNT_ID = "123456789012";
@@ -35,6 +36,8 @@ export interface DeclaredResource {
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
   /** Provider reference, when not the default provider. */
   readonly provider: string | undefined;
+  /** The region the resource is created in: its provider's, or the stack's `aws:region`. */
+  readonly region: string;
   readonly protect: boolean;
   /** The inputs, resolved; secret values are {@link SecretValue}s. */
   readonly inputs: Readonly<Record<string, unknown>>;
@@ -64,18 +67,77 @@ interface RegisterResponse {
 
 type Callback = (err: unknown, response: RegisterResponse | undefined) => void;
 
-/** Answers resource registrations and provider function calls as AWS would, for one region. */
+/**
+ * Per-region facts the mocks answer with, from AWS's published tables. A region missing here fails loudly: teach it
+ * the region's values before a stack uses it.
+ */
+const REGIONS: Readonly<Record<string, { elbZoneId: string; elbLogAccount: string }>> = {
+  // Route 53 zone of ALB DNS names: https://docs.aws.amazon.com/general/latest/gr/elb.html
+  // ELB access-log accounts: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+  "us-east-1": { elbZoneId: "Z35SXDOTRQ7X7K", elbLogAccount: "127311923021" },
+  "us-west-2": { elbZoneId: "Z1H1FL5HABSF5", elbLogAccount: "797873946194" },
+};
+
+/** Services whose ARNs carry no region: IAM, Route 53 and CloudFront are global; S3 names buckets without one. */
+const REGIONLESS_ARNS = ["iam", "route53", "cloudfront", "s3"];
+
+/** The hosted zone of every CloudFront distribution's DNS name (https://docs.aws.amazon.com/general/latest/gr/cf_region.html). */
+const CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2";
+
+/** Physical names that AWS or the provider would reject: `pulumi preview` (or `up`) fails with them. */
+export class AwsNameError extends Error {
+  constructor(readonly violations: readonly string[]) {
+    super(
+      `${violations.length} physical name${violations.length === 1 ? "" : "s"} AWS would reject:\n` +
+        violations.map((violation) => `  - ${violation}`).join("\n"),
+    );
+    this.name = "AwsNameError";
+  }
+}
+
+/** True for an {@link AwsNameError}, also one thrown by another load of this module. */
+export function isAwsNameError(error: unknown): error is AwsNameError {
+  return error instanceof Error && error.name === "AwsNameError";
+}
+
+/**
+ * Answers resource registrations and provider function calls as AWS would: each resource in the region of the
+ * provider it is created through (the stack's default region otherwise), with the physical names AWS would give it,
+ * and none that AWS or the provider would reject ({@link AWS_NAME_RULES}).
+ */
 export class AwsMocks implements pulumi.runtime.Mocks {
-  constructor(private readonly region: string) {}
+  /** The region of each explicit provider, by the id the mocks gave it. */
+  private readonly providerRegions = new Map<string, string>();
+  /** Registrations whose physical names AWS or the provider would reject, one message each. */
+  readonly nameViolations: string[] = [];
+
+  constructor(private readonly defaultRegion: string) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
     if (!args.custom) return { id: undefined, state: inputs };
     const id = args.id || mockId(args.type, args.name);
-    return { id, state: { ...inputs, ...this.computed(args.type, args.name, inputs, id) } };
+    if (args.type === "pulumi:providers:aws") {
+      this.providerRegions.set(id, typeof inputs.region === "string" ? inputs.region : this.defaultRegion);
+      return { id, state: inputs };
+    }
+    const { names, problems } = physicalNames(args.type, args.name, inputs);
+    // Reported after the run, all at once, as a preview reports every resource the provider rejects.
+    this.nameViolations.push(...problems);
+    const region = this.regionOf(args.provider);
+    return { id, state: { ...inputs, ...names, ...this.computed(args.type, args.name, inputs, id, region, names) } };
+  }
+
+  /** The region a resource or a function call lives in: its provider's, or the stack's. */
+  regionOf(provider: string | undefined): string {
+    if (!provider) return this.defaultRegion;
+    const id = provider.slice(provider.lastIndexOf("::") + 2);
+    return this.providerRegions.get(id) ?? this.defaultRegion;
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const inputs = args.inputs as Record<string, unknown>;
+    const region = typeof inputs.region === "string" ? inputs.region : this.regionOf(args.provider);
     switch (args.token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
         return {
@@ -87,35 +149,34 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
       case "aws:index/getRegion:getRegion":
-        return {
-          name: this.region,
-          region: this.region,
-          endpoint: `ec2.${this.region}.amazonaws.com`,
-          id: this.region,
-        };
+        return { name: region, region, endpoint: `ec2.${region}.amazonaws.com`, id: region };
       case "aws:route53/getZone:getZone": {
-        const zoneName = String((args.inputs as Record<string, unknown>).name).replace(/\.$/, "");
+        const zoneName = String(inputs.name).replace(/\.$/, "");
+        const zoneId = `Z${hash("zone", zoneName).slice(0, 20).toUpperCase()}`;
         return {
-          zoneId: `Z${hash("zone", zoneName).slice(0, 20).toUpperCase()}`,
-          id: `Z${hash("zone", zoneName).slice(0, 20).toUpperCase()}`,
+          zoneId,
+          id: zoneId,
           name: zoneName,
           privateZone: false,
           nameServers: ["ns-1.awsdns-01.org", "ns-2.awsdns-02.net"],
-          arn: `arn:aws:route53:::hostedzone/Z${hash("zone", zoneName).slice(0, 20).toUpperCase()}`,
+          arn: `arn:aws:route53:::hostedzone/${zoneId}`,
         };
       }
-      case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
-        // The CloudFront origin-facing list of us-east-1 (each region has its own id).
+      case "aws:ec2/getManagedPrefixList:getManagedPrefixList": {
+        // The CloudFront origin-facing list has an id of its own in each region; us-east-1's is pl-3b927c52, other
+        // regions get a stand-in.
+        const listId = region === "us-east-1" ? "pl-3b927c52" : `pl-${hash("prefix-list", region).slice(0, 8)}`;
         return {
-          id: "pl-3b927c52",
-          name: (args.inputs as Record<string, unknown>).name,
+          id: listId,
+          name: inputs.name,
           addressFamily: "IPv4",
           maxEntries: 55,
-          arn: `arn:aws:ec2:${this.region}:aws:prefix-list/pl-3b927c52`,
+          arn: `arn:aws:ec2:${region}:aws:prefix-list/${listId}`,
         };
+      }
       case "aws:secretsmanager/getSecretVersion:getSecretVersion": {
         // A replica of the origin-verification secret, as a recovery stack reads it.
-        const secretId = String((args.inputs as Record<string, unknown>).secretId);
+        const secretId = String(inputs.secretId);
         return {
           arn: secretId,
           id: secretId,
@@ -127,9 +188,10 @@ export class AwsMocks implements pulumi.runtime.Mocks {
           }),
         };
       }
-      case "aws:elb/getServiceAccount:getServiceAccount":
-        // The Elastic Load Balancing log-delivery account of us-east-1 (per-region accounts, AWS docs).
-        return { id: "127311923021", arn: "arn:aws:iam::127311923021:root" };
+      case "aws:elb/getServiceAccount:getServiceAccount": {
+        const account = regionFacts(region).elbLogAccount;
+        return { id: account, arn: `arn:aws:iam::${account}:root` };
+      }
       default:
         throw new Error(
           `offline mocks: no answer for the provider function ${args.token}; teach offline/mocks.ts what AWS returns`,
@@ -137,58 +199,75 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     }
   }
 
-  /** The attributes AWS computes on create that the program reads back. */
-  private computed(type: string, name: string, inputs: Record<string, unknown>, id: string): Record<string, unknown> {
+  /** The attributes AWS computes on create that the program reads back, in the resource's region. */
+  private computed(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    id: string,
+    region: string,
+    names: Record<string, string>,
+  ): Record<string, unknown> {
     const [, modulePath = "", kind = ""] = type.split(":");
     const service = modulePath.split("/")[0] ?? "";
-    const global = ["iam", "route53", "cloudfront"].includes(service);
-    const region = global ? "" : this.region;
+    const arnRegion = REGIONLESS_ARNS.includes(service) ? "" : region;
     const state: Record<string, unknown> = {
-      arn: `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${kind.toLowerCase()}/${id}`,
+      arn: `arn:aws:${service}:${arnRegion}:${MOCK_ACCOUNT_ID}:${kind.toLowerCase()}/${id}`,
       tagsAll: inputs.tags,
     };
-    // Pulumi auto-names resources with a `name` property from the resource name plus a random suffix.
-    const physicalName = typeof inputs.name === "string" ? inputs.name : `${name}-${hash(type, name).slice(0, 7)}`;
-    if (inputs.name === undefined) state.name = physicalName;
+    const physicalName = names.name ?? (typeof inputs.name === "string" ? inputs.name : id);
     switch (type) {
       case "aws:kms/replicaKey:ReplicaKey":
-        return { ...state, keyId: id, arn: `arn:aws:kms:${this.region}:${MOCK_ACCOUNT_ID}:key/mrk-${id}` };
+        return { ...state, keyId: id, arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/mrk-${id}` };
       case "aws:kms/key:Key":
-        return { ...state, keyId: id, arn: `arn:aws:kms:${this.region}:${MOCK_ACCOUNT_ID}:key/${id}` };
+        return {
+          ...state,
+          keyId: id,
+          arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/${inputs.multiRegion ? "mrk-" : ""}${id}`,
+        };
       case "aws:ec2/eip:Eip": {
         const octet = parseInt(hash(type, name).slice(0, 2), 16);
         return { ...state, allocationId: id, publicIp: `203.0.113.${octet}` };
       }
       case "aws:cloudwatch/logGroup:LogGroup":
-        return { ...state, arn: `arn:aws:logs:${this.region}:${MOCK_ACCOUNT_ID}:log-group:${physicalName}` };
+        return { ...state, arn: `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:${physicalName}` };
       case "aws:rds/instance:Instance": {
-        const address = `${physicalIdentifier(inputs, name)}.abcdefghijkl.${this.region}.rds.amazonaws.com`;
+        const address = `${names.identifier}.abcdefghijkl.${region}.rds.amazonaws.com`;
         const port = typeof inputs.port === "number" ? inputs.port : 5432;
-        return { ...state, address, port, endpoint: `${address}:${port}` };
-      }
-      case "aws:elasticache/replicationGroup:ReplicationGroup": {
-        const group = typeof inputs.replicationGroupId === "string" ? inputs.replicationGroupId : name;
         return {
           ...state,
-          primaryEndpointAddress: `master.${group}.abcdef.use1.cache.amazonaws.com`,
-          readerEndpointAddress: `replica.${group}.abcdef.use1.cache.amazonaws.com`,
+          arn: `arn:aws:rds:${region}:${MOCK_ACCOUNT_ID}:db:${names.identifier}`,
+          address,
+          port,
+          endpoint: `${address}:${port}`,
+        };
+      }
+      case "aws:elasticache/replicationGroup:ReplicationGroup": {
+        const group = names.replicationGroupId;
+        const endpoint = (role: string) =>
+          `${role}.${group}.abcdef.${elastiCacheRegionCode(region)}.cache.amazonaws.com`;
+        return {
+          ...state,
+          arn: `arn:aws:elasticache:${region}:${MOCK_ACCOUNT_ID}:replicationgroup:${group}`,
+          primaryEndpointAddress: endpoint("master"),
+          readerEndpointAddress: endpoint("replica"),
           port: typeof inputs.port === "number" ? inputs.port : 6379,
         };
       }
       case "random:index/randomPassword:RandomPassword": {
         const length = typeof inputs.length === "number" ? inputs.length : 16;
-        return { ...state, result: hash("password", name).repeat(4).slice(0, length) };
+        return { result: hash("password", name).repeat(4).slice(0, length) };
       }
       case "random:index/randomBytes:RandomBytes": {
         const bytes = Buffer.from(hash("bytes", name).repeat(8), "hex").subarray(0, Number(inputs.length));
-        return { ...state, base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+        return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
       }
       case "aws:acm/certificate:Certificate": {
-        const names = [inputs.domainName, ...((inputs.subjectAlternativeNames as unknown[] | undefined) ?? [])];
+        const domains = [inputs.domainName, ...((inputs.subjectAlternativeNames as unknown[] | undefined) ?? [])];
         return {
           ...state,
-          arn: `arn:aws:acm:${this.region}:${MOCK_ACCOUNT_ID}:certificate/${id}`,
-          domainValidationOptions: names.map((domainName) => ({
+          arn: `arn:aws:acm:${region}:${MOCK_ACCOUNT_ID}:certificate/${id}`,
+          domainValidationOptions: domains.map((domainName) => ({
             domainName,
             resourceRecordName: `_${hash("validation", String(domainName)).slice(0, 32)}.${String(domainName)}.`,
             resourceRecordType: "CNAME",
@@ -198,10 +277,12 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       }
       case "aws:acm/certificateValidation:CertificateValidation":
         return { ...state, certificateArn: inputs.certificateArn };
-      case "aws:route53/zone:Zone":
+      case "aws:route53/zone:Zone": {
+        const zoneId = `Z${hash(type, name).slice(0, 20).toUpperCase()}`;
         return {
           ...state,
-          zoneId: `Z${hash(type, name).slice(0, 20).toUpperCase()}`,
+          arn: `arn:aws:route53:::hostedzone/${zoneId}`,
+          zoneId,
           nameServers: [
             "ns-101.awsdns-12.com",
             "ns-202.awsdns-25.net",
@@ -209,6 +290,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             "ns-404.awsdns-50.co.uk",
           ],
         };
+      }
       case "aws:route53/record:Record":
         return { ...state, fqdn: String(inputs.name).replace(/\.$/, "") };
       case "aws:lb/loadBalancer:LoadBalancer": {
@@ -216,17 +298,17 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const scheme = inputs.internal ? "internal-" : "";
         return {
           ...state,
-          arn: `arn:aws:elasticloadbalancing:${this.region}:${MOCK_ACCOUNT_ID}:loadbalancer/${suffix}`,
+          arn: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:loadbalancer/${suffix}`,
           arnSuffix: suffix,
-          dnsName: `${scheme}${physicalName}-${parseInt(hash(type, name).slice(0, 8), 16)}.${this.region}.elb.amazonaws.com`,
-          zoneId: "Z35SXDOTRQ7X7K",
+          dnsName: `${scheme}${physicalName}-${parseInt(hash(type, name).slice(0, 8), 16)}.${region}.elb.amazonaws.com`,
+          zoneId: regionFacts(region).elbZoneId,
         };
       }
       case "aws:lb/targetGroup:TargetGroup": {
         const suffix = `targetgroup/${physicalName}/${hash(type, name).slice(0, 16)}`;
         return {
           ...state,
-          arn: `arn:aws:elasticloadbalancing:${this.region}:${MOCK_ACCOUNT_ID}:${suffix}`,
+          arn: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:${suffix}`,
           arnSuffix: suffix,
         };
       }
@@ -234,41 +316,46 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case "aws:lb/listenerRule:ListenerRule":
         return {
           ...state,
-          arn: `arn:aws:elasticloadbalancing:${this.region}:${MOCK_ACCOUNT_ID}:${kind === "Listener" ? "listener" : "listener-rule"}/app/${id}`,
+          arn: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:${kind === "Listener" ? "listener" : "listener-rule"}/app/${id}`,
         };
       case "aws:ecr/repository:Repository":
         return {
           ...state,
-          arn: `arn:aws:ecr:${this.region}:${MOCK_ACCOUNT_ID}:repository/${physicalName}`,
-          repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${this.region}.amazonaws.com/${physicalName}`,
+          arn: `arn:aws:ecr:${region}:${MOCK_ACCOUNT_ID}:repository/${physicalName}`,
+          repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${physicalName}`,
           registryId: MOCK_ACCOUNT_ID,
         };
       case "aws:s3/bucket:Bucket": {
-        const bucket = typeof inputs.bucket === "string" ? inputs.bucket : physicalName;
+        const bucket = names.bucket as string;
         return {
           ...state,
           bucket,
           arn: `arn:aws:s3:::${bucket}`,
-          bucketRegionalDomainName: `${bucket}.s3.${this.region}.amazonaws.com`,
+          bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+          region,
         };
       }
       case "aws:cloudfront/distribution:Distribution":
         return {
           ...state,
+          arn: `arn:aws:cloudfront::${MOCK_ACCOUNT_ID}:distribution/${id}`,
           domainName: `d${hash(type, name).slice(0, 13)}.cloudfront.net`,
-          hostedZoneId: "Z2FDTNDATAQYW2",
+          hostedZoneId: CLOUDFRONT_ZONE_ID,
           status: "Deployed",
         };
-      case "aws:wafv2/webAcl:WebAcl":
+      case "aws:wafv2/webAcl:WebAcl": {
+        // A CLOUDFRONT-scope ACL lives in us-east-1 and says "global"; a REGIONAL one says "regional".
+        const scope = inputs.scope === "CLOUDFRONT" ? "global" : "regional";
         return {
           ...state,
-          arn: `arn:aws:wafv2:us-east-1:${MOCK_ACCOUNT_ID}:global/webacl/${physicalName}/${hash(type, name).slice(0, 36)}`,
+          arn: `arn:aws:wafv2:${region}:${MOCK_ACCOUNT_ID}:${scope}/webacl/${physicalName}/${hash(type, name).slice(0, 36)}`,
         };
+      }
       case "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination":
       case "aws:cloudwatch/logDeliverySource:LogDeliverySource":
         return {
           ...state,
-          arn: `arn:aws:logs:us-east-1:${MOCK_ACCOUNT_ID}:${kind === "LogDeliverySource" ? "delivery-source" : "delivery-destination"}:${physicalName}`,
+          arn: `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:${kind === "LogDeliverySource" ? "delivery-source" : "delivery-destination"}:${physicalName}`,
         };
       case "aws:appconfig/environment:Environment":
         return { ...state, environmentId: hash(type, name).slice(0, 7) };
@@ -277,17 +364,26 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion":
         return { ...state, versionNumber: 1 };
       case "aws:ecs/cluster:Cluster":
-        return { ...state, arn: `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT_ID}:cluster/${physicalName}` };
+        return { ...state, arn: `arn:aws:ecs:${region}:${MOCK_ACCOUNT_ID}:cluster/${physicalName}` };
       case "aws:ecs/taskDefinition:TaskDefinition":
         return {
           ...state,
-          arn: `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT_ID}:task-definition/${String(inputs.family)}:1`,
+          arn: `arn:aws:ecs:${region}:${MOCK_ACCOUNT_ID}:task-definition/${String(inputs.family)}:1`,
           revision: 1,
         };
       case "aws:ecs/service:Service":
-        return { ...state, arn: `arn:aws:ecs:${this.region}:${MOCK_ACCOUNT_ID}:service/${physicalName}` };
+        return { ...state, arn: `arn:aws:ecs:${region}:${MOCK_ACCOUNT_ID}:service/${physicalName}` };
       case "aws:cloudwatch/metricAlarm:MetricAlarm":
-        return { ...state, arn: `arn:aws:cloudwatch:${this.region}:${MOCK_ACCOUNT_ID}:alarm:${physicalName}` };
+        return { ...state, arn: `arn:aws:cloudwatch:${region}:${MOCK_ACCOUNT_ID}:alarm:${physicalName}` };
+      case "aws:sns/topic:Topic":
+        return { ...state, arn: `arn:aws:sns:${region}:${MOCK_ACCOUNT_ID}:${physicalName}` };
+      case "aws:secretsmanager/secret:Secret":
+        return {
+          ...state,
+          arn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT_ID}:secret:${physicalName}-${hash(type, name).slice(0, 6)}`,
+        };
+      case "aws:backup/vault:Vault":
+        return { ...state, arn: `arn:aws:backup:${region}:${MOCK_ACCOUNT_ID}:backup-vault:${physicalName}` };
       case "aws:iam/role:Role":
         return {
           ...state,
@@ -307,8 +403,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
 export class RecordingMonitor extends MockMonitor {
   readonly declared: DeclaredResource[] = [];
 
-  constructor(mocks: pulumi.runtime.Mocks) {
-    super(mocks);
+  constructor(private readonly awsMocks: AwsMocks) {
+    super(awsMocks);
   }
 
   override async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
@@ -328,6 +424,7 @@ export class RecordingMonitor extends MockMonitor {
           dependencies: req.getDependenciesList(),
           propertyDependencies,
           provider: req.getProvider() || undefined,
+          region: this.awsMocks.regionOf(req.getProvider() || undefined),
           protect: req.getProtect(),
           inputs,
           id: response.getId() || undefined,
@@ -337,10 +434,6 @@ export class RecordingMonitor extends MockMonitor {
       callback(err, response);
     });
   }
-}
-
-function physicalIdentifier(inputs: Record<string, unknown>, name: string): string {
-  return typeof inputs.identifier === "string" ? inputs.identifier : name;
 }
 
 function deserialize(struct: unknown): Record<string, unknown> {
@@ -361,4 +454,65 @@ function hash(...parts: string[]): string {
 
 function mockId(type: string, name: string): string {
   return `${name}-${hash(type, name).slice(0, 12)}`;
+}
+
+function regionFacts(region: string): (typeof REGIONS)[string] {
+  const facts = REGIONS[region];
+  if (!facts) throw new Error(`offline mocks: no facts for region ${region}; add it to REGIONS in offline/mocks.ts`);
+  return facts;
+}
+
+/** ElastiCache's region code in endpoint names: us-east-1 -> use1, eu-central-1 -> euc1, ap-southeast-2 -> apse2. */
+function elastiCacheRegionCode(region: string): string {
+  const [area = "", direction = "", number = ""] = region.split("-");
+  const compass: Record<string, string> = {
+    east: "e",
+    west: "w",
+    north: "n",
+    south: "s",
+    central: "c",
+    northeast: "ne",
+    northwest: "nw",
+    southeast: "se",
+    southwest: "sw",
+  };
+  return `${area}${compass[direction] ?? direction}${number}`;
+}
+
+/**
+ * The physical names of a registration, explicit or generated as the provider would, and what breaks
+ * {@link AWS_NAME_RULES}: each problem names the resource, the name, the rule and its source.
+ */
+function physicalNames(
+  type: string,
+  logicalName: string,
+  inputs: Record<string, unknown>,
+): { names: Record<string, string>; problems: string[] } {
+  const names: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const rule of AWS_NAME_RULES[type] ?? []) {
+    const given = inputs[rule.property];
+    const random = hash(type, logicalName);
+    if (typeof given === "string") {
+      names[rule.property] = given;
+    } else if (given === undefined && rule.autoName) {
+      try {
+        names[rule.property] = generatedName(rule, logicalName, random);
+      } catch (error) {
+        problems.push(`${type} "${logicalName}": ${(error as Error).message} (${rule.what}; ${rule.autoName.source})`);
+        names[rule.property] = `${logicalName}${rule.autoName.separator}${random.slice(0, 7)}`;
+        continue;
+      }
+    } else {
+      continue;
+    }
+    const broken = nameProblems(rule, names[rule.property] as string);
+    if (broken.length > 0) {
+      const origin = typeof given === "string" ? "" : " (generated from the logical name)";
+      problems.push(
+        `${type} "${logicalName}": ${rule.what} "${names[rule.property]}"${origin} ${broken.join("; ")} (${rule.source})`,
+      );
+    }
+  }
+  return { names, problems };
 }

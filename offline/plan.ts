@@ -11,8 +11,9 @@ import { parseArgs } from "node:util";
 import { isConfigError } from "../config";
 import { PROJECT_ROOT, ProgramFailed, runStack, stackNames, type RunOptions, type StackRun } from "./harness";
 import { policies } from "../policy-pack/policies";
-import { MOCK_ACCOUNT_ID, SecretValue, type DeclaredResource } from "./mocks";
+import { MOCK_ACCOUNT_ID, SecretValue, isAwsNameError, type DeclaredResource } from "./mocks";
 import { checkStack, type PolicyReport } from "./policies";
+import { AWS_NAME_RULES } from "../components/aws-names";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--project <dir>] [--json]
 
@@ -106,6 +107,9 @@ export async function plan(argv: readonly string[], options: RunOptions = {}): P
     if (error instanceof ProgramFailed && isConfigError(error.cause)) {
       return { code: 1, stdout: "", stderr: `Pulumi.${values.stack}.yaml: ${error.message}` };
     }
+    if (error instanceof ProgramFailed && isAwsNameError(error.cause)) {
+      return { code: 1, stdout: "", stderr: `stack ${values.stack}: ${error.message}\npulumi preview would fail.` };
+    }
     throw error instanceof ProgramFailed ? error.cause : error;
   }
   // The policy pack judges the plan, as `pulumi preview --policy-pack policy-pack` would.
@@ -171,7 +175,7 @@ export function renderPlan(run: StackRun): string {
     const branch = root ? "" : last ? "└─ " : "├─ ";
     const protectedMark = resource.protect ? "  [protected]" : "";
     // An explicit provider (say, the us-east-1 one for CloudFront's certificate and WAF) is named by its resource.
-    const providerMark = resource.provider ? `  [provider ${providerName(resource.provider)}]` : "";
+    const providerMark = resource.provider ? `  [provider ${providerName(resource.provider)}, ${resource.region}]` : "";
     const summary = summarize(resource, names);
     lines.push(
       `${indent}${branch}+ ${resource.type}  ${resource.name}${protectedMark}${providerMark}${summary ? `  (${summary})` : ""}`,
@@ -198,7 +202,10 @@ export function renderPlan(run: StackRun): string {
 }
 
 function summarize(resource: DeclaredResource, names: ReadonlyMap<string, string>): string {
-  const parts: string[] = [];
+  // The physical names AWS will know the resource by (given or generated), checked against AWS_NAME_RULES.
+  const parts: string[] = (AWS_NAME_RULES[resource.type] ?? [])
+    .filter((rule) => typeof resource.outputs[rule.property] === "string")
+    .map((rule) => `${rule.property}=${String(resource.outputs[rule.property])}`);
   for (const key of SUMMARY_INPUTS) {
     const value = resource.inputs[key];
     if (value === undefined || value === null || value === "") continue;

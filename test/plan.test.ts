@@ -22,7 +22,7 @@ describe("offline plan (npm run plan)", () => {
     expect(stdout).to.match(/^ {2}aws:ec2\/subnet:Subnet +9$/m);
     expect(stdout).to.match(/^Resources: \d+ to create$/m);
     expect(stdout).to.match(
-      /─ \+ aws:wafv2\/webAcl:WebAcl {2}cloudweave-production-edge-waf {2}\[provider cloudweave-production-edge-us-east-1\]/,
+      /─ \+ aws:wafv2\/webAcl:WebAcl {2}cloudweave-production-edge-waf {2}\[provider cloudweave-production-edge-us-east-1, us-east-1\]/,
     );
     expect(stdout).to.include('  environment: "production"');
     expect(stdout).to.match(
@@ -45,6 +45,19 @@ describe("offline plan (npm run plan)", () => {
     expect(stdout).to.equal("");
     expect(stderr).to.include("Pulumi.staging.yaml: Invalid stack configuration:");
     expect(stderr).to.include('cloudweave:vpc.cidr = "10.1.0.0/8"');
+  });
+
+  it("exits 1 with every name AWS would reject, as a real preview would fail", async () => {
+    const { code, stdout, stderr } = await plan(["--project", "test/fixtures/too-long-names", "--stack", "test"]);
+    expect(code).to.equal(1);
+    expect(stdout).to.equal("");
+    expect(stderr).to.include("stack test: 2 physical names AWS would reject:");
+    expect(stderr).to.include(
+      `aws:lb/targetGroup:TargetGroup "cloudweave-production-frontend-green": name 'cloudweave-production-frontend-green-' plus 7 random chars is longer than maximum length 32`,
+    );
+    expect(stderr).to.include('S3 bucket name "CloudWeave_Assets" may contain only lower-case letters');
+    expect(stderr).to.include("bucketnamingrules.html");
+    expect(stderr).to.include("pulumi preview would fail.");
   });
 
   it("reports where a failing program threw, though runs skip stack traces for speed", async () => {
