@@ -138,12 +138,20 @@ const cache = new Cache(`${prefix}-redis`, {
 const appSecrets = new AppSecrets(`${prefix}-app`, { kmsKeyArn: secretsKey.arn, protect });
 
 // --- Alerting and backups ---------------------------------------------------------------------------------------
-// Where every alarm goes: a topic per severity; critical pages through PagerDuty when its URL is configured.
+// Where every alarm goes: a topic per severity and the people behind it. Critical alarms page through PagerDuty,
+// whose integration URL lives in a Secrets Manager secret the on-call owner creates (docs/delivery.md).
+const pagerDuty = config.alerting.critical.pagerDuty;
 const alerting = new Alerting(`${prefix}-alerts`, {
   account,
   kmsKeyArn: alertsKey.arn,
-  pagerDutyIntegrationUrl:
-    config.pagerDutyIntegrationUrl === undefined ? undefined : pulumi.secret(config.pagerDutyIntegrationUrl),
+  recipients: config.alerting,
+  ...(pagerDuty
+    ? {
+        pagerDutyIntegrationUrl: pulumi.secret(
+          aws.secretsmanager.getSecretVersionOutput({ secretId: pagerDuty.integrationUrlSecret }).secretString,
+        ),
+      }
+    : { unpagedReason: config.alerting.unpagedReason }),
 });
 
 const backup = new Backup(`${prefix}-backup`, {
@@ -454,8 +462,10 @@ export const featureFlagIds = {
 };
 export const operations = {
   alertTopics: alerting.topicArns,
-  /** False until cloudweave:pagerDutyIntegrationUrl is set: critical alarms then reach the topic only. */
+  /** Whether critical alarms page (cloudweave:alerting.critical.pagerDuty). */
   paging: alerting.paging,
+  /** Who receives each severity's alarms. */
+  alertRouting: alerting.routing,
   dashboard: observability.dashboardName,
   traceGroup: observability.traceGroupName,
   backupVault: backup.vaultName,

@@ -101,6 +101,28 @@ const imageTag = z
     message: `must name one build (a version such as 1.4.2 or a commit SHA), not a moving tag like ${FLOATING_TAGS.join(", ")}`,
   });
 
+/** A Secrets Manager secret name (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html). */
+const secretName = z
+  .string()
+  .regex(/^[\w/+=.@-]{1,512}$/, { message: "must be a Secrets Manager secret name (letters, digits and /_+=.@-)" });
+
+/** Where one severity's alarms go besides its SNS topic. */
+const alertRecipientFields = {
+  /** E-mail addresses subscribed to the topic; each confirms once from the message SNS sends it. */
+  emails: z.array(z.email({ error: "must be an e-mail address" })).default([]),
+  /**
+   * A Slack channel AWS Chatbot posts the alarms to; the workspace is authorised once in the Chatbot console. Ids as
+   * the Chatbot API takes them (https://docs.aws.amazon.com/chatbot/latest/APIReference/API_CreateSlackChannelConfiguration.html).
+   */
+  slack: strictObject({
+    workspaceId: z
+      .string()
+      .regex(/^[0-9A-Z]{1,255}$/, { message: "must be a Slack workspace (team) id such as T07ABCDE12" }),
+    channelId: z.string().regex(/^[A-Za-z0-9]{1,255}$/, { message: "must be a Slack channel id such as C07ABCDE12" }),
+  }).optional(),
+};
+const alertRecipients = strictObject(alertRecipientFields);
+
 const percent = z.number().gt(0, "must be a percentage above 0").lt(100, "must be a percentage below 100");
 const periods = z.number().int("must be a whole number of periods").min(1, "must be 1-10").max(10, "must be 1-10");
 
@@ -333,13 +355,25 @@ const rawConfigSchema = strictObject({
     /** Backend error log lines per 5 minutes (warning). */
     backendErrorsPer5Minutes: z.number().int().min(1, "must be at least 1").default(25),
   }),
-  "cloudweave:pagerDutyIntegrationUrl": z
-    .string()
-    .regex(/^https:\/\/events\.pagerduty\.com\/integration\/[A-Za-z0-9]+\/enqueue$/, {
-      message:
-        "must be a PagerDuty CloudWatch integration URL (https://events.pagerduty.com/integration/<key>/enqueue), set with `pulumi config set --secret`",
-    })
-    .optional(),
+  "cloudweave:alerting": strictObject({
+    /** Who hears of alarms that need someone now (users see errors, data at risk): paged and/or told. */
+    critical: strictObject({
+      ...alertRecipientFields,
+      /**
+       * Page through PagerDuty: the name of a Secrets Manager secret in the stack's account and region that holds the
+       * service's CloudWatch integration URL (created once by the on-call owner, docs/delivery.md). The program reads
+       * it at deploy time; the URL never appears in a stack file.
+       */
+      pagerDuty: strictObject({ integrationUrlSecret: secretName }).optional(),
+    }),
+    /** Who hears of alarms for working hours (latency, saturation, rolled-back releases). */
+    warning: alertRecipients,
+    /**
+     * Production must page for critical alarms; a production stack without `critical.pagerDuty` must say why here
+     * (for example while the PagerDuty service is being set up). The plan and `pulumi preview` repeat it.
+     */
+    unpagedReason: z.string().min(10, "must say in a sentence why production pages no one").optional(),
+  }),
   "cloudweave:tracing": strictObject({
     /** Share of requests (%) the X-Ray sampling rule traces beyond its reservoir of one per second. */
     samplingPercent: z.number().min(0, "must be 0-100").max(100, "must be 0-100"),
@@ -606,6 +640,34 @@ const rawConfigSchema = strictObject({
     });
   }
 
+  const alerting = raw["cloudweave:alerting"];
+  for (const severity of ["critical", "warning"] as const) {
+    const recipients = alerting[severity];
+    const paged = severity === "critical" && alerting.critical.pagerDuty !== undefined;
+    if (recipients.emails.length === 0 && !recipients.slack && !paged) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:alerting", severity],
+        message: `must name at least one recipient (emails${severity === "critical" ? ", slack or pagerDuty" : " or slack"}): ${severity} alarms would reach no one`,
+      });
+    }
+  }
+  if (production && !recovery && !alerting.critical.pagerDuty && alerting.unpagedReason === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:alerting", "critical", "pagerDuty"],
+      message:
+        "must be set in production, so critical alarms page someone; to deploy without paging, say why in cloudweave:alerting.unpagedReason",
+    });
+  }
+  if (alerting.critical.pagerDuty && alerting.unpagedReason !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:alerting", "unpagedReason"],
+      message: "must not be set when critical.pagerDuty pages someone",
+    });
+  }
+
   const domain = raw["cloudweave:domain"];
   if (domain.name !== domain.hostedZone && !domain.name.endsWith(`.${domain.hostedZone}`)) {
     ctx.addIssue({
@@ -647,8 +709,8 @@ export interface StackConfig {
   readonly domain: Parsed["cloudweave:domain"];
   /** `cloudweave:alarms`: the thresholds of the alarms that notify people. */
   readonly alarms: Parsed["cloudweave:alarms"];
-  /** `cloudweave:pagerDutyIntegrationUrl` (a secret in the stack file): where critical alarms page; unset, they don't. */
-  readonly pagerDutyIntegrationUrl: string | undefined;
+  /** `cloudweave:alerting`: who receives each severity's alarms, and whether critical ones page. */
+  readonly alerting: Parsed["cloudweave:alerting"];
   /** `cloudweave:tracing`. */
   readonly tracing: Parsed["cloudweave:tracing"];
   /** `cloudweave:backup`: AWS Backup, cross-region copies and restore testing. */
@@ -666,9 +728,6 @@ export interface StackConfig {
   /** `cloudweave:deletionProtection` (default: on in production): protects stateful resources from deletion. */
   readonly deletionProtection: boolean;
 }
-
-/** Settings that hold secrets: a validation message never repeats their value. */
-const SECRET_KEYS: readonly string[] = ["cloudweave:pagerDutyIntegrationUrl"];
 
 /** Raised when a stack's settings are invalid; its message lists every problem with key, value and what is allowed. */
 export class ConfigError extends Error {
@@ -714,7 +773,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     featureFlags: parsed["cloudweave:featureFlags"],
     faultInjection: parsed["cloudweave:faultInjection"],
     alarms: parsed["cloudweave:alarms"],
-    pagerDutyIntegrationUrl: parsed["cloudweave:pagerDutyIntegrationUrl"],
+    alerting: parsed["cloudweave:alerting"],
     tracing: parsed["cloudweave:tracing"],
     backup: parsed["cloudweave:backup"],
     defaultTags: parsed["aws:defaultTags"]?.tags ?? {},
@@ -728,12 +787,8 @@ function describeIssue(raw: Record<string, unknown>, issue: z.core.$ZodIssue): s
     return `${path.length > 0 ? formatPath(path) : "stack config"}: ${issue.message}`;
   }
   const value = valueAt(raw, path);
-  const shown =
-    value === undefined
-      ? "(not set)"
-      : SECRET_KEYS.includes(String(path[0]))
-        ? "[secret]"
-        : truncate(JSON.stringify(value));
+  // No setting holds a secret (secrets live in Secrets Manager), so every value can be shown.
+  const shown = value === undefined ? "(not set)" : truncate(JSON.stringify(value));
   return `${formatPath(path)} = ${shown}: ${issue.message}`;
 }
 

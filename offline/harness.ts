@@ -9,7 +9,7 @@ import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { parse as parseYaml } from "yaml";
 import { isConfigError } from "../config";
-import { AwsMocks, AwsNameError, RecordingMonitor, isAwsNameError, type DeclaredResource } from "./mocks";
+import { AwsMocks, AwsRejection, RecordingMonitor, isAwsRejection, type DeclaredResource } from "./mocks";
 
 // Internal to the SDK (not in its typings): resolves once every outstanding resource registration has finished.
 const waitForRPCs = (): Promise<void> => (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
@@ -122,7 +122,7 @@ async function runExclusive(
   } catch (error) {
     // Runs go without stack traces (see runOnce). A configuration error explains itself; any other failure is run
     // again with traces, so its report points at the line that threw.
-    if (error instanceof ProgramFailed && !isConfigError(error.cause) && !isAwsNameError(error.cause)) {
+    if (error instanceof ProgramFailed && !isConfigError(error.cause) && !isAwsRejection(error.cause)) {
       return runOnce(stack, program, options, true);
     }
     throw error;
@@ -167,6 +167,12 @@ async function runOnce(
     if (runtime) warnings.push(runtime[1] as string);
     else consoleWarn(...parts);
   };
+  // An error thrown inside an `apply` (say, a component refusing a value it was given) rejects the registration of
+  // every resource that depends on it; `pulumi up` reports it and fails. Without an engine nothing would, so the
+  // run collects them and fails as the real one would.
+  const asyncErrors: unknown[] = [];
+  const onUnhandled = (reason: unknown) => asyncErrors.push(reason);
+  process.on("unhandledRejection", onUnhandled);
   let outputs: Record<string, unknown>;
   try {
     outputs = (await runInPulumiStack(() => {
@@ -178,14 +184,18 @@ async function runOnce(
       }
     })) as Record<string, unknown>;
     await waitForRPCs();
+    // Rejections are reported on a later turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
   } finally {
+    process.off("unhandledRejection", onUnhandled);
     errorClass.prepareStackTrace = prepareStackTrace;
     Error.stackTraceLimit = stackTraceLimit;
     console.warn = consoleWarn;
   }
   if (programError !== undefined) throw new ProgramFailed(programError, [...monitor.declared]);
-  if (mocks.nameViolations.length > 0) {
-    throw new ProgramFailed(new AwsNameError(mocks.nameViolations), [...monitor.declared]);
+  if (asyncErrors.length > 0) throw new ProgramFailed(rootCause(asyncErrors[0]), [...monitor.declared]);
+  if (mocks.rejections.length > 0) {
+    throw new ProgramFailed(new AwsRejection(mocks.rejections), [...monitor.declared]);
   }
   return { project, stack, config, encryptedKeys, resources: [...monitor.declared], outputs, warnings };
 }
@@ -218,4 +228,20 @@ function isEncrypted(value: unknown): boolean {
  */
 function forgetProgram(programPath: string): void {
   delete require.cache[require.resolve(programPath)];
+}
+
+/**
+ * The error an `apply` threw, out of the SDK's wrappers: each dependent resource's registration rejects with
+ * "error serializing property ...: <cause>", so the innermost message is the one that explains.
+ */
+function rootCause(reason: unknown): unknown {
+  if (!(reason instanceof Error)) return reason;
+  const message = reason.message.replace(
+    /^(error serializing property "[^"]*": |failed to register new resource [^:]*: )+/,
+    "",
+  );
+  if (message === reason.message) return reason;
+  const cause = new Error(message);
+  cause.stack = reason.stack;
+  return cause;
 }

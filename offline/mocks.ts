@@ -84,20 +84,56 @@ const REGIONLESS_ARNS = ["iam", "route53", "cloudfront", "s3"];
 /** The hosted zone of every CloudFront distribution's DNS name (https://docs.aws.amazon.com/general/latest/gr/cf_region.html). */
 const CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2";
 
-/** Physical names that AWS or the provider would reject: `pulumi preview` (or `up`) fails with them. */
-export class AwsNameError extends Error {
+/**
+ * Registrations AWS or the provider would reject (a name breaking its rule, a resource in a region its service does
+ * not serve): `pulumi preview` (or `up`) fails with them.
+ */
+export class AwsRejection extends Error {
   constructor(readonly violations: readonly string[]) {
     super(
-      `${violations.length} physical name${violations.length === 1 ? "" : "s"} AWS would reject:\n` +
+      `${violations.length} registration${violations.length === 1 ? "" : "s"} AWS would reject:\n` +
         violations.map((violation) => `  - ${violation}`).join("\n"),
     );
-    this.name = "AwsNameError";
+    this.name = "AwsRejection";
   }
 }
 
-/** True for an {@link AwsNameError}, also one thrown by another load of this module. */
-export function isAwsNameError(error: unknown): error is AwsNameError {
-  return error instanceof Error && error.name === "AwsNameError";
+/**
+ * Resource types AWS serves from some regions only: a registration elsewhere fails when the provider calls the API.
+ * `applies` narrows a rule to the registrations it concerns.
+ */
+const REGION_RULES: readonly {
+  readonly type: string;
+  readonly applies?: (inputs: Record<string, unknown>) => boolean;
+  readonly regions: readonly string[];
+  readonly what: string;
+  readonly source: string;
+}[] = [
+  {
+    type: "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration",
+    regions: ["us-east-2", "us-west-2", "ap-southeast-1", "eu-west-1"],
+    what: "the AWS Chatbot API",
+    source: "https://docs.aws.amazon.com/chatbot/latest/APIReference/Welcome.html",
+  },
+  {
+    type: "aws:wafv2/webAcl:WebAcl",
+    applies: (inputs) => inputs.scope === "CLOUDFRONT",
+    regions: ["us-east-1"],
+    what: "a CLOUDFRONT-scope web ACL",
+    source: "https://docs.aws.amazon.com/waf/latest/APIReference/API_CreateWebACL.html (Scope)",
+  },
+  {
+    type: "aws:cloudwatch/logDeliverySource:LogDeliverySource",
+    applies: (inputs) => String(inputs.resourceArn).startsWith("arn:aws:cloudfront:"),
+    regions: ["us-east-1"],
+    what: "a CloudFront distribution's log delivery source",
+    source: "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html",
+  },
+];
+
+/** True for an {@link AwsRejection}, also one thrown by another load of this module. */
+export function isAwsRejection(error: unknown): error is AwsRejection {
+  return error instanceof Error && error.name === "AwsRejection";
 }
 
 /**
@@ -108,8 +144,8 @@ export function isAwsNameError(error: unknown): error is AwsNameError {
 export class AwsMocks implements pulumi.runtime.Mocks {
   /** The region of each explicit provider, by the id the mocks gave it. */
   private readonly providerRegions = new Map<string, string>();
-  /** Registrations whose physical names AWS or the provider would reject, one message each. */
-  readonly nameViolations: string[] = [];
+  /** Registrations AWS or the provider would reject, one message each. */
+  readonly rejections: string[] = [];
 
   constructor(private readonly defaultRegion: string) {}
 
@@ -122,14 +158,25 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       return { id, state: inputs };
     }
     const { names, problems } = physicalNames(args.type, args.name, inputs);
+    const region = this.regionOf(args.provider, inputs);
+    for (const rule of REGION_RULES) {
+      if (rule.type === args.type && (rule.applies?.(inputs) ?? true) && !rule.regions.includes(region)) {
+        problems.push(
+          `${args.type} "${args.name}": created in ${region}, but ${rule.what} is served in ${rule.regions.join(", ")} only (${rule.source})`,
+        );
+      }
+    }
     // Reported after the run, all at once, as a preview reports every resource the provider rejects.
-    this.nameViolations.push(...problems);
-    const region = this.regionOf(args.provider);
+    this.rejections.push(...problems);
     return { id, state: { ...inputs, ...names, ...this.computed(args.type, args.name, inputs, id, region, names) } };
   }
 
-  /** The region a resource or a function call lives in: its provider's, or the stack's. */
-  regionOf(provider: string | undefined): string {
+  /**
+   * The region a resource or a function call lives in: its own `region` input (pulumi-aws v7 takes one on every
+   * resource), else its provider's, else the stack's.
+   */
+  regionOf(provider: string | undefined, inputs: Record<string, unknown> = {}): string {
+    if (typeof inputs.region === "string") return inputs.region;
     if (!provider) return this.defaultRegion;
     const id = provider.slice(provider.lastIndexOf("::") + 2);
     return this.providerRegions.get(id) ?? this.defaultRegion;
@@ -137,7 +184,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const inputs = args.inputs as Record<string, unknown>;
-    const region = typeof inputs.region === "string" ? inputs.region : this.regionOf(args.provider);
+    const region = this.regionOf(args.provider, inputs);
     switch (args.token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
         return {
@@ -175,17 +222,13 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         };
       }
       case "aws:secretsmanager/getSecretVersion:getSecretVersion": {
-        // A replica of the origin-verification secret, as a recovery stack reads it.
         const secretId = String(inputs.secretId);
         return {
           arn: secretId,
           id: secretId,
           secretId,
           versionId: "mock-version",
-          secretString: JSON.stringify({
-            header: "X-Origin-Verify",
-            value: hash("origin-verify", secretId).slice(0, 48),
-          }),
+          secretString: operatorSecret(secretId),
         };
       }
       case "aws:elb/getServiceAccount:getServiceAccount": {
@@ -424,7 +467,7 @@ export class RecordingMonitor extends MockMonitor {
           dependencies: req.getDependenciesList(),
           propertyDependencies,
           provider: req.getProvider() || undefined,
-          region: this.awsMocks.regionOf(req.getProvider() || undefined),
+          region: this.awsMocks.regionOf(req.getProvider() || undefined, inputs),
           protect: req.getProtect(),
           inputs,
           id: response.getId() || undefined,
@@ -515,4 +558,19 @@ function physicalNames(
     }
   }
   return { names, problems };
+}
+
+/**
+ * The secrets an operator puts in the account before a deploy, as the mock account holds them: a PagerDuty
+ * integration URL (docs/delivery.md), and the replica of production's origin-verification secret that a recovery
+ * stack reads. Any other secret does not exist, as a real lookup would fail.
+ */
+function operatorSecret(secretId: string): string {
+  if (/pagerduty/i.test(secretId)) {
+    return `https://events.pagerduty.com/integration/${hash("pagerduty", secretId).slice(0, 32)}/enqueue`;
+  }
+  if (/^arn:aws[a-z-]*:secretsmanager:/.test(secretId)) {
+    return JSON.stringify({ header: "X-Origin-Verify", value: hash("origin-verify", secretId).slice(0, 48) });
+  }
+  throw new Error(`offline mocks: the mock account has no secret "${secretId}" (offline/mocks.ts operatorSecret)`);
 }

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { isConfigError } from "../config";
 import { PROJECT_ROOT, ProgramFailed, runStack, stackNames, type RunOptions, type StackRun } from "./harness";
 import { policies } from "../policy-pack/policies";
-import { MOCK_ACCOUNT_ID, SecretValue, isAwsNameError, type DeclaredResource } from "./mocks";
+import { MOCK_ACCOUNT_ID, SecretValue, isAwsRejection, type DeclaredResource } from "./mocks";
 import { checkStack, type PolicyReport } from "./policies";
 import { AWS_NAME_RULES } from "../components/aws-names";
 
@@ -107,7 +107,7 @@ export async function plan(argv: readonly string[], options: RunOptions = {}): P
     if (error instanceof ProgramFailed && isConfigError(error.cause)) {
       return { code: 1, stdout: "", stderr: `Pulumi.${values.stack}.yaml: ${error.message}` };
     }
-    if (error instanceof ProgramFailed && isAwsNameError(error.cause)) {
+    if (error instanceof ProgramFailed && isAwsRejection(error.cause)) {
       return { code: 1, stdout: "", stderr: `stack ${values.stack}: ${error.message}\npulumi preview would fail.` };
     }
     throw error instanceof ProgramFailed ? error.cause : error;
@@ -119,12 +119,51 @@ export async function plan(argv: readonly string[], options: RunOptions = {}): P
     code: mandatory.length > 0 ? 3 : 0,
     stdout: values.json
       ? JSON.stringify({ ...run, policies: report }, null, 2)
-      : `${renderPlan(run)}\n\n${renderPolicies(report)}`,
+      : `${renderPlan(run)}\n\n${renderAlertRouting(run)}\n\n${renderPolicies(report)}`,
     stderr:
       mandatory.length > 0
         ? `${mandatory.length} mandatory policy violation${mandatory.length === 1 ? "" : "s"}: pulumi preview would fail`
         : "",
   };
+}
+
+/**
+ * Who hears of each severity, from what the stack declares: each alert topic's subscriptions and chat channels, and
+ * how many alarms and event rules publish to it. A topic nobody receives is called out.
+ */
+export function renderAlertRouting(run: StackRun): string {
+  const topics = run.resources.filter((resource) => resource.type === "aws:sns/topic:Topic");
+  const lines = ["Alert routing (who hears of each severity):"];
+  for (const topic of topics) {
+    const arn = topic.outputs.arn;
+    const severity = (topic.inputs.tags as Record<string, string> | undefined)?.Severity ?? topic.name;
+    const receivers: string[] = [];
+    for (const resource of run.resources) {
+      if (resource.type === "aws:sns/topicSubscription:TopicSubscription" && resource.inputs.topic === arn) {
+        const endpoint = resource.inputs.endpoint;
+        // A secret endpoint (PagerDuty's URL holds its integration key) is shown by its host alone.
+        const shown =
+          endpoint instanceof SecretValue ? `${new URL(String(endpoint.value)).host} [secret]` : String(endpoint);
+        receivers.push(`${String(resource.inputs.protocol)} ${shown}`);
+      }
+      const chatTopics = resource.inputs.snsTopicArns;
+      if (resource.type.startsWith("aws:chatbot/") && Array.isArray(chatTopics) && chatTopics.includes(arn)) {
+        receivers.push(`Slack ${String(resource.inputs.slackTeamId)}/${String(resource.inputs.slackChannelId)}`);
+      }
+    }
+    const publishers = (type: string, key: string) =>
+      run.resources.filter((resource) => {
+        const value = resource.inputs[key];
+        return resource.type === type && (value === arn || (Array.isArray(value) && value.includes(arn)));
+      }).length;
+    const alarms = publishers("aws:cloudwatch/metricAlarm:MetricAlarm", "alarmActions");
+    const rules = publishers("aws:cloudwatch/eventTarget:EventTarget", "arn");
+    lines.push(
+      `  ${severity.padEnd(9)} ${receivers.length > 0 ? receivers.join(", ") : "NO ONE (the topic has no subscriber)"}` +
+        `  ← ${alarms} alarm${alarms === 1 ? "" : "s"}, ${rules} event rule${rules === 1 ? "" : "s"}`,
+    );
+  }
+  return lines.join("\n");
 }
 
 /** The policy pack's findings, most severe first, each with its policy, level and resource. */

@@ -45,6 +45,8 @@ const backup = (settings: Settings) => settings["cloudweave:backup"] as Record<s
 const database = (settings: Settings) => settings["cloudweave:database"] as Record<string, unknown>;
 const cache = (settings: Settings) => settings["cloudweave:cache"] as Record<string, unknown>;
 const domain = (settings: Settings) => settings["cloudweave:domain"] as Record<string, unknown>;
+const alerting = (settings: Settings) =>
+  settings["cloudweave:alerting"] as Record<"critical" | "warning", Record<string, unknown>> & Record<string, unknown>;
 const flags = (settings: Settings) =>
   settings["cloudweave:featureFlags"] as Record<string, unknown> & { rollout: Record<string, unknown> };
 
@@ -362,12 +364,53 @@ const BAD_CASES: readonly BadCase[] = [
     allowed: "must be 1-35 days",
   },
   {
-    title: "a malformed PagerDuty URL, without echoing the secret",
+    title: "production that pages no one, without saying why",
     stack: "production",
-    change: (s) => (s["cloudweave:pagerDutyIntegrationUrl"] = "https://hooks.example.com/very-secret-token"),
-    key: "cloudweave:pagerDutyIntegrationUrl",
-    value: "[secret]",
-    allowed: "must be a PagerDuty CloudWatch integration URL",
+    change: (s) => delete alerting(s).critical.pagerDuty,
+    key: "cloudweave:alerting.critical.pagerDuty",
+    value: "(not set)",
+    allowed:
+      "must be set in production, so critical alarms page someone; to deploy without paging, say why in cloudweave:alerting.unpagedReason",
+  },
+  {
+    title: "warnings that reach no one",
+    stack: "staging",
+    change: (s) => (alerting(s).warning = { emails: [] }),
+    key: "cloudweave:alerting.warning",
+    value: '{"emails":[]}',
+    allowed: "must name at least one recipient (emails or slack): warning alarms would reach no one",
+  },
+  {
+    title: "a reason for not paging while PagerDuty pages",
+    stack: "production",
+    change: (s) => (alerting(s).unpagedReason = "PagerDuty is not set up yet"),
+    key: "cloudweave:alerting.unpagedReason",
+    value: '"PagerDuty is not set up yet"',
+    allowed: "must not be set when critical.pagerDuty pages someone",
+  },
+  {
+    title: "an e-mail recipient that is not an address",
+    stack: "staging",
+    change: (s) => (alerting(s).critical.emails = ["platform team"]),
+    key: "cloudweave:alerting.critical.emails[0]",
+    value: '"platform team"',
+    allowed: "must be an e-mail address",
+  },
+  {
+    title: "a PagerDuty secret name Secrets Manager would refuse",
+    stack: "production",
+    change: (s) => (alerting(s).critical.pagerDuty = { integrationUrlSecret: "pager duty!" }),
+    key: "cloudweave:alerting.critical.pagerDuty.integrationUrlSecret",
+    value: '"pager duty!"',
+    allowed: "must be a Secrets Manager secret name",
+  },
+  {
+    title: "a Slack channel given by name instead of id",
+    stack: "staging",
+    change: (s) => (alerting(s).warning.slack = { workspaceId: "T07ABCDE12", channelId: "#platform-alerts" }),
+    key: "cloudweave:alerting.warning.slack.channelId",
+    value: '"#platform-alerts"',
+    allowed: "must be a Slack channel id",
   },
   {
     title: "a sampling rate above 100%",

@@ -9,7 +9,8 @@ import { STACKS, ofType, stackRun } from "./helpers";
 function register(type: string, name: string, inputs: Record<string, unknown>) {
   const mocks = new AwsMocks("us-east-1");
   const { state } = mocks.newResource({ type, name, inputs, custom: true });
-  return { state, violations: mocks.nameViolations };
+  // Region rules (test/alerting.test.ts, test/regions.test.ts) are not these tests' concern.
+  return { state, violations: mocks.rejections.filter((rejection) => !rejection.includes(" is served in ")) };
 }
 
 function resolve<T>(output: pulumi.Output<T>): Promise<T> {

@@ -5,10 +5,9 @@ import type { StackConfig } from "../config";
 import { PROJECT_ROOT, readStackSettings, runStack, type StackRun } from "../offline/harness";
 import { checkStack } from "../offline/policies";
 import { policies } from "../policy-pack/policies";
-import { MOCK_ACCOUNT_ID, SecretValue, type DeclaredResource } from "../offline/mocks";
+import { type SecretValue, type DeclaredResource } from "../offline/mocks";
 import { STACKS, byArn, json, ofType, single, stackRun, stackConfig } from "./helpers";
 
-const PAGERDUTY = "https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
 interface Statement {
@@ -39,29 +38,6 @@ describe("operations on both stacks", () => {
         const urn = resource.provider.split("::").slice(0, -1).join("::");
         return String(run.resources.find((candidate) => candidate.urn === urn)?.inputs.region);
       };
-
-      it("sends alarms to one KMS-encrypted topic per severity that only this account's services may publish to", () => {
-        const alertsKey = single(run, "aws:kms/key:Key", `${prefix()}-alerts-key`);
-        for (const severity of ["critical", "warning"] as const) {
-          expect(topic(severity).inputs.kmsMasterKeyId).to.equal(alertsKey.outputs.arn);
-          const policy = ofType(run, "aws:sns/topicPolicy:TopicPolicy").find(
-            (candidate) => candidate.inputs.arn === topic(severity).outputs.arn,
-          );
-          const [publish, tls] = json<{ Statement: Statement[] }>(policy!, "policy").Statement;
-          expect(publish?.Condition?.StringEquals).to.deep.equal({ "aws:SourceAccount": MOCK_ACCOUNT_ID });
-          expect(tls).to.deep.include({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
-        }
-        const statements = json<{ Statement: Statement[] }>(alertsKey, "policy").Statement;
-        expect(statements.find((s) => s.Sid === "ServicesPublishToEncryptedTopics")?.Principal).to.deep.equal({
-          Service: ["cloudwatch.amazonaws.com", "backup.amazonaws.com", "events.amazonaws.com"],
-        });
-      });
-
-      it("pages no one without a PagerDuty URL, and says so", () => {
-        expect(ofType(run, "aws:sns/topicSubscription:TopicSubscription")).to.deep.equal([]);
-        expect(run.warnings.join("\n")).to.include("cloudweave:pagerDutyIntegrationUrl is not set");
-        expect((run.outputs.operations as { paging: boolean }).paging).to.equal(false);
-      });
 
       it("alarms on the load balancers' 5xx rate (critical) and p95 latency (warning)", () => {
         for (const lb of ["public", "api"]) {
@@ -357,19 +333,6 @@ describe("operations on both stacks", () => {
       });
     });
   }
-
-  it("subscribes PagerDuty to the critical topic when its URL is configured, as a secret", async () => {
-    const run = await runStack("production", { configOverrides: { "cloudweave:pagerDutyIntegrationUrl": PAGERDUTY } });
-    const subscription = single(run, "aws:sns/topicSubscription:TopicSubscription");
-    expect(subscription.inputs).to.include({ protocol: "https", endpointAutoConfirms: true });
-    expect(subscription.inputs.topic).to.equal(
-      single(run, "aws:sns/topic:Topic", "cloudweave-production-alerts-critical").outputs.arn,
-    );
-    expect(subscription.inputs.endpoint).to.be.instanceOf(SecretValue);
-    expect((subscription.inputs.endpoint as SecretValue).value).to.equal(PAGERDUTY);
-    expect(run.warnings).to.deep.equal([]);
-    expect(JSON.stringify(run.outputs)).to.not.include("integration/0123");
-  });
 });
 
 describe("the restore runbook", () => {

@@ -51,7 +51,7 @@ describe("offline plan (npm run plan)", () => {
     const { code, stdout, stderr } = await plan(["--project", "test/fixtures/too-long-names", "--stack", "test"]);
     expect(code).to.equal(1);
     expect(stdout).to.equal("");
-    expect(stderr).to.include("stack test: 2 physical names AWS would reject:");
+    expect(stderr).to.include("stack test: 2 registrations AWS would reject:");
     expect(stderr).to.include(
       `aws:lb/targetGroup:TargetGroup "cloudweave-production-frontend-green": name 'cloudweave-production-frontend-green-' plus 7 random chars is longer than maximum length 32`,
     );
