@@ -100,6 +100,8 @@ const network = new Network(prefix, {
 });
 
 const serviceLogs: LogDestination = { kmsKeyArn: logsKey.arn, retentionInDays: config.logs.retentionInDays };
+/** The stack's own CloudWatch namespace for metrics derived from its logs. */
+const metricNamespace = `CloudWeave/${config.environment}`;
 
 const database = new Database(`${prefix}-postgres`, {
   subnetGroupName: network.databaseSubnetGroupName,
@@ -110,6 +112,8 @@ const database = new Database(`${prefix}-postgres`, {
   allocatedStorage: config.database.allocatedStorage,
   maxAllocatedStorage: config.database.maxAllocatedStorage,
   backupRetentionDays: config.database.backupRetention,
+  backupWindow: config.database.backupWindow,
+  maintenanceWindow: config.database.maintenanceWindow,
   databaseName: `cloudweave_${config.environment}`,
   ...(config.database.restoreFrom ? { restoreFrom: config.database.restoreFrom } : {}),
   port: APP_PORTS.database,
@@ -129,6 +133,8 @@ const cache = new Cache(`${prefix}-redis`, {
   engineVersion: config.cache.engineVersion,
   port: APP_PORTS.cache,
   snapshotRetentionDays: config.cache.snapshotRetention,
+  snapshotWindow: config.cache.snapshotWindow,
+  maintenanceWindow: config.cache.maintenanceWindow,
   atRestKmsKeyArn: cacheKey.arn,
   secretKmsKeyArn: secretsKey.arn,
   logs: serviceLogs,
@@ -169,7 +175,10 @@ const backup = new Backup(`${prefix}-backup`, {
   replicateAutomatedBackups: config.backup.replicateAutomatedBackups,
   vaultLock: config.backup.vaultLock,
   restoreTests: config.backup.restoreTests,
+  schedule: config.backup,
   topicArns: alerting.topicArns,
+  logs: serviceLogs,
+  metricNamespace,
   defaultTags: { ...config.defaultTags },
   protect,
 });
@@ -390,7 +399,7 @@ const observability = new Observability(`${prefix}-ops`, {
   database: { identifier: database.identifier },
   cache: { nodeIds: cache.nodeIds },
   ...(edge ? { waf: { webAclName: edge.webAclName } } : {}),
-  backendLogs: { logGroupName: backend.logGroupName, metricNamespace: `CloudWeave/${config.environment}` },
+  backendLogs: { logGroupName: backend.logGroupName, metricNamespace },
   tracing: { serviceName: `${prefix}-backend`, samplingPercent: config.tracing.samplingPercent },
 });
 

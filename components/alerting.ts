@@ -107,13 +107,19 @@ export class Alerting extends pulumi.ComponentResource {
                 },
               },
               {
-                // https://docs.aws.amazon.com/aws-backup/latest/devguide/backup-notifications.html shows no condition
-                // key, and AWS Backup notifies topics of the vault's own account only.
-                Sid: "BackupVaultNotificationsPublish",
+                // https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-service-confused-deputy-prevention.html
+                // (aws:SourceArn of the vault, aws:SourceAccount).
+                Sid: "ThisAccountsVaultsPublish",
                 Effect: "Allow",
                 Principal: { Service: "backup.amazonaws.com" },
                 Action: "sns:Publish",
                 Resource: topic.arn,
+                Condition: {
+                  ArnLike: {
+                    "aws:SourceArn": pulumi.interpolate`arn:${partition}:backup:${region}:${accountId}:backup-vault:*`,
+                  },
+                  StringEquals: { "aws:SourceAccount": accountId },
+                },
               },
               {
                 Sid: "DenyInsecureTransport",

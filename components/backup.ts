@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
-import { serviceTrustPolicy } from "./service-trust";
 import { EncryptionKey } from "./encryption-key";
+import { encryptedLogGroup, type LogDestination } from "./log-group";
 
 /** Arguments of {@link Backup}. */
 export interface BackupArgs {
@@ -30,20 +30,41 @@ export interface BackupArgs {
   vaultLock: boolean;
   /** How often the newest recovery point is restored and checked. */
   restoreTests: "daily" | "weekly";
+  /**
+   * When the rules and the restore tests start each day (`hh24:mi`, UTC) and how long a backup may take to start;
+   * validated against the database's backup and maintenance windows by the config schema.
+   */
+  schedule: {
+    continuousBackupStart: string;
+    dailyBackupStart: string;
+    startWindowMinutes: number;
+    restoreTestStart: string;
+  };
   /** SNS topics: `critical` for failed backups, copies and restore tests; `warning` for vault events. */
   topicArns: { critical: pulumi.Input<string>; warning: pulumi.Input<string> };
+  /** Where this stack's AWS Backup events are kept (the restore-test metric is read from them). */
+  logs: LogDestination;
+  /** The stack's own namespace for the metric of completed restore tests, e.g. `CloudWeave/production`. */
+  metricNamespace: string;
   /** Tags of the component's second-region provider (the stack's `aws:defaultTags`). */
   defaultTags?: Record<string, string>;
   /** Protects the vaults and their keys from deletion by Pulumi (production). @default false */
   protect?: boolean;
 }
 
-const RESTORE_TEST_SCHEDULES = { daily: "cron(0 6 * * ? *)", weekly: "cron(0 6 ? * MON *)" } as const;
+/** An AWS Backup / EventBridge cron expression for `hh24:mi` UTC, every day or every Monday. */
+function cronAt(time: string, every: "day" | "monday" = "day"): string {
+  const [hours = "0", minutes = "0"] = time.split(":");
+  const day = every === "day" ? "* * ? *" : "? * MON *";
+  return `cron(${Number(minutes)} ${Number(hours)} ${day})`;
+}
 
 /**
  * Disaster recovery for the database with AWS Backup: continuous backup (point-in-time recovery, an RPO of minutes
  * against the design's 1 hour), daily snapshots copied to a vault in a second region, RDS automated backups
- * replicated there, locked vaults, scheduled restore tests, and alarms on every failure and on a missing restore.
+ * replicated there, locked vaults, scheduled restore tests, and notifications of this stack's failures and of
+ * missing restore tests. Everything it watches is this stack's own: its vault, its role, its restore-testing plan —
+ * AWS Backup's CloudWatch metrics are per account and region, so two stacks in one account would see each other's.
  */
 export class Backup extends pulumi.ComponentResource {
   /** The vault in the stack's region. */
@@ -59,13 +80,17 @@ export class Backup extends pulumi.ComponentResource {
   public readonly planId: pulumi.Output<string>;
   /** The restore testing plan's name. */
   public readonly restoreTestingPlanName: pulumi.Output<string>;
-  /** Names of the alarms on backup, copy and restore-test results. */
+  /** Names of the alarms on backup results (the missing-restore-test alarm, where restore tests are daily). */
   public readonly alarmNames: pulumi.Output<string>[];
+  /** Names of the EventBridge rules on this stack's backup, copy and restore jobs. */
+  public readonly eventRuleNames: pulumi.Output<string>[];
 
   constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:operations:Backup", name, {}, opts);
     const child = { parent: this };
-    const { accountId, partition } = args.account;
+    const { partition } = args.account;
+    // Vaults keep a fixed name (the runbook finds them while a region is down): a replacement deletes first.
+    const fixedName = { deleteBeforeReplace: true };
     const copies = args.copyRetentionDays > 0;
     const needsDr = copies || args.replicateAutomatedBackups;
 
@@ -82,7 +107,7 @@ export class Backup extends pulumi.ComponentResource {
     const vault = new aws.backup.Vault(
       `${name}-vault`,
       { name, kmsKeyArn: vaultKey.arn, forceDestroy: !args.protect, tags: { Name: `${name}-vault` } },
-      { ...child, protect: args.protect },
+      { ...child, ...fixedName, protect: args.protect },
     );
 
     let drVault: aws.backup.Vault | undefined;
@@ -111,7 +136,7 @@ export class Backup extends pulumi.ComponentResource {
           `${name}-dr-vault`,
           // A known name: the runbook finds it while this region (and maybe the state backend) is down.
           { name: `${name}-dr`, kmsKeyArn: drKey.arn, forceDestroy: !args.protect, tags: { Name: `${name}-dr-vault` } },
-          { ...inDr, protect: args.protect },
+          { ...inDr, ...fixedName, protect: args.protect },
         );
       }
       if (args.replicateAutomatedBackups) {
@@ -164,16 +189,16 @@ export class Backup extends pulumi.ComponentResource {
             ruleName: "point-in-time",
             targetVaultName: vault.name,
             enableContinuousBackup: true,
-            schedule: "cron(0 * ? * * *)",
-            startWindow: 60,
+            schedule: cronAt(args.schedule.continuousBackupStart),
+            startWindow: args.schedule.startWindowMinutes,
             completionWindow: 120,
             lifecycle: { deleteAfter: args.pointInTimeRetentionDays },
           },
           {
             ruleName: "daily",
             targetVaultName: vault.name,
-            schedule: "cron(0 3 * * ? *)",
-            startWindow: 60,
+            schedule: cronAt(args.schedule.dailyBackupStart),
+            startWindow: args.schedule.startWindowMinutes,
             completionWindow: 240,
             lifecycle: { deleteAfter: args.dailyRetentionDays },
             copyActions: drVault
@@ -190,7 +215,12 @@ export class Backup extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: `AWS Backup backs up and test-restores the resources of ${name}`,
-        assumeRolePolicy: serviceTrustPolicy("backup.amazonaws.com", accountId),
+        // The trust policy AWS Backup documents for its service roles has no condition keys
+        // (https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html): none that would block it.
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
         tags: { Name: `${name}-role` },
       },
       child,
@@ -205,7 +235,8 @@ export class Backup extends pulumi.ComponentResource {
     new aws.backup.Selection(
       `${name}-database`,
       { name: `${name}-database`, planId: plan.id, iamRoleArn: role.arn, resources: [args.database.arn] },
-      child,
+      // Selections cannot change in place: every change replaces one, and its name is fixed.
+      { ...child, ...fixedName },
     );
 
     // --- Restore tests: the newest recovery point, restored into the database subnets and thrown away ---------
@@ -214,7 +245,7 @@ export class Backup extends pulumi.ComponentResource {
       `${name}-restore-tests`,
       {
         name: `${underscored}_restore_tests`,
-        scheduleExpression: RESTORE_TEST_SCHEDULES[args.restoreTests],
+        scheduleExpression: cronAt(args.schedule.restoreTestStart, args.restoreTests === "daily" ? "day" : "monday"),
         startWindowHours: 2,
         recoveryPointSelection: {
           algorithm: "LATEST_WITHIN_WINDOW",
@@ -223,7 +254,7 @@ export class Backup extends pulumi.ComponentResource {
           selectionWindowDays: args.restoreTests === "daily" ? 1 : 7,
         },
       },
-      child,
+      { ...child, ...fixedName },
     );
     new aws.backup.RestoreTestingSelection(
       `${name}-restore-tests`,
@@ -244,74 +275,160 @@ export class Backup extends pulumi.ComponentResource {
         },
         validationWindowHours: 2,
       },
+      { ...child, ...fixedName },
+    );
+
+    // --- This stack's results, from AWS Backup's events ------------------------------------------------------
+    // AWS Backup's CloudWatch metrics count every job of the account and region, whichever stack it belongs to; its
+    // EventBridge events name the vault, the role and the source vault of each job
+    // (https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html), so rules can pick this stack's.
+    const notify = (
+      key: string,
+      detailType: string,
+      detail: Record<string, pulumi.Input<string>[]>,
+      what: string,
+      job: string,
+    ) => {
+      const rule = new aws.cloudwatch.EventRule(
+        `${name}-${key}`,
+        {
+          description: `[critical] ${what}`,
+          eventPattern: pulumi.jsonStringify({ source: ["aws.backup"], "detail-type": [detailType], detail }),
+        },
+        child,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-${key}`,
+        {
+          rule: rule.name,
+          targetId: "critical-topic",
+          arn: args.topicArns.critical,
+          inputTransformer: {
+            inputPaths: { job: `$.detail.${job}`, status: "$.detail.statusMessage", time: "$.time" },
+            inputTemplate: `"[critical] ${what} (job <job>, <time>): <status>"`,
+          },
+        },
+        child,
+      );
+      return rule;
+    };
+    const ruleNames: pulumi.Output<string>[] = [
+      notify(
+        "backup-failed",
+        "Backup Job State Change",
+        { state: ["FAILED", "ABORTED", "EXPIRED"], backupVaultName: [vault.name] },
+        `a backup of ${name} failed`,
+        "backupJobId",
+      ).name,
+    ];
+    if (drVault) {
+      ruleNames.push(
+        notify(
+          "copy-failed",
+          "Copy Job State Change",
+          { state: ["FAILED"], sourceBackupVaultArn: [vault.arn] },
+          `copying a backup of ${name} to ${args.drRegion} failed`,
+          "copyJobId",
+        ).name,
+      );
+    }
+    // Restore jobs carry the role they ran with; only this stack's backups and restore tests use this one.
+    ruleNames.push(
+      notify(
+        "restore-failed",
+        "Restore Job State Change",
+        { status: ["FAILED", "ABORTED"], iamRoleArn: [role.arn] },
+        `a restore (test) of ${name}'s database failed: the backups may not be restorable`,
+        "restoreJobId",
+      ).name,
+    );
+
+    // Completed backups and restore tests land in a log group; a metric counts the restore tests. Every backup
+    // event that is not a completed restore counts as 0, so a day of backups without a restore test is a 0, and a
+    // day with no events at all is missing data.
+    const events = encryptedLogGroup(`${name}-events`, `/aws/events/${name}`, args.logs, {
+      ...child,
+      protect: args.protect,
+    });
+    new aws.cloudwatch.LogResourcePolicy(
+      `${name}-events`,
+      {
+        policyName: `${name}-events`,
+        // EventBridge's documented policy for CloudWatch Logs targets
+        // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-cloudwatchlogs-permissions),
+        // narrowed to this log group.
+        policyDocument: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "EventBridgeWritesThisStacksBackupEvents",
+              Effect: "Allow",
+              Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              Resource: pulumi.interpolate`${events.arn}:*`,
+            },
+          ],
+        }),
+      },
+      child,
+    );
+    const recorded: [string, string, Record<string, pulumi.Input<string>[]>][] = [
+      ["backups-completed", "Backup Job State Change", { state: ["COMPLETED"], backupVaultName: [vault.name] }],
+      ["restores-completed", "Restore Job State Change", { status: ["COMPLETED"], iamRoleArn: [role.arn] }],
+    ];
+    for (const [key, detailType, detail] of recorded) {
+      const rule = new aws.cloudwatch.EventRule(
+        `${name}-${key}`,
+        {
+          description: `Records ${key.replace("-", " ")} of ${name}`,
+          eventPattern: pulumi.jsonStringify({ source: ["aws.backup"], "detail-type": [detailType], detail }),
+        },
+        child,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-${key}`,
+        { rule: rule.name, targetId: "event-log", arn: events.arn },
+        child,
+      );
+      ruleNames.push(rule.name);
+    }
+    const restoreMetric = "RestoreTestsCompleted";
+    new aws.cloudwatch.LogMetricFilter(
+      `${name}-restores-completed`,
+      {
+        logGroupName: events.name,
+        // Restore-job events report `status`, backup-job events `state`.
+        pattern: '{ $.detail.status = "COMPLETED" }',
+        metricTransformation: {
+          namespace: args.metricNamespace,
+          name: restoreMetric,
+          value: "1",
+          defaultValue: "0",
+          unit: "Count",
+        },
+      },
       child,
     );
 
-    // --- Alarms on every result --------------------------------------------------------------------------------
     const alarms: aws.cloudwatch.MetricAlarm[] = [];
-    const failureAlarm = (
-      suffix: string,
-      metricName: string,
-      dimensions: Record<string, pulumi.Input<string>>,
-      what: string,
-    ) =>
-      alarms.push(
-        new aws.cloudwatch.MetricAlarm(
-          `${name}-${suffix}`,
-          {
-            alarmDescription: `[critical] ${what}`,
-            namespace: "AWS/Backup",
-            metricName,
-            dimensions,
-            statistic: "Sum",
-            period: 3600,
-            evaluationPeriods: 1,
-            comparisonOperator: "GreaterThanOrEqualToThreshold",
-            threshold: 1,
-            treatMissingData: "notBreaching",
-            alarmActions: [args.topicArns.critical],
-            okActions: [args.topicArns.critical],
-            tags: { Severity: "critical" },
-          },
-          child,
-        ),
-      );
-    failureAlarm(
-      "backup-failed",
-      "NumberOfBackupJobsFailed",
-      { BackupVaultName: vault.name },
-      `a backup of ${name} failed`,
-    );
-    if (drVault) {
-      failureAlarm(
-        "copy-failed",
-        "NumberOfCopyJobsFailed",
-        { BackupVaultName: vault.name },
-        `copying a backup of ${name} to ${args.drRegion} failed`,
-      );
-    }
-    failureAlarm(
-      "restore-test-failed",
-      "NumberOfRestoreJobsFailed",
-      { ResourceType: "RDS" },
-      `a restore (test) of ${name}'s database failed: the backups may not be restorable`,
-    );
     if (args.restoreTests === "daily") {
       alarms.push(
         new aws.cloudwatch.MetricAlarm(
           `${name}-restore-test-missing`,
           {
-            alarmDescription: `[critical] no restore of ${name}'s database completed in two days: restore testing is not running`,
-            namespace: "AWS/Backup",
-            metricName: "NumberOfRestoreJobsCompleted",
-            dimensions: { ResourceType: "RDS" },
+            alarmDescription: `[critical] two days of ${name}'s backups without a completed restore test: restore testing is not running`,
+            namespace: args.metricNamespace,
+            metricName: restoreMetric,
             statistic: "Sum",
             period: 86400,
+            // Two days in a row: a new stack's first day has backups but its first restore test only the next
+            // morning, and must not page.
             evaluationPeriods: 2,
+            datapointsToAlarm: 2,
             comparisonOperator: "LessThanThreshold",
             threshold: 1,
-            // No data means no restore ran.
-            treatMissingData: "breaching",
+            // A day without any backup event says nothing about restore testing (the backup rules report those).
+            treatMissingData: "notBreaching",
             alarmActions: [args.topicArns.critical],
             okActions: [args.topicArns.critical],
             tags: { Severity: "critical" },
@@ -325,7 +442,8 @@ export class Backup extends pulumi.ComponentResource {
       {
         backupVaultName: vault.name,
         snsTopicArn: args.topicArns.warning,
-        backupVaultEvents: ["COPY_JOB_FAILED", "RECOVERY_POINT_MODIFIED", "BACKUP_PLAN_MODIFIED"],
+        // Failures reach the critical topic through the rules above; these are changes worth a look.
+        backupVaultEvents: ["RECOVERY_POINT_MODIFIED", "BACKUP_PLAN_MODIFIED"],
       },
       child,
     );
@@ -336,6 +454,7 @@ export class Backup extends pulumi.ComponentResource {
     this.planId = plan.id;
     this.restoreTestingPlanName = testingPlan.name;
     this.alarmNames = alarms.map((alarm) => alarm.name);
+    this.eventRuleNames = ruleNames;
     this.registerOutputs({
       vaultName: this.vaultName,
       drVaultArn: this.drVaultArn,
@@ -343,6 +462,7 @@ export class Backup extends pulumi.ComponentResource {
       planId: this.planId,
       restoreTestingPlanName: this.restoreTestingPlanName,
       alarmNames: this.alarmNames,
+      eventRuleNames: this.eventRuleNames,
     });
   }
 }

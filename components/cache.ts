@@ -37,10 +37,10 @@ export interface CacheArgs {
   port?: number;
   /** Days of daily snapshots kept (0 turns them off). @default 7 */
   snapshotRetentionDays?: number;
-  /** Daily snapshot window, UTC. @default "02:00-03:00" */
-  snapshotWindow?: string;
-  /** Weekly maintenance window, UTC. @default "sun:05:30-sun:06:30" */
-  maintenanceWindow?: string;
+  /** Daily snapshot window, UTC (`hh24:mi-hh24:mi`); keep it clear of the maintenance window. */
+  snapshotWindow: string;
+  /** Weekly maintenance window, UTC (`ddd:hh24:mi-ddd:hh24:mi`, at least 60 minutes). */
+  maintenanceWindow: string;
   /** Customer-managed KMS key for data at rest (its policy must admit ElastiCache). */
   atRestKmsKeyArn: pulumi.Input<string>;
   /** Customer-managed KMS key for the connection secret (its policy must admit Secrets Manager). */
@@ -161,8 +161,8 @@ export class Cache extends pulumi.ComponentResource {
         transitEncryptionMode: "required",
         authToken: authToken.result,
         snapshotRetentionLimit: args.snapshotRetentionDays ?? 7,
-        snapshotWindow: args.snapshotWindow ?? "02:00-03:00",
-        maintenanceWindow: args.maintenanceWindow ?? "sun:05:30-sun:06:30",
+        snapshotWindow: args.snapshotWindow,
+        maintenanceWindow: args.maintenanceWindow,
         finalSnapshotIdentifier: protect ? `${name}-final` : undefined,
         autoMinorVersionUpgrade: true,
         applyImmediately: !protect,

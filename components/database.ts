@@ -34,10 +34,10 @@ export interface DatabaseArgs {
   maxAllocatedStorage?: number;
   /** Days of automated backups and point-in-time recovery (1-35). */
   backupRetentionDays: number;
-  /** Daily backup window, UTC. @default "03:00-04:00" */
-  backupWindow?: string;
-  /** Weekly maintenance window, UTC; must not overlap the backup window. @default "sun:04:30-sun:05:30" */
-  maintenanceWindow?: string;
+  /** RDS's daily automated-backup window, UTC (`hh24:mi-hh24:mi`, at least 30 minutes). */
+  backupWindow: string;
+  /** Weekly maintenance window, UTC (`ddd:hh24:mi-ddd:hh24:mi`); must not overlap the backup window. */
+  maintenanceWindow: string;
   /** Name of the application database, e.g. `cloudweave_production`. */
   databaseName: string;
   /** The master user the application connects as. @default "cloudweave_user" */
@@ -197,8 +197,8 @@ export class Database extends pulumi.ComponentResource {
         storageEncrypted: true,
         kmsKeyId: args.storageKmsKeyArn,
         backupRetentionPeriod: args.backupRetentionDays,
-        backupWindow: args.backupWindow ?? "03:00-04:00",
-        maintenanceWindow: args.maintenanceWindow ?? "sun:04:30-sun:05:30",
+        backupWindow: args.backupWindow,
+        maintenanceWindow: args.maintenanceWindow,
         copyTagsToSnapshot: true,
         deleteAutomatedBackups: !protect,
         deletionProtection: protect,

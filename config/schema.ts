@@ -2,6 +2,19 @@ import { z } from "zod";
 import { blockContains, blocksOverlap, isPrivateBlock, parseIpv4Block, type Ipv4Block } from "./cidr";
 import { FEATURE_FLAGS } from "./app";
 import { FARGATE_CPU_VALUES, describeMemoryOptions, fargateMemoryFor } from "./fargate";
+import {
+  DAILY_WINDOW,
+  TIME_OF_DAY,
+  WEEKLY_WINDOW,
+  dailyDuration,
+  dailyWindow,
+  everyDay,
+  overlaps,
+  weeklyDuration,
+  weeklyWindow,
+  widenedBefore,
+  type Spans,
+} from "./windows";
 
 /** The environments this program knows how to build. */
 export const ENVIRONMENTS = ["staging", "production"] as const;
@@ -28,7 +41,14 @@ export const MIN_AVAILABILITY_ZONES = 3;
 
 /** AWS keeps automated RDS backups for 1-35 days; 0 would switch them off. */
 const BACKUP_RETENTION_RANGE = { min: 1, max: 35 } as const;
-const PRODUCTION_MIN_BACKUP_RETENTION = 7;
+/** The design's automated-backup retention, in every environment. */
+const MIN_BACKUP_RETENTION = 7;
+/**
+ * AWS Backup cannot start a database backup within an hour before or during the database's maintenance window
+ * (https://docs.aws.amazon.com/aws-backup/latest/devguide/plan-options-and-configuration.html); the same margin keeps
+ * its jobs off the RDS automated-backup window.
+ */
+const BACKUP_MARGIN_MINUTES = 60;
 const PRODUCTION_MIN_TASKS = 2;
 /** Long enough for the rollback alarms (two one-minute periods) to see the new version under full traffic. */
 const PRODUCTION_MIN_BAKE_MINUTES = 5;
@@ -157,7 +177,7 @@ const service = strictObject({
   }
 });
 
-const rawConfigSchema = strictObject({
+const rawSettings = strictObject({
   "cloudweave:environment": z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` }),
   "aws:region": z.string({ error: "must be set to an AWS region such as us-east-1" }).regex(REGION, {
     message: "must be an AWS region name such as us-east-1 or eu-west-2",
@@ -197,6 +217,18 @@ const rawConfigSchema = strictObject({
       message: "must be an RDS instance class such as db.t3.medium",
     }),
     multiAZ: z.boolean({ error: "must be true or false" }),
+    /** RDS's daily automated-backup window, UTC, at least 30 minutes (RDS CreateDBInstance PreferredBackupWindow). */
+    backupWindow: z
+      .string()
+      .regex(DAILY_WINDOW, { message: 'must be a daily window "hh24:mi-hh24:mi" (UTC)' })
+      .default("03:30-04:00"),
+    /** RDS's weekly maintenance window, UTC, at least 30 minutes (RDS PreferredMaintenanceWindow). */
+    maintenanceWindow: z
+      .string()
+      .regex(WEEKLY_WINDOW, {
+        message: 'must be a weekly window "ddd:hh24:mi-ddd:hh24:mi" (UTC), e.g. sun:02:00-sun:02:30',
+      })
+      .default("sun:02:00-sun:02:30"),
     /** Disaster recovery: build the instance from a backup (docs/runbook-restore.md). */
     restoreFrom: z
       .union(
@@ -240,6 +272,18 @@ const rawConfigSchema = strictObject({
     replicas: z.number().int().min(0, "must be 0-5").max(5, "must be 0-5"),
     multiAZ: z.boolean({ error: "must be true or false" }),
     snapshotRetention: z.number().int().min(0, "must be 0-35 days").max(35, "must be 0-35 days"),
+    /** ElastiCache's daily snapshot window, UTC (CreateReplicationGroup SnapshotWindow). */
+    snapshotWindow: z
+      .string()
+      .regex(DAILY_WINDOW, { message: 'must be a daily window "hh24:mi-hh24:mi" (UTC)' })
+      .default("00:30-01:30"),
+    /** ElastiCache's weekly maintenance window, UTC, at least 60 minutes (PreferredMaintenanceWindow). */
+    maintenanceWindow: z
+      .string()
+      .regex(WEEKLY_WINDOW, {
+        message: 'must be a weekly window "ddd:hh24:mi-ddd:hh24:mi" (UTC), e.g. sun:02:30-sun:03:30',
+      })
+      .default("sun:02:30-sun:03:30"),
   }),
   "cloudweave:logs": strictObject({
     retentionInDays: logRetention,
@@ -393,6 +437,23 @@ const rawConfigSchema = strictObject({
     vaultLock: z.boolean({ error: "must be true or false" }),
     /** How often AWS Backup restore-tests the newest recovery point. */
     restoreTests: z.enum(["daily", "weekly"], { error: "must be daily or weekly" }),
+    /** When (UTC) the continuous-backup rule runs each day; its start window follows. */
+    continuousBackupStart: z
+      .string()
+      .regex(TIME_OF_DAY, { message: 'must be a time of day "hh24:mi" (UTC)' })
+      .default("04:30"),
+    /** When (UTC) the daily snapshot rule runs; its start window follows. */
+    dailyBackupStart: z
+      .string()
+      .regex(TIME_OF_DAY, { message: 'must be a time of day "hh24:mi" (UTC)' })
+      .default("06:00"),
+    /** Minutes a scheduled backup may take to start before it counts as missed (AWS Backup: at least 60). */
+    startWindowMinutes: z.number().int().min(60, "must be at least 60 minutes (AWS Backup's minimum)").default(60),
+    /** When (UTC) the restore tests start, after the day's backups. */
+    restoreTestStart: z
+      .string()
+      .regex(TIME_OF_DAY, { message: 'must be a time of day "hh24:mi" (UTC)' })
+      .default("09:00"),
   }),
   "cloudweave:featureFlags": strictObject({
     /** The flags that are on in this stack; the others are off. */
@@ -449,7 +510,9 @@ const rawConfigSchema = strictObject({
     tags: z.record(z.string(), z.string({ error: "must be a string" })),
   }).optional(),
   "cloudweave:deletionProtection": z.boolean({ error: "must be true or false" }).optional(),
-}).superRefine((raw, ctx) => {
+});
+
+const rawConfigSchema = rawSettings.superRefine((raw, ctx) => {
   const production = raw["cloudweave:environment"] === "production";
   const region = raw["aws:region"];
   const vpc = raw["cloudweave:vpc"];
@@ -513,11 +576,11 @@ const rawConfigSchema = strictObject({
   }
 
   const database = raw["cloudweave:database"];
-  if (production && database.backupRetention < PRODUCTION_MIN_BACKUP_RETENTION) {
+  if (database.backupRetention < MIN_BACKUP_RETENTION) {
     ctx.addIssue({
       code: "custom",
       path: ["cloudweave:database", "backupRetention"],
-      message: `must be at least ${PRODUCTION_MIN_BACKUP_RETENTION} days in production (the design's backup retention), at most ${BACKUP_RETENTION_RANGE.max}`,
+      message: `must be at least ${MIN_BACKUP_RETENTION} days (the design's backup retention, in every environment), at most ${BACKUP_RETENTION_RANGE.max}`,
     });
   }
   if (database.maxAllocatedStorage <= database.allocatedStorage) {
@@ -604,8 +667,8 @@ const rawConfigSchema = strictObject({
     const required: [keyof typeof backup, boolean, string][] = [
       [
         "copyRetentionDays",
-        backup.copyRetentionDays >= PRODUCTION_MIN_BACKUP_RETENTION,
-        `must be at least ${PRODUCTION_MIN_BACKUP_RETENTION} in production (cross-region copies are the regional-outage recovery)`,
+        backup.copyRetentionDays >= MIN_BACKUP_RETENTION,
+        `must be at least ${MIN_BACKUP_RETENTION} in production (cross-region copies are the regional-outage recovery)`,
       ],
       [
         "replicateAutomatedBackups",
@@ -639,6 +702,8 @@ const rawConfigSchema = strictObject({
       message: `must be above cloudweave:scaling.scaleOutCpuPercent (${raw["cloudweave:scaling"].scaleOutCpuPercent}), or the experiment proves nothing`,
     });
   }
+
+  checkWindows(raw, ctx);
 
   const alerting = raw["cloudweave:alerting"];
   for (const severity of ["critical", "warning"] as const) {
@@ -677,6 +742,68 @@ const rawConfigSchema = strictObject({
     });
   }
 });
+
+/**
+ * Backups, snapshots and maintenance must not collide: RDS refuses a backup window that overlaps its maintenance
+ * window (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ManagingAutomatedBackups.html); AWS Backup
+ * cannot start within an hour before or during it (BACKUP_MARGIN_MINUTES), and two rules whose start windows overlap
+ * make it skip the shorter-lived one (plan-options-and-configuration.html); ElastiCache snapshots must stay out of its
+ * maintenance window (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-automatic.html).
+ */
+function checkWindows(raw: z.output<typeof rawSettings>, ctx: z.RefinementCtx): void {
+  const database = raw["cloudweave:database"];
+  const cache = raw["cloudweave:cache"];
+  const backup = raw["cloudweave:backup"];
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+
+  if (dailyDuration(database.backupWindow) < 30) {
+    issue(["cloudweave:database", "backupWindow"], "must last at least 30 minutes (RDS)");
+  }
+  if (weeklyDuration(database.maintenanceWindow) < 30) {
+    issue(["cloudweave:database", "maintenanceWindow"], "must last at least 30 minutes (RDS)");
+  }
+  if (weeklyDuration(cache.maintenanceWindow) < 60) {
+    issue(["cloudweave:cache", "maintenanceWindow"], "must last at least 60 minutes (ElastiCache)");
+  }
+  const rdsBackup = dailyWindow(database.backupWindow);
+  const rdsMaintenance = weeklyWindow(database.maintenanceWindow);
+  if (overlaps(rdsBackup, rdsMaintenance)) {
+    issue(
+      ["cloudweave:database", "backupWindow"],
+      `must not overlap cloudweave:database.maintenanceWindow (${database.maintenanceWindow}): RDS refuses it`,
+    );
+  }
+  if (overlaps(dailyWindow(cache.snapshotWindow), weeklyWindow(cache.maintenanceWindow))) {
+    issue(
+      ["cloudweave:cache", "snapshotWindow"],
+      `must not overlap cloudweave:cache.maintenanceWindow (${cache.maintenanceWindow})`,
+    );
+  }
+  const rules: [string, Spans][] = [
+    ["continuousBackupStart", everyDay(backup.continuousBackupStart, backup.startWindowMinutes)],
+    ["dailyBackupStart", everyDay(backup.dailyBackupStart, backup.startWindowMinutes)],
+  ];
+  for (const [key, starts] of rules) {
+    const blocked: [string, Spans][] = [
+      [`cloudweave:database.maintenanceWindow (${database.maintenanceWindow})`, rdsMaintenance],
+      [`cloudweave:database.backupWindow (${database.backupWindow})`, rdsBackup],
+    ];
+    for (const [what, spans] of blocked) {
+      if (overlaps(starts, widenedBefore(spans, BACKUP_MARGIN_MINUTES))) {
+        issue(
+          ["cloudweave:backup", key],
+          `must not start (within its ${backup.startWindowMinutes}-minute start window) during or in the ${BACKUP_MARGIN_MINUTES} minutes before ${what}: AWS Backup cannot start then`,
+        );
+      }
+    }
+  }
+  if (overlaps(rules[0]![1], rules[1]![1])) {
+    issue(
+      ["cloudweave:backup", "dailyBackupStart"],
+      `must not overlap the continuous rule's start window (${backup.continuousBackupStart} + ${backup.startWindowMinutes} minutes): AWS Backup would skip one`,
+    );
+  }
+}
 
 /** The stack settings as they are written in `Pulumi.<stack>.yaml`, keyed by their full config key. */
 export type RawStackConfig = z.input<typeof rawConfigSchema>;

@@ -45,7 +45,7 @@ describe("alerts reach people", () => {
         }
       });
 
-      it("lets only this account's alarms and rules, and AWS Backup, publish, each with the keys it sends", () => {
+      it("lets only this account's alarms, rules and vaults publish, each with the keys its service sends", () => {
         for (const severity of ["critical", "warning"] as const) {
           const topic = topicOf(run, severity);
           const policy = ofType(run, "aws:sns/topicPolicy:TopicPolicy").find((p) => p.inputs.arn === topic.outputs.arn);
@@ -59,7 +59,10 @@ describe("alerts reach people", () => {
           expect(of("events.amazonaws.com")?.Condition).to.deep.equal({
             ArnLike: { "aws:SourceArn": `arn:aws:events:us-east-1:${MOCK_ACCOUNT_ID}:rule/*` },
           });
-          expect(of("backup.amazonaws.com")?.Condition, "AWS Backup sends no condition key").to.equal(undefined);
+          expect(of("backup.amazonaws.com")?.Condition).to.deep.equal({
+            ArnLike: { "aws:SourceArn": `arn:aws:backup:us-east-1:${MOCK_ACCOUNT_ID}:backup-vault:*` },
+            StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+          });
           expect(statements).to.deep.include({
             Sid: "DenyInsecureTransport",
             Effect: "Deny",

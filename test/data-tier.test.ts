@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import { dailyWindow, overlaps, weeklyWindow } from "../config/windows";
 import { AppSecrets } from "../components/app-secrets";
 import { Cache } from "../components/cache";
 import { Database } from "../components/database";
@@ -34,6 +35,8 @@ async function dataTierOf(stack: string): Promise<DataTier> {
       allocatedStorage: config.database.allocatedStorage,
       maxAllocatedStorage: config.database.maxAllocatedStorage,
       backupRetentionDays: config.database.backupRetention,
+      backupWindow: config.database.backupWindow,
+      maintenanceWindow: config.database.maintenanceWindow,
       databaseName: `cloudweave_${config.environment}`,
       storageKmsKeyArn: KEYS.storage,
       secretKmsKeyArn: KEYS.secrets,
@@ -41,6 +44,8 @@ async function dataTierOf(stack: string): Promise<DataTier> {
       protect,
     });
     const cache = new Cache("redis", {
+      snapshotWindow: config.cache.snapshotWindow,
+      maintenanceWindow: config.cache.maintenanceWindow,
       subnetGroupName: "cache-subnets",
       securityGroupId: "sg-cache",
       nodeType: config.cache.nodeType,
@@ -138,11 +143,12 @@ describe("data tier components", () => {
         it("keeps backups per config in a window that does not overlap maintenance, tagging snapshots", () => {
           expect(instance().inputs).to.include({
             backupRetentionPeriod: tier.config.database.backupRetention,
-            backupWindow: "03:00-04:00",
-            maintenanceWindow: "sun:04:30-sun:05:30",
             copyTagsToSnapshot: true,
           });
-          if (production) expect(instance().inputs.backupRetentionPeriod).to.be.at.least(7);
+          const backupWindow = dailyWindow(String(instance().inputs.backupWindow));
+          const maintenance = weeklyWindow(String(instance().inputs.maintenanceWindow));
+          expect(overlaps(backupWindow, maintenance), "RDS refuses overlapping windows").to.equal(false);
+          expect(instance().inputs.backupRetentionPeriod, "the design's 7 days, in every stack").to.be.at.least(7);
         });
 
         it(`${production ? "guards" : "does not guard"} against deletion`, () => {

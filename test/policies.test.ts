@@ -901,7 +901,7 @@ describe("policy pack", () => {
 
     it("fill thresholds from the schema's defaults and the stack's config", () => {
       expect(settingsOf(policy, {})).to.deep.equal({ minimumDays: 7 });
-      expect(settingsOf(policy, readPackConfig("staging").config)).to.deep.equal({ minimumDays: 1 });
+      expect(settingsOf(policy, readPackConfig("staging").config)).to.deep.equal({ minimumDays: 7 });
       const retention = policies.find(
         (candidate) => candidate.name === "log-group-retention",
       ) as ResourceValidationPolicy;

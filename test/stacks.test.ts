@@ -160,7 +160,7 @@ describe("whole stacks on mocks", () => {
           stack === "production"
             ? {
                 "aws:backup/vault:Vault": 2,
-                "aws:cloudwatch/logGroup:LogGroup": 8,
+                "aws:cloudwatch/logGroup:LogGroup": 9,
                 "aws:ec2/vpc:Vpc": 1,
                 "aws:ecr/repository:Repository": 2,
                 "aws:elasticache/replicationGroup:ReplicationGroup": 1,
