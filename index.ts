@@ -211,6 +211,8 @@ const edge = config.recovery
       priceClass: config.edge.priceClass,
       minimumTlsVersion: config.edge.minimumTlsVersion,
       rateLimitPer5Minutes: config.edge.rateLimitPer5Minutes,
+      // The test-traffic credential comes from the deployment's checks, never from a viewer.
+      strippedHeaders: [appSecrets.testTraffic.name],
       secretsKmsKeyArn: secretsKey.arn,
       ...(backup.drKeyArn
         ? { originVerifyReplica: { region: config.backup.drRegion, kmsKeyArn: backup.drKeyArn } }
@@ -320,6 +322,7 @@ const frontend = new FargateService(`${prefix}-frontend`, {
     loadBalancerArnSuffix: publicLoadBalancer.arnSuffix,
     priority: 100,
     requiredHeader: originVerifyHeader,
+    testTraffic: appSecrets.testTraffic,
   },
 });
 
@@ -358,6 +361,7 @@ const backend = new FargateService(`${prefix}-backend`, {
     listenerArn: apiLoadBalancer.httpsListenerArn,
     loadBalancerArnSuffix: apiLoadBalancer.arnSuffix,
     priority: 100,
+    testTraffic: appSecrets.testTraffic,
   },
 });
 
@@ -445,6 +449,8 @@ export const databaseAddress = database.address;
 export const cacheEndpoint = cache.primaryEndpoint;
 /** The secrets the compute tier injects into the backend task; ARNs only, never values. */
 export const secretArns = secretArnsByName;
+/** Where a release's checks read the test-traffic credential the load balancers' test rules require. */
+export const testTrafficSecretArn = appSecrets.testTrafficSecretArn;
 /** Where users reach the app. */
 export const url = edge ? edge.url : `https://${config.domain.name} (through production's CloudFront, once cut over)`;
 export const cdn = edge && {

@@ -9,6 +9,17 @@ export interface JwtSettings {
   refreshExpiresIn: string;
 }
 
+/** The header a release's checks send to reach the new (green) tasks, and the secret value that admits them. */
+export interface TestTrafficCredential {
+  /** The header's name; the edge never forwards a viewer's copy of it. */
+  name: string;
+  /** The generated value (a Pulumi secret); the load balancers' test rules require it. */
+  value: pulumi.Output<string>;
+}
+
+/** The header carrying the test-traffic credential. */
+export const TEST_TRAFFIC_HEADER = "X-CloudWeave-Test-Traffic";
+
 /** Arguments of {@link AppSecrets}. */
 export interface AppSecretsArgs {
   /** Customer-managed KMS key for the secrets (its policy must admit Secrets Manager). */
@@ -23,12 +34,19 @@ export interface AppSecretsArgs {
   protect?: boolean;
 }
 
-/** The application's own generated secrets: today the JWT signing key with its token lifetimes. */
+/**
+ * The stack's own generated secrets: the JWT signing key with its token lifetimes, and the credential that admits a
+ * release's checks to the new tasks before they take traffic.
+ */
 export class AppSecrets extends pulumi.ComponentResource {
   /** ARN of the JWT secret (`{ secret, expiresIn, refreshExpiresIn }`); the backend task reads it. */
   public readonly jwtSecretArn: pulumi.Output<string>;
   /** The JWT settings document, as a Pulumi secret. */
   public readonly jwt: pulumi.Output<JwtSettings>;
+  /** The test-traffic header and its secret value. */
+  public readonly testTraffic: TestTrafficCredential;
+  /** ARN of the secret (`{ header, value }`) the deployment's checks read the test-traffic credential from. */
+  public readonly testTrafficSecretArn: pulumi.Output<string>;
 
   constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:security:AppSecrets", name, {}, opts);
@@ -55,7 +73,31 @@ export class AppSecrets extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Test traffic reaches tasks no user should see yet: only whoever can read this secret sends it.
+    const testValue = new random.RandomPassword(
+      `${name}-test-traffic`,
+      { length: 48, special: false },
+      { parent: this },
+    );
+    this.testTraffic = { name: TEST_TRAFFIC_HEADER, value: pulumi.secret(testValue.result) };
+    const testSecret = new JsonSecret(
+      `${name}-test-traffic`,
+      {
+        description: `${TEST_TRAFFIC_HEADER} value that admits a release's checks to the new tasks of ${name}`,
+        value: pulumi.secret(testValue.result.apply((value) => ({ header: TEST_TRAFFIC_HEADER, value }))),
+        kmsKeyArn: args.kmsKeyArn,
+        recoveryWindowInDays: args.protect ? 30 : 7,
+        protect: args.protect,
+      },
+      { parent: this },
+    );
+
     this.jwtSecretArn = jwtSecret.arn;
-    this.registerOutputs({ jwtSecretArn: this.jwtSecretArn, jwt: this.jwt });
+    this.testTrafficSecretArn = testSecret.arn;
+    this.registerOutputs({
+      jwtSecretArn: this.jwtSecretArn,
+      jwt: this.jwt,
+      testTrafficSecretArn: this.testTrafficSecretArn,
+    });
   }
 }

@@ -503,6 +503,17 @@ export const AWS_NAME_RULES: Readonly<Record<string, readonly NameRule[]>> = {
       source: "https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_OriginAccessControlConfig.html",
     },
   ],
+  "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": [
+    {
+      property: "name",
+      what: "origin request policy name",
+      minLength: 1,
+      maxLength: 128,
+      allowed: WORD_HYPHENS,
+      autoName: PULUMI_DEFAULT,
+      source: "https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_OriginRequestPolicyConfig.html",
+    },
+  ],
   "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": [
     {
       property: "name",

@@ -18,8 +18,6 @@ const MANAGED = {
   cachingDisabled: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
   /** Long-lived caching keyed on the path only, gzip/brotli variants. */
   cachingOptimized: "658327ea-f89d-4fab-a63d-7e88639e58f6",
-  /** Forward every header, cookie and query string except Host (the origin sees its own name, matching its cert). */
-  allViewerExceptHostHeader: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
 } as const;
 
 /** The AWS managed rule groups of the web ACL, in evaluation order after the IP reputation list and rate limit. */
@@ -45,6 +43,12 @@ export interface EdgeArgs {
    * @default ["/assets/*"]
    */
   staticPathPatterns?: string[];
+  /**
+   * Request headers a viewer may never pass to the origin, such as the credential of the load balancers' test rules:
+   * CloudFront drops them, whatever a viewer sends.
+   * @default []
+   */
+  strippedHeaders?: string[];
   /** Which edge locations serve viewers. */
   priceClass: "PriceClass_All" | "PriceClass_200" | "PriceClass_100";
   /** The oldest TLS viewers may use. @default "TLSv1.2_2021" */
@@ -276,6 +280,23 @@ export class Edge extends pulumi.ComponentResource {
       child,
     );
 
+    // --- What reaches the origin: every viewer header, cookie and query string, but Host (the origin sees its own
+    // name, matching its certificate) and the headers no viewer may pass on. Header behaviour `allExcept`:
+    // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_OriginRequestPolicyHeadersConfig.html
+    const originRequests = new aws.cloudfront.OriginRequestPolicy(
+      `${name}-origin-requests`,
+      {
+        comment: `Viewer requests to ${args.domainName}'s application, without Host and private headers`,
+        headersConfig: {
+          headerBehavior: "allExcept",
+          headers: { items: ["Host", ...(args.strippedHeaders ?? [])] },
+        },
+        cookiesConfig: { cookieBehavior: "all" },
+        queryStringsConfig: { queryStringBehavior: "all" },
+      },
+      child,
+    );
+
     // --- The distribution ----------------------------------------------------------------------------------------
     const appOrigin = "app";
     const assetsOrigin = "assets";
@@ -324,7 +345,7 @@ export class Edge extends pulumi.ComponentResource {
           allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
           cachedMethods: ["GET", "HEAD"],
           cachePolicyId: MANAGED.cachingDisabled,
-          originRequestPolicyId: MANAGED.allViewerExceptHostHeader,
+          originRequestPolicyId: originRequests.id,
           responseHeadersPolicyId: headers.id,
           compress: true,
         },

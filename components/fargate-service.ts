@@ -60,11 +60,11 @@ export interface RoutingSpec {
   /** Paths the service answers on this listener. @default ["/*"] */
   pathPatterns?: string[];
   /**
-   * Requests carrying this header reach the new (green) tasks while a deployment is testing them, before
-   * production traffic shifts. A routing hint, not a credential.
-   * @default { name: "X-CloudWeave-Test-Traffic", value: "green" }
+   * Requests carrying this header with this (secret) value reach the new (green) tasks while a deployment tests
+   * them, before production traffic shifts: a credential only the deployment's checks hold. The edge must not
+   * forward a viewer's copy of the header.
    */
-  testTrafficHeader?: { name: string; value: string };
+  testTraffic: { name: string; value: pulumi.Input<string> };
   /**
    * A header every request must carry to reach the service (both rules require it): the secret that CloudFront
    * adds to origin requests, so nothing that bypasses the CDN and its WAF is served.
@@ -443,7 +443,7 @@ export class FargateService extends pulumi.ComponentResource {
         },
       },
     ];
-    const testHeader = args.routing.testTrafficHeader ?? { name: "X-CloudWeave-Test-Traffic", value: "green" };
+    const testHeader = args.routing.testTraffic;
     const pathPatterns = args.routing.pathPatterns ?? ["/*"];
     const required = args.routing.requiredHeader;
     const baseConditions = [

@@ -405,11 +405,24 @@ describe("compute tier on both stacks", () => {
               { pathPattern: { values: ["/*"] } },
               ...required,
             ]);
-            expect(revealed(test.inputs.conditions)).to.deep.equal([
+            // Green tasks answer only requests carrying the generated test-traffic credential.
+            const credential = single(
+              run,
+              "random:index/randomPassword:RandomPassword",
+              `cloudweave-${stack}-app-test-traffic`,
+            );
+            const testConditions = revealed(test.inputs.conditions) as object[];
+            expect(testConditions).to.deep.equal([
               { pathPattern: { values: ["/*"] } },
               ...required,
-              { httpHeader: { httpHeaderName: "X-CloudWeave-Test-Traffic", values: ["green"] } },
+              {
+                httpHeader: {
+                  httpHeaderName: "X-CloudWeave-Test-Traffic",
+                  values: [revealed(credential.outputs.result)],
+                },
+              },
             ]);
+            expect(String(revealed(credential.outputs.result)).length).to.be.at.least(40);
           });
         });
       }
@@ -670,7 +683,12 @@ describe("FargateService component", () => {
     maxCount: 4,
     container: { port: 8080, healthCheckPath: "/healthz", user: "1000:1000" },
     logs: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/logs", retentionInDays: 14 },
-    routing: { listenerArn: "arn:listener", loadBalancerArnSuffix: "app/lb/1", priority: 10 },
+    routing: {
+      listenerArn: "arn:listener",
+      loadBalancerArnSuffix: "app/lb/1",
+      priority: 10,
+      testTraffic: { name: "X-Test", value: "a-secret-value" },
+    },
     deployment: { bakeTimeMinutes: 3 },
     ...overrides,
   });
@@ -754,7 +772,7 @@ describe("FargateService component", () => {
             listenerArn: "arn:listener",
             loadBalancerArnSuffix: "app/lb/1",
             priority: 10,
-            testTrafficHeader: { name: "X-Canary", value: "yes" },
+            testTraffic: { name: "X-Canary", value: "yes" },
           },
         }),
       );

@@ -88,11 +88,24 @@ describe("edge on both stacks", () => {
 
       it("never caches the app and its API, forwards what the app needs, and caches static assets from S3", () => {
         const [app, ...assets] = behaviors();
-        expect(app).to.deep.include({
-          targetOriginId: "app",
-          cachePolicyId: CACHING_DISABLED,
-          originRequestPolicyId: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+        expect(app).to.deep.include({ targetOriginId: "app", cachePolicyId: CACHING_DISABLED });
+        // Every viewer header reaches the app but Host (the origin's certificate names origin.<domain>) and the
+        // test-traffic credential: a viewer cannot reach the green tasks by sending it.
+        const forwarding = single(run, "aws:cloudfront/originRequestPolicy:OriginRequestPolicy");
+        expect(app?.originRequestPolicyId).to.equal(forwarding.id);
+        expect(forwarding.inputs.headersConfig).to.deep.equal({
+          headerBehavior: "allExcept",
+          headers: { items: ["Host", "X-CloudWeave-Test-Traffic"] },
         });
+        const testRules = ofType(run, "aws:lb/listenerRule:ListenerRule").filter((rule) => rule.name.endsWith("-test"));
+        for (const rule of testRules) {
+          const names = (revealed(rule.inputs.conditions) as { httpHeader?: { httpHeaderName: string } }[])
+            .map((condition) => condition.httpHeader?.httpHeaderName)
+            .filter((name) => name !== undefined && name !== "X-Origin-Verify");
+          expect(names, `${rule.name} selects by a header the edge strips`).to.deep.equal([
+            "X-CloudWeave-Test-Traffic",
+          ]);
+        }
         expect(app?.allowedMethods).to.include.members(["GET", "POST", "PUT", "PATCH", "DELETE"]);
         expect(assets.map((behavior) => behavior.pathPattern)).to.deep.equal(["/assets/*"]);
         for (const behavior of assets) {

@@ -63,7 +63,7 @@ describe("whole stacks on mocks", () => {
           keyOf("cache"),
         );
         const secrets = ofType(run, "aws:secretsmanager/secret:Secret");
-        expect(secrets).to.have.length(4);
+        expect(secrets).to.have.length(5);
         for (const secret of secrets) expect(secret.inputs.kmsKeyId, secret.name).to.equal(keyOf("secrets"));
         const repositories = ofType(run, "aws:ecr/repository:Repository");
         expect(repositories).to.have.length(2);
@@ -126,6 +126,7 @@ describe("whole stacks on mocks", () => {
         const secretArns = {
           ...(run.outputs.secretArns as Record<string, string>),
           originVerify: (run.outputs.cdn as Record<string, string>).originVerifySecretArn,
+          testTraffic: run.outputs.testTrafficSecretArn as string,
         };
         const declared = ofType(run, "aws:secretsmanager/secret:Secret").map((secret) => secret.outputs.arn);
         expect(Object.values(secretArns).sort()).to.deep.equal([...declared].sort());
@@ -133,7 +134,7 @@ describe("whole stacks on mocks", () => {
           ...ofType(run, "random:index/randomPassword:RandomPassword").map((r) => r.outputs.result),
           ...ofType(run, "random:index/randomBytes:RandomBytes").map((r) => r.outputs.base64),
         ];
-        expect(generated).to.have.length(4);
+        expect(generated).to.have.length(5);
         const outputs = JSON.stringify(run.outputs);
         for (const value of generated) {
           const clear = value instanceof SecretValue ? value.value : value;
@@ -167,7 +168,7 @@ describe("whole stacks on mocks", () => {
                 "aws:kms/key:Key": 8,
                 "aws:rds/instance:Instance": 1,
                 "aws:s3/bucket:Bucket": 3,
-                "aws:secretsmanager/secret:Secret": 4,
+                "aws:secretsmanager/secret:Secret": 5,
               }
             : {},
         );
