@@ -11,6 +11,8 @@ import { Database } from "./components/database";
 import { Edge, GLOBAL_REGION } from "./components/edge";
 import { EncryptionKey } from "./components/encryption-key";
 import { HostedZone } from "./components/hosted-zone";
+import { PrivateZone } from "./components/private-zone";
+import { vpcResolverAddress } from "./config/cidr";
 import { FargateService, type SecretReference } from "./components/fargate-service";
 import { FaultInjection } from "./components/fault-injection";
 import { FeatureFlags } from "./components/feature-flags";
@@ -192,7 +194,12 @@ const zoneId = new HostedZone(`${prefix}-dns`, {
   protect,
 }).zoneId;
 const originHostname = `origin.${config.domain.name}`;
-const apiHostname = `internal-api.${config.domain.name}`;
+// The internal API's name resolves in the VPC only: a private zone keeps its private addresses out of public DNS.
+const internalZone = new PrivateZone(`${prefix}-internal-dns`, {
+  zoneName: `internal.${config.domain.name}`,
+  vpcId: network.vpcId,
+});
+const apiHostname = `api.${internalZone.zoneName}`;
 const certificate = new Certificate(`${prefix}-alb`, {
   domainName: originHostname,
   alternativeNames: [apiHostname],
@@ -261,7 +268,7 @@ const apiLoadBalancer = new LoadBalancer(`${prefix}-api`, {
   certificateArn: certificate.arn,
   logs: { bucketName: loadBalancerLogs.bucketName, prefix: "alb/api" },
   deletionProtection: protect,
-  dnsAliases: { zoneId, names: [apiHostname], overwrite: config.recovery !== undefined },
+  dnsAliases: { zoneId: internalZone.zoneId, names: [apiHostname] },
 });
 
 const cluster = new Cluster(`${prefix}-ecs`);
@@ -314,8 +321,12 @@ const frontend = new FargateService(`${prefix}-frontend`, {
   container: {
     ...APP_CONTAINERS.frontend,
     port: APP_PORTS.frontend,
-    // nginx proxies /api/ here; the name resolves to the internal load balancer's private addresses.
-    environment: { API_UPSTREAM: `https://${apiHostname}` },
+    environment: {
+      // nginx proxies /api/ here; the name resolves, in the VPC only, to the internal load balancer's addresses.
+      API_UPSTREAM: `https://${apiHostname}`,
+      // Those addresses change: nginx re-resolves the name through the VPC's DNS server (the image contract).
+      DNS_RESOLVER: vpcResolverAddress(config.vpc.cidr),
+    },
   },
   routing: {
     listenerArn: publicLoadBalancer.httpsListenerArn,

@@ -42,6 +42,18 @@ export function isPrivateBlock(block: Ipv4Block): boolean {
   return RFC1918.some((range) => blockContains(parseIpv4Block(range) as Ipv4Block, block));
 }
 
+/**
+ * The Amazon DNS server of a VPC: the base of its IPv4 range plus two
+ * (https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html), the resolver tasks in it use.
+ */
+export function vpcResolverAddress(cidr: string): string {
+  const block = parseIpv4Block(cidr);
+  if (!block) throw new Error(`${cidr} is not an IPv4 CIDR block`);
+  return ipaddr
+    .fromByteArray([24, 16, 8, 0].map((shift) => Math.floor((block.first + 2) / 2 ** shift) % 256))
+    .toString();
+}
+
 function toInteger(address: ipaddr.IPv4): number {
   return address.toByteArray().reduce((value, octet) => value * 256 + octet, 0);
 }

@@ -453,8 +453,14 @@ describe("compute tier on both stacks", () => {
           .to.be.false;
         expect(app.environment).to.deep.include({
           name: "API_UPSTREAM",
-          value: `https://internal-api.${config.domain.name}`,
+          value: `https://api.internal.${config.domain.name}`,
         });
+        // nginx re-resolves the name through the Amazon DNS server: the VPC's base address plus two.
+        const [a, b, c, d] = String(single(run, "aws:ec2/vpc:Vpc").inputs.cidrBlock)
+          .split("/")[0]!
+          .split(".")
+          .map(Number);
+        expect(app.environment).to.deep.include({ name: "DNS_RESOLVER", value: `${a}.${b}.${c}.${d! + 2}` });
         // nginx binds port 80 as a non-root user: the task's network namespace must allow it.
         expect(app.systemControls).to.deep.equal([{ namespace: "net.ipv4.ip_unprivileged_port_start", value: "80" }]);
       });
@@ -515,7 +521,7 @@ describe("compute tier on both stacks", () => {
       it("validates the load balancers' certificate by DNS for the origin and internal API names", () => {
         const certificate = single(run, "aws:acm/certificate:Certificate", `cloudweave-${stack}-alb-certificate`);
         expect(certificate.inputs).to.include({ domainName: `origin.${config.domain.name}`, validationMethod: "DNS" });
-        expect(certificate.inputs.subjectAlternativeNames).to.deep.equal([`internal-api.${config.domain.name}`]);
+        expect(certificate.inputs.subjectAlternativeNames).to.deep.equal([`api.internal.${config.domain.name}`]);
         expect(certificate.provider, "issued in the stack's region").to.equal(undefined);
         const records = ofType(run, "aws:route53/record:Record").filter((record) =>
           record.name.startsWith(`cloudweave-${stack}-alb-validation-`),
@@ -531,11 +537,26 @@ describe("compute tier on both stacks", () => {
           (record) => record.inputs.type === "A" && !record.name.startsWith(`cloudweave-${stack}-edge`),
         );
         expect(aliases.map((record) => record.inputs.name).sort()).to.deep.equal(
-          [`internal-api.${config.domain.name}`, `origin.${config.domain.name}`].sort(),
+          [`api.internal.${config.domain.name}`, `origin.${config.domain.name}`].sort(),
         );
-        for (const record of [...records, ...aliases]) {
-          expect(record.inputs.zoneId).to.equal(records[0]?.inputs.zoneId);
-        }
+        // Validation records and the origin name are public; the internal API's name is in the private zone alone.
+        const publicZone = records[0]?.inputs.zoneId;
+        const origin = aliases.find((record) => record.inputs.name === `origin.${config.domain.name}`);
+        expect(origin?.inputs.zoneId).to.equal(publicZone);
+        const api = aliases.find((record) => record.inputs.name === `api.internal.${config.domain.name}`);
+        const privateZone = single(run, "aws:route53/zone:Zone");
+        expect(api?.inputs.zoneId).to.equal(privateZone.outputs.zoneId).and.not.equal(publicZone);
+        expect(privateZone.inputs).to.deep.include({
+          name: `internal.${config.domain.name}`,
+          vpcs: [{ vpcId: single(run, "aws:ec2/vpc:Vpc").id }],
+        });
+        const internalAlb = loadBalancer("api");
+        const published = ofType(run, "aws:route53/record:Record").filter(
+          (record) =>
+            record.inputs.zoneId !== privateZone.outputs.zoneId &&
+            JSON.stringify(record.inputs.aliases ?? []).includes(String(internalAlb.outputs.dnsName)),
+        );
+        expect(published, "no public record points at the internal load balancer").to.deep.equal([]);
       });
 
       it("writes both load balancers' access logs to a private, encrypted, versioned, TLS-only bucket", () => {

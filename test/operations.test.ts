@@ -383,11 +383,12 @@ describe("the restore runbook", () => {
     }
     const regions = run.resources.filter((r) => r.type === "pulumi:providers:aws").map((r) => r.inputs.region);
     expect(regions, "no resource in the failed region").to.not.include("us-east-1");
-    // The cutover: the load balancers take over production's origin and internal API names.
+    // The cutover: the public load balancer takes over production's origin name; the internal API's name lives in
+    // the recovery stack's own private zone.
     const aliases = ofType(run, "aws:route53/record:Record").filter((record) => record.inputs.type === "A");
     expect(aliases.map((record) => [record.inputs.name, record.inputs.allowOverwrite])).to.have.deep.members([
       ["origin.app.cloudweave.io", true],
-      ["internal-api.app.cloudweave.io", true],
+      ["api.internal.app.cloudweave.io", false],
     ]);
     // Production's CloudFront sends the header whose value the replica holds.
     const rules = ofType(run, "aws:lb/listenerRule:ListenerRule").filter((rule) => rule.name.includes("frontend"));
