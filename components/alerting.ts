@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
+import { serviceTrustPolicy } from "./service-trust";
 
 /** How urgent an alarm is: `critical` pages someone now, `warning` is looked at in working hours. */
 export type Severity = "critical" | "warning";
@@ -175,7 +176,7 @@ export class Alerting extends pulumi.ComponentResource {
         routing[severity].push(`e-mail ${email}`);
       }
       if (recipients.slack) {
-        chatbotRole ??= this.chatbotRole(name);
+        chatbotRole ??= this.chatbotRole(name, accountId);
         new aws.chatbot.SlackChannelConfiguration(
           `${name}-${severity}-slack`,
           {
@@ -208,16 +209,12 @@ export class Alerting extends pulumi.ComponentResource {
    * (the "Notification permissions" policy template of
    * https://docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-iam-policies.html).
    */
-  private chatbotRole(name: string): aws.iam.Role {
+  private chatbotRole(name: string, accountId: pulumi.Input<string>): aws.iam.Role {
     const role = new aws.iam.Role(
       `${name}-chatbot`,
       {
         description: `AWS Chatbot posts the alarms of ${name} to Slack`,
-        // The trust policy AWS Chatbot documents has no condition keys: the service sends none to check.
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "chatbot.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
+        assumeRolePolicy: serviceTrustPolicy("chatbot.amazonaws.com", accountId),
       },
       { parent: this },
     );

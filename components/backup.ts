@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
 import { EncryptionKey } from "./encryption-key";
 import { encryptedLogGroup, type LogDestination } from "./log-group";
+import { serviceTrustPolicy } from "./service-trust";
 
 /** Arguments of {@link Backup}. */
 export interface BackupArgs {
@@ -215,12 +216,7 @@ export class Backup extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: `AWS Backup backs up and test-restores the resources of ${name}`,
-        // The trust policy AWS Backup documents for its service roles has no condition keys
-        // (https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html): none that would block it.
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
+        assumeRolePolicy: serviceTrustPolicy("backup.amazonaws.com", args.account.accountId),
         tags: { Name: `${name}-role` },
       },
       child,

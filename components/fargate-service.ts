@@ -290,7 +290,7 @@ export class FargateService extends pulumi.ComponentResource {
           ],
           Resource: "*",
         },
-        ...(args.faultAgent ? faultAgentTaskStatements(args.faultAgent, args.account) : []),
+        ...(args.faultAgent ? faultAgentTaskStatements(args.faultAgent, args.account, args.cluster.name) : []),
       ],
       sourceArn: pulumi.interpolate`arn:${partition}:ecs:${region}:${accountId}:*`,
     });

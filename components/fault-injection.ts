@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
 import { serviceTrustPolicy } from "./service-trust";
-import { TASK_ARN_TAG } from "./task-fault-agent";
+import { SIDECAR_TAG, TASK_ARN_TAG } from "./task-fault-agent";
 
 /** The AWS-owned SSM document FIS runs for `aws:ecs:task-cpu-stress`. */
 const CPU_STRESS_DOCUMENT = "AWSFIS-Run-CPU-Stress";
@@ -121,7 +121,10 @@ export class FaultInjection extends pulumi.ComponentResource {
         Effect: "Allow",
         Action: "ssm:SendCommand",
         Resource: pulumi.interpolate`arn:${partition}:ssm:${region}:${accountId}:managed-instance/*`,
-        Condition: { StringLike: { [`ssm:resourceTag/${TASK_ARN_TAG}`]: tasks } },
+        Condition: {
+          StringLike: { [`ssm:resourceTag/${TASK_ARN_TAG}`]: tasks },
+          StringEquals: { [`ssm:resourceTag/${SIDECAR_TAG}`]: "true" },
+        },
       },
       {
         // Following and cancelling commands has no resource-level permissions.
@@ -214,7 +217,11 @@ export class FaultInjection extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: `AWS FIS runs the experiments of ${name} against this stack's resources only`,
-        assumeRolePolicy: serviceTrustPolicy("fis.amazonaws.com", accountId),
+        assumeRolePolicy: serviceTrustPolicy(
+          "fis.amazonaws.com",
+          accountId,
+          pulumi.interpolate`arn:${partition}:fis:${region}:${accountId}:experiment/*`,
+        ),
       },
       child,
     );

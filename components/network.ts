@@ -453,13 +453,16 @@ export class Network extends pulumi.ComponentResource {
             {
               Sid: "WriteThisLogGroupOnly",
               Effect: "Allow",
-              Action: [
-                "logs:CreateLogStream",
-                "logs:PutLogEvents",
-                "logs:DescribeLogGroups",
-                "logs:DescribeLogStreams",
-              ],
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
               Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
+            },
+            {
+              // DescribeLogGroups has no resource-level permissions: it works on "*" only
+              // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html).
+              Sid: "FindTheLogGroup",
+              Effect: "Allow",
+              Action: "logs:DescribeLogGroups",
+              Resource: "*",
             },
           ],
         }),

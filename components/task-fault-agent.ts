@@ -25,8 +25,9 @@ export interface FaultAgentSpec {
 
 /**
  * The sidecar's entry point. It registers the task as an SSM managed instance tagged with the task's ARN (how FIS
- * finds the task), runs the agent, and on stop removes the activation and the managed instance again. The agent
- * installs `stress-ng` itself when an experiment first needs it (the FIS documents' `InstallDependencies`).
+ * finds the task), runs the agent, and on stop deregisters the managed instance again. The activation admits one
+ * registration and expires within the hour, so nothing needs to delete it (and no role may delete activations).
+ * The agent installs `stress-ng` itself when an experiment first needs it (the FIS documents' `InstallDependencies`).
  */
 export const FAULT_AGENT_SCRIPT = `set -euo pipefail
 dnf install -y --setopt=install_weak_deps=False jq awscli >/dev/null
@@ -35,12 +36,12 @@ task=$(curl -fsS "\${ECS_CONTAINER_METADATA_URI_V4:?not running in an ECS task}/
 task_arn=$(jq -er .TaskARN <<<"$task")
 region=$(cut -d: -f4 <<<"$task_arn")
 activation=$(aws ssm create-activation --region "$region" --iam-role "$MANAGED_INSTANCE_ROLE_NAME" \\
-  --description "fault injection: $task_arn" \\
+  --description "fault injection: $task_arn" --registration-limit 1 \\
+  --expiration-date "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" \\
   --tags "Key=${TASK_ARN_TAG},Value=$task_arn" "Key=${SIDECAR_TAG},Value=true")
 activation_id=$(jq -er .ActivationId <<<"$activation")
 amazon-ssm-agent -register -region "$region" -id "$activation_id" -code "$(jq -er .ActivationCode <<<"$activation")"
 cleanup() {
-  aws ssm delete-activation --region "$region" --activation-id "$activation_id" || true
   instance_id=$(jq -r .ManagedInstanceID /var/lib/amazon/ssm/registration 2>/dev/null || true)
   [ -n "$instance_id" ] && aws ssm deregister-managed-instance --region "$region" --instance-id "$instance_id" || true
   kill -TERM "$agent" 2>/dev/null || true
@@ -75,35 +76,55 @@ export function faultAgentContainer(spec: FaultAgentSpec, logConfiguration: unkn
   };
 }
 
-/** The task-role statements the sidecar needs: register this task with SSM, tag it, and clean up after itself. */
-export function faultAgentTaskStatements(spec: FaultAgentSpec, account: AwsAccount): unknown[] {
+/**
+ * The task-role statements the sidecar needs: create its activation and tag what it registers — only with the
+ * sidecar's two tags, naming a task of this cluster, on a managed instance no task has claimed yet — and deregister
+ * this cluster's sidecars only. Tag conditions as AWS Systems Manager evaluates them
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html): `aws:RequestTag`
+ * and `aws:TagKeys` on CreateActivation and AddTagsToResource, `aws:ResourceTag` on managed instances.
+ */
+export function faultAgentTaskStatements(
+  spec: FaultAgentSpec,
+  account: AwsAccount,
+  clusterName: pulumi.Input<string>,
+): unknown[] {
   const { accountId, partition, region } = account;
   const managedInstances = pulumi.interpolate`arn:${partition}:ssm:${region}:${accountId}:managed-instance/*`;
+  const clusterTasks = pulumi.interpolate`arn:${partition}:ecs:${region}:${accountId}:task/${clusterName}/*`;
+  const sidecarTags = {
+    StringEquals: { [`aws:RequestTag/${SIDECAR_TAG}`]: "true" },
+    StringLike: { [`aws:RequestTag/${TASK_ARN_TAG}`]: clusterTasks },
+    "ForAllValues:StringEquals": { "aws:TagKeys": [TASK_ARN_TAG, SIDECAR_TAG] },
+  };
   return [
     {
-      // CreateActivation has no resource-level permissions; it may only create activations tagged as this sidecar.
+      // CreateActivation has no resource-level permissions: its tags are what can be scoped.
       Sid: "RegisterForFaultInjection",
       Effect: "Allow",
       Action: "ssm:CreateActivation",
       Resource: "*",
-      Condition: { StringEquals: { [`aws:RequestTag/${SIDECAR_TAG}`]: "true" } },
+      Condition: sidecarTags,
     },
     {
-      Sid: "TagManagedInstance",
+      // Tags reach the managed instance the task registers; an instance another task already claimed (tagged with its
+      // ARN) can never be retagged, so no task can make FIS target another's sidecar.
+      Sid: "TagOwnManagedInstance",
       Effect: "Allow",
       Action: "ssm:AddTagsToResource",
       Resource: managedInstances,
+      Condition: { ...sidecarTags, Null: { [`aws:ResourceTag/${TASK_ARN_TAG}`]: "true" } },
     },
     {
-      // On stop the sidecar removes what it registered: its managed instance (tagged as this sidecar) and its
-      // activation (DeleteActivation has no resource-level permissions).
-      Sid: "DeregisterManagedInstance",
+      // On stop the sidecar removes its managed instance: only this cluster's sidecars can be removed.
+      Sid: "DeregisterThisClustersSidecars",
       Effect: "Allow",
       Action: "ssm:DeregisterManagedInstance",
       Resource: managedInstances,
-      Condition: { StringEquals: { [`aws:ResourceTag/${SIDECAR_TAG}`]: "true" } },
+      Condition: {
+        StringEquals: { [`aws:ResourceTag/${SIDECAR_TAG}`]: "true" },
+        StringLike: { [`aws:ResourceTag/${TASK_ARN_TAG}`]: clusterTasks },
+      },
     },
-    { Sid: "DeleteActivation", Effect: "Allow", Action: "ssm:DeleteActivation", Resource: "*" },
     {
       Sid: "PassManagedInstanceRole",
       Effect: "Allow",
@@ -141,29 +162,16 @@ export class TaskFaultAgent extends pulumi.ComponentResource {
       `${name}-managed-instance`,
       {
         description: `Tasks carrying the fault-injection sidecar (${name}) run SSM documents under this role`,
-        assumeRolePolicy: serviceTrustPolicy("ssm.amazonaws.com", accountId),
+        assumeRolePolicy: serviceTrustPolicy(
+          "ssm.amazonaws.com",
+          accountId,
+          pulumi.interpolate`arn:${partition}:ssm:${args.account.region}:${accountId}:*`,
+        ),
       },
       child,
     );
-    new aws.iam.RolePolicy(
-      `${name}-managed-instance`,
-      {
-        role: role.name,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              // What AWS FIS's setup asks of this role: a registered task may remove its own registration.
-              Sid: "DeregisterSelf",
-              Effect: "Allow",
-              Action: ["ssm:DeleteActivation", "ssm:DeregisterManagedInstance"],
-              Resource: "*",
-            },
-          ],
-        }),
-      },
-      child,
-    );
+    // Nothing else: the sidecar deregisters with the task role, scoped to this cluster's sidecars, and the
+    // activation expires by itself.
     new aws.iam.RolePolicyAttachment(
       `${name}-managed-instance-core`,
       { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` },

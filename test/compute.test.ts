@@ -172,11 +172,41 @@ describe("compute tier on both stacks", () => {
             ]);
             expect(agent?.logConfiguration.options["awslogs-stream-prefix"]).to.equal("fault-agent");
             expect(app.readonlyRootFilesystem).to.equal(true);
-            // The task role may register the task, tagged as the sidecar, and pass exactly the managed-instance role.
-            const create = taskPolicy.find((statement) => statement.Sid === "RegisterForFaultInjection");
-            expect(create?.Condition).to.deep.equal({
+            // The task role may register the task, tagged as the sidecar of a task of this cluster and with no other
+            // tag; tag only managed instances no task has claimed; deregister only this cluster's sidecars; and pass
+            // exactly the managed-instance role.
+            const clusterTasks = `arn:aws:ecs:us-east-1:${MOCK_ACCOUNT_ID}:task/${String(
+              single(run, "aws:ecs/cluster:Cluster").outputs.name,
+            )}/*`;
+            const sidecarTags = {
               StringEquals: { "aws:RequestTag/FAULT_INJECTION_SIDECAR": "true" },
+              StringLike: { "aws:RequestTag/ECS_TASK_ARN": clusterTasks },
+              "ForAllValues:StringEquals": { "aws:TagKeys": ["ECS_TASK_ARN", "FAULT_INJECTION_SIDECAR"] },
+            };
+            const bySid = (sid: string) => taskPolicy.find((statement) => statement.Sid === sid);
+            expect(bySid("RegisterForFaultInjection")?.Condition).to.deep.equal(sidecarTags);
+            const managedInstances = `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT_ID}:managed-instance/*`;
+            expect(bySid("TagOwnManagedInstance")).to.deep.include({
+              Action: "ssm:AddTagsToResource",
+              Resource: managedInstances,
+              Condition: { ...sidecarTags, Null: { "aws:ResourceTag/ECS_TASK_ARN": "true" } },
             });
+            expect(bySid("DeregisterThisClustersSidecars")).to.deep.include({
+              Action: "ssm:DeregisterManagedInstance",
+              Resource: managedInstances,
+              Condition: {
+                StringEquals: { "aws:ResourceTag/FAULT_INJECTION_SIDECAR": "true" },
+                StringLike: { "aws:ResourceTag/ECS_TASK_ARN": clusterTasks },
+              },
+            });
+            expect(ssmActions, "activations expire by themselves; nobody deletes them").to.not.include(
+              "ssm:DeleteActivation",
+            );
+            // The managed-instance role does what the SSM agent needs and nothing else.
+            const instancePolicies = ofType(run, "aws:iam/rolePolicy:RolePolicy").filter(
+              (policy) => policy.inputs.role === role.outputs.name,
+            );
+            expect(instancePolicies).to.deep.equal([]);
             const pass = taskPolicy.find((statement) => statement.Sid === "PassManagedInstanceRole");
             expect(pass).to.deep.include({ Action: "iam:PassRole", Resource: role.outputs.arn });
             expect(pass?.Condition).to.deep.equal({ StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } });
@@ -205,8 +235,8 @@ describe("compute tier on both stacks", () => {
             const unscoped = [...executionPolicy, ...taskPolicy]
               .filter((statement) => list(statement.Resource).includes("*"))
               .flatMap((statement) => list(statement.Action));
-            // The sidecar's two registration calls have no resource-level permissions (CreateActivation is tag-bound).
-            const resourceless = ["ecr:GetAuthorizationToken", "ssm:CreateActivation", "ssm:DeleteActivation"];
+            // CreateActivation has no resource-level permissions (it is bound by its tags).
+            const resourceless = ["ecr:GetAuthorizationToken", "ssm:CreateActivation"];
             expect(
               unscoped.filter((action) => !resourceless.includes(action) && !action.startsWith("xray:")),
             ).to.deep.equal([]);

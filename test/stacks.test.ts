@@ -110,6 +110,36 @@ describe("whole stacks on mocks", () => {
         }
       });
 
+      it("keeps confused-deputy condition keys in trust policies only where each service documents sending them", () => {
+        // Documented with aws:SourceAccount (and aws:SourceArn): flow logs, ECS tasks, FIS, SSM hybrid activations.
+        // Documented without: ECS's load-balancer infrastructure role, AppConfig, AWS Backup, AWS Chatbot,
+        // RDS enhanced monitoring — a key they do not send would make the role fail at its first use.
+        const withKeys = [
+          "vpc-flow-logs.amazonaws.com",
+          "ecs-tasks.amazonaws.com",
+          "fis.amazonaws.com",
+          "ssm.amazonaws.com",
+        ];
+        const seen = new Set<string>();
+        for (const role of ofType(run, "aws:iam/role:Role")) {
+          const [statement, ...rest] = json<{
+            Statement: { Principal: { Service?: string }; Condition?: { StringEquals?: Record<string, string> } }[];
+          }>(role, "assumeRolePolicy").Statement;
+          expect(rest, role.name).to.deep.equal([]);
+          const service = statement?.Principal.Service;
+          if (!service) continue;
+          seen.add(service);
+          if (withKeys.includes(service)) {
+            expect(statement?.Condition?.StringEquals, role.name).to.deep.equal({
+              "aws:SourceAccount": MOCK_ACCOUNT_ID,
+            });
+          } else {
+            expect(statement?.Condition, `${role.name} (${service})`).to.equal(undefined);
+          }
+        }
+        expect([...seen]).to.include.members(["ecs.amazonaws.com", "appconfig.amazonaws.com", "backup.amazonaws.com"]);
+      });
+
       it("places the data stores in the network's database tier behind their own security groups", () => {
         const instance = single(run, "aws:rds/instance:Instance");
         const group = single(run, "aws:elasticache/replicationGroup:ReplicationGroup");
