@@ -13,6 +13,7 @@ import { EncryptionKey } from "./components/encryption-key";
 import { HostedZone } from "./components/hosted-zone";
 import { PrivateZone } from "./components/private-zone";
 import { vpcResolverAddress } from "./config/cidr";
+import { deploymentTimeoutMinutes } from "./config/rollout";
 import { FargateService, type SecretReference } from "./components/fargate-service";
 import { FaultInjection } from "./components/fault-injection";
 import { FeatureFlags } from "./components/feature-flags";
@@ -308,7 +309,7 @@ const serviceDefaults = {
   subnetIds: network.privateSubnetIds,
   logs: serviceLogs,
   scaling: config.scaling,
-  deployment: config.deployment,
+  deployment: { ...config.deployment, timeoutMinutes: deploymentTimeoutMinutes(config.deployment) },
   // A rolled-back release is worth a look in working hours, not a page.
   alarmActions: [alerting.topicArns.warning],
   protect,

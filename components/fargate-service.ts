@@ -132,6 +132,12 @@ export interface DeploymentSpec {
    * @default true
    */
   waitForCompletion?: boolean;
+  /**
+   * Minutes `pulumi up` waits for a deployment (new tasks starting and tested, the traffic shifts, the bakes) before
+   * failing it: `config/rollout.ts` computes it from the strategy, and the config schema keeps it within CI's
+   * credentials.
+   */
+  timeoutMinutes: number;
 }
 
 /** Arguments of {@link FargateService}. */
@@ -612,7 +618,10 @@ export class FargateService extends pulumi.ComponentResource {
         // Auto scaling owns the task count. After each deployment ECS swaps which target group is primary; sending
         // the original pair back would undo that, so the load-balancer block is only ever set at creation.
         ignoreChanges: ["desiredCount", "loadBalancers"],
-        customTimeouts: { create: "30m", update: `${30 + args.deployment.bakeTimeMinutes}m` },
+        customTimeouts: {
+          create: `${args.deployment.timeoutMinutes}m`,
+          update: `${args.deployment.timeoutMinutes}m`,
+        },
       },
     );
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { blockContains, blocksOverlap, isPrivateBlock, parseIpv4Block, type Ipv4Block } from "./cidr";
 import { FEATURE_FLAGS } from "./app";
 import { FARGATE_CPU_VALUES, describeMemoryOptions, fargateMemoryFor } from "./fargate";
+import { PULUMI_UP_OVERHEAD_MINUTES, deploymentTimeoutMinutes } from "./rollout";
 import {
   DAILY_WINDOW,
   TIME_OF_DAY,
@@ -347,6 +348,11 @@ const rawSettings = strictObject({
       stepPercent: z.number().min(3, "must be 3-100 percent").max(100, "must be 3-100 percent"),
       stepBakeMinutes: z.number().int().min(0, "must be 0-1440 minutes").max(1440, "must be 0-1440 minutes"),
     }).default({ stepPercent: 25, stepBakeMinutes: 5 }),
+    /**
+     * Minutes CI's deploy credentials last: the bootstrap deploy roles' maxSessionSeconds and deploy.yml's
+     * role-duration-seconds. A release must finish within them, or `pulumi up` loses its credentials mid-rollout.
+     */
+    ciSessionMinutes: z.number().int().min(15, "must be 15-720 minutes (IAM role sessions)").max(720, "must be 15-720 minutes (IAM role sessions)").default(120),
   }),
   "cloudweave:domain": strictObject({
     /** The name users browse to. */
@@ -694,7 +700,37 @@ const rawConfigSchema = rawSettings.superRefine((raw, ctx) => {
     });
   }
 
+  const deploymentSettings = raw["cloudweave:deployment"];
+  const releaseMinutes = deploymentTimeoutMinutes(deploymentSettings) + PULUMI_UP_OVERHEAD_MINUTES;
+  if (releaseMinutes > deploymentSettings.ciSessionMinutes) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:deployment", "strategy"],
+      message: `rolls out for ${releaseMinutes} minutes (tasks starting and tested, ${deploymentSettings.strategy} shifts and bakes, the rest of pulumi up), longer than CI's deploy session (cloudweave:deployment.ciSessionMinutes = ${deploymentSettings.ciSessionMinutes}): shorten the bakes or steps`,
+    });
+  }
+
   const faults = raw["cloudweave:faultInjection"];
+  // Every service has a stop-tasks experiment: it must stop at least one task and leave at least one running,
+  // whichever way FIS rounds PERCENT(n) (https://docs.aws.amazon.com/fis/latest/userguide/targets.html#target-selection-mode).
+  for (const serviceName of ["frontend", "backend"] as const) {
+    const size = raw["cloudweave:compute"][serviceName];
+    const share = (size.desiredCount * faults.stopTaskPercent) / 100;
+    if (Math.floor(share) < 1 || Math.ceil(share) > size.desiredCount - 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:compute", serviceName, "desiredCount"],
+        message: `must leave the stop-tasks experiment (cloudweave:faultInjection.stopTaskPercent = ${faults.stopTaskPercent}) at least one task to stop and one to keep: ${size.desiredCount} task${size.desiredCount === 1 ? "" : "s"} cannot`,
+      });
+    }
+    if (faults.taskAgent && size.maxCount <= size.desiredCount) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:compute", serviceName, "maxCount"],
+        message: `must exceed desiredCount (${size.desiredCount}) where the CPU-stress experiment runs (cloudweave:faultInjection.taskAgent): it proves that auto scaling adds tasks`,
+      });
+    }
+  }
   if (faults.cpuStressPercent <= raw["cloudweave:scaling"].scaleOutCpuPercent) {
     ctx.addIssue({
       code: "custom",

@@ -39,6 +39,8 @@ export interface DeclaredResource {
   /** The region the resource is created in: its provider's, or the stack's `aws:region`. */
   readonly region: string;
   readonly protect: boolean;
+  /** How long the engine waits for each operation (`customTimeouts`), as the program set them, e.g. `45m`. */
+  readonly customTimeouts: { readonly create?: string; readonly update?: string; readonly delete?: string };
   /** The inputs, resolved; secret values are {@link SecretValue}s. */
   readonly inputs: Readonly<Record<string, unknown>>;
   /** The id the mock assigned (custom resources only). */
@@ -57,6 +59,7 @@ interface RegisterRequest {
   getProvider(): string;
   getProtect(): boolean;
   getObject(): unknown;
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 
 interface RegisterResponse {
@@ -469,6 +472,7 @@ export class RecordingMonitor extends MockMonitor {
           provider: req.getProvider() || undefined,
           region: this.awsMocks.regionOf(req.getProvider() || undefined, inputs),
           protect: req.getProtect(),
+          customTimeouts: timeoutsOf(req),
           inputs,
           id: response.getId() || undefined,
           outputs: revealSecrets(deserialize(response.getObject())) as Record<string, unknown>,
@@ -573,4 +577,11 @@ function operatorSecret(secretId: string): string {
     return JSON.stringify({ header: "X-Origin-Verify", value: hash("origin-verify", secretId).slice(0, 48) });
   }
   throw new Error(`offline mocks: the mock account has no secret "${secretId}" (offline/mocks.ts operatorSecret)`);
+}
+
+function timeoutsOf(req: RegisterRequest): DeclaredResource["customTimeouts"] {
+  const timeouts = req.getCustomtimeouts();
+  if (!timeouts) return {};
+  const set = Object.entries({ create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() });
+  return Object.fromEntries(set.filter(([, value]) => value !== ""));
 }

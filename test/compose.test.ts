@@ -17,6 +17,7 @@ interface ComposeService {
   cap_drop?: string[];
   security_opt?: string[];
   tmpfs?: string[];
+  volumes?: string[];
   ports?: string[];
   sysctls?: Record<string, number>;
   depends_on?: Record<string, { condition: string }>;
@@ -119,7 +120,11 @@ describe("local development (compose.yaml)", () => {
       const app = service(name);
       expect(app.user, name).to.equal(APP_CONTAINERS[name].user);
       expect(app).to.deep.include({ read_only: true, cap_drop: ["ALL"], security_opt: ["no-new-privileges:true"] });
-      expect(app.tmpfs, name).to.have.members([...APP_CONTAINERS[name].writablePaths]);
+      // Mounted as Fargate mounts task volumes (seeded from the image), not as world-writable tmpfs that would hide a
+      // path the image forgot to declare.
+      expect(app.tmpfs, name).to.equal(undefined);
+      const anonymous = (app.volumes ?? []).filter((volume) => !volume.includes(":"));
+      expect(anonymous, name).to.have.members([...APP_CONTAINERS[name].writablePaths]);
       expect(app.healthcheck?.test.join(" ")).to.include(`${APP_CONTAINERS[name].healthCheckPath} `);
     }
     // nginx binds port 80 unprivileged, as the frontend task's systemControls allow.

@@ -740,7 +740,7 @@ describe("FargateService component", () => {
       priority: 10,
       testTraffic: { name: "X-Test", value: "a-secret-value" },
     },
-    deployment: { bakeTimeMinutes: 3 },
+    deployment: { bakeTimeMinutes: 3, timeoutMinutes: 33 },
     ...overrides,
   });
 
@@ -799,7 +799,7 @@ describe("FargateService component", () => {
       ],
     ] as const) {
       const run = await runProgram("staging", () => {
-        new FargateService("web", minimal({ deployment: { ...deployment } }));
+        new FargateService("web", minimal({ deployment: { ...deployment, timeoutMinutes: 60 } }));
       });
       const service = single(run, "aws:ecs/service:Service");
       expect(service.inputs.deploymentConfiguration).to.deep.equal(expected);

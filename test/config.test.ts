@@ -230,10 +230,37 @@ const BAD_CASES: readonly BadCase[] = [
   {
     title: "desiredCount above maxCount",
     stack: "staging",
-    change: (s) => (service(s, "backend").desiredCount = 3),
+    change: (s) => (service(s, "backend").desiredCount = 5),
     key: "cloudweave:compute.backend.desiredCount",
-    value: "3",
-    allowed: "must not exceed maxCount (2)",
+    value: "5",
+    allowed: "must not exceed maxCount (4)",
+  },
+  {
+    title: "one task where the stop-tasks experiment would stop none or all of them",
+    stack: "staging",
+    change: (s) => (service(s, "frontend").desiredCount = 1),
+    key: "cloudweave:compute.frontend.desiredCount",
+    value: "1",
+    allowed:
+      "must leave the stop-tasks experiment (cloudweave:faultInjection.stopTaskPercent = 50) at least one task to stop and one to keep: 1 task cannot",
+  },
+  {
+    title: "no room to scale where the CPU-stress experiment expects it",
+    stack: "staging",
+    change: (s) => (service(s, "backend").maxCount = 2),
+    key: "cloudweave:compute.backend.maxCount",
+    value: "2",
+    allowed: "must exceed desiredCount (2) where the CPU-stress experiment runs",
+  },
+  {
+    title: "a linear rollout that outlasts CI's deploy credentials",
+    stack: "production",
+    change: (s) =>
+      Object.assign(deployment(s), { strategy: "LINEAR", linear: { stepPercent: 10, stepBakeMinutes: 10 } }),
+    key: "cloudweave:deployment.strategy",
+    value: '"LINEAR"',
+    allowed:
+      "rolls out for 160 minutes (tasks starting and tested, LINEAR shifts and bakes, the rest of pulumi up), longer than CI's deploy session (cloudweave:deployment.ciSessionMinutes = 120)",
   },
   {
     title: "one task per service in production",

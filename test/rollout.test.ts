@@ -1,0 +1,63 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { expect } from "chai";
+import { parse } from "yaml";
+import { PROJECT_ROOT, readStackSettings, runStack, type StackRun } from "../offline/harness";
+import { STACKS, ofType, stackConfig, stackRun } from "./helpers";
+
+/** Minutes of a Go-style duration the program sets as a custom timeout (`45m`). */
+function minutes(duration: string | undefined): number {
+  const match = /^(\d+)m$/.exec(duration ?? "");
+  if (!match) throw new Error(`not a minutes timeout: ${String(duration)}`);
+  return Number(match[1]);
+}
+
+function serviceTimeouts(run: StackRun): number[] {
+  return ofType(run, "aws:ecs/service:Service").map((service) => minutes(service.customTimeouts.update));
+}
+
+describe("releases fit their timeouts and CI's credentials", () => {
+  for (const stack of STACKS) {
+    it(`${stack}: waits for each service's whole rollout — tasks starting, test, bake — and no longer than CI can`, async () => {
+      const run = await stackRun(stack);
+      const { deployment } = stackConfig(stack);
+      for (const timeout of serviceTimeouts(run)) {
+        expect(timeout, "a blue/green release: start and test, then the bake").to.be.at.least(
+          deployment.bakeTimeMinutes + 15,
+        );
+        expect(timeout).to.be.at.most(deployment.ciSessionMinutes);
+      }
+    });
+  }
+
+  it("gives a canary release time for the canary's bake and the final bake", async () => {
+    const deployment = {
+      ...(readStackSettings("production")["cloudweave:deployment"] as object),
+      strategy: "CANARY",
+      canary: { percent: 10, bakeMinutes: 30 },
+    };
+    const run = await runStack("production", { configOverrides: { "cloudweave:deployment": deployment } });
+    const blueGreen = serviceTimeouts(await stackRun("production"));
+    for (const [index, timeout] of serviceTimeouts(run).entries()) {
+      expect(timeout - (blueGreen[index] as number), "the canary's 30 minutes added").to.equal(30);
+    }
+  });
+
+  it("matches CI's deploy credentials: deploy.yml's sessions and the bootstrap roles' maximum", () => {
+    const workflow = parse(fs.readFileSync(path.join(PROJECT_ROOT, ".github/workflows/deploy.yml"), "utf8")) as {
+      jobs: Record<string, { steps: { with?: Record<string, unknown> }[] }>;
+    };
+    const sessions = Object.values(workflow.jobs)
+      .flatMap((job) => job.steps)
+      .map((step) => step.with?.["role-duration-seconds"])
+      .filter((seconds) => seconds !== undefined);
+    expect(sessions.length).to.be.greaterThan(0);
+    const bootstrap = fs.readFileSync(path.join(PROJECT_ROOT, "components/github-oidc-roles.ts"), "utf8");
+    const maxSession = Number(/maxSessionDuration: args\.maxSessionSeconds \?\? (\d+)/.exec(bootstrap)?.[1]);
+    for (const stack of STACKS) {
+      const budget = stackConfig(stack).deployment.ciSessionMinutes * 60;
+      for (const seconds of sessions) expect(Number(seconds), `${stack}: deploy.yml session`).to.be.at.least(budget);
+      expect(maxSession, `${stack}: the deploy role's maximum session`).to.be.at.least(budget);
+    }
+  });
+});
