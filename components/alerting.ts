@@ -192,7 +192,8 @@ export class Alerting extends pulumi.ComponentResource {
             ],
             loggingLevel: "ERROR",
           },
-          child,
+          // A fixed name, unique in the account: a replacement removes the old channel configuration first.
+          { ...child, deleteBeforeReplace: true },
         );
         routing[severity].push(`Slack ${recipients.slack.workspaceId}/${recipients.slack.channelId}`);
       }

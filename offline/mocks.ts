@@ -105,7 +105,7 @@ export class AwsRejection extends Error {
  * Resource types AWS serves from some regions only: a registration elsewhere fails when the provider calls the API.
  * `applies` narrows a rule to the registrations it concerns.
  */
-const REGION_RULES: readonly {
+export const REGION_RULES: readonly {
   readonly type: string;
   readonly applies?: (inputs: Record<string, unknown>) => boolean;
   readonly regions: readonly string[];
@@ -582,6 +582,10 @@ function operatorSecret(secretId: string): string {
 function timeoutsOf(req: RegisterRequest): DeclaredResource["customTimeouts"] {
   const timeouts = req.getCustomtimeouts();
   if (!timeouts) return {};
-  const set = Object.entries({ create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() });
+  const set = Object.entries({
+    create: timeouts.getCreate(),
+    update: timeouts.getUpdate(),
+    delete: timeouts.getDelete(),
+  });
   return Object.fromEntries(set.filter(([, value]) => value !== ""));
 }

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { readStackSettings, runStack, type StackRun } from "../offline/harness";
-import type { DeclaredResource } from "../offline/mocks";
+import { AwsMocks, REGION_RULES, type DeclaredResource } from "../offline/mocks";
 import { STACKS, ofType, single, stackRun } from "./helpers";
 
 /** Services whose ARNs name no region: IAM, Route 53 and CloudFront are global, S3 bucket ARNs omit it. */
@@ -91,5 +91,33 @@ describe("regions: every resource answers in the region of the provider it is cr
     expect(String(logBucketPolicy?.inputs.policy), "us-west-2's ELB log-delivery account").to.include(
       "arn:aws:iam::797873946194:root",
     );
+  });
+
+  describe("services AWS serves from some regions only", () => {
+    const SAMPLE_INPUTS: Record<string, Record<string, unknown>> = {
+      "aws:wafv2/webAcl:WebAcl": { scope: "CLOUDFRONT" },
+      "aws:cloudwatch/logDeliverySource:LogDeliverySource": {
+        resourceArn: "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE",
+      },
+    };
+    for (const rule of REGION_RULES) {
+      it(`${rule.type}: only in ${rule.regions.join(", ")}`, () => {
+        const outside = ["us-east-1", "us-east-2", "us-west-2", "eu-central-1"].find((r) => !rule.regions.includes(r))!;
+        const register = (region: string) => {
+          const mocks = new AwsMocks(region);
+          mocks.newResource({
+            type: rule.type,
+            name: "subject",
+            inputs: { ...SAMPLE_INPUTS[rule.type] },
+            custom: true,
+          });
+          return mocks.rejections.filter((rejection) => rejection.includes(" is served in "));
+        };
+        expect(register(rule.regions[0]!)).to.deep.equal([]);
+        const [rejection] = register(outside);
+        expect(rejection).to.include(`created in ${outside}, but ${rule.what} is served in`);
+        expect(rejection).to.include(rule.source);
+      });
+    }
   });
 });
