@@ -352,7 +352,12 @@ const rawSettings = strictObject({
      * Minutes CI's deploy credentials last: the bootstrap deploy roles' maxSessionSeconds and deploy.yml's
      * role-duration-seconds. A release must finish within them, or `pulumi up` loses its credentials mid-rollout.
      */
-    ciSessionMinutes: z.number().int().min(15, "must be 15-720 minutes (IAM role sessions)").max(720, "must be 15-720 minutes (IAM role sessions)").default(120),
+    ciSessionMinutes: z
+      .number()
+      .int()
+      .min(15, "must be 15-720 minutes (IAM role sessions)")
+      .max(720, "must be 15-720 minutes (IAM role sessions)")
+      .default(120),
   }),
   "cloudweave:domain": strictObject({
     /** The name users browse to. */
