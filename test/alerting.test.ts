@@ -3,15 +3,7 @@ import { Alerting } from "../components/alerting";
 import { ProgramFailed, readStackSettings, runProgram, runStack, type StackRun } from "../offline/harness";
 import { AwsMocks, MOCK_ACCOUNT_ID, SecretValue, type DeclaredResource } from "../offline/mocks";
 import { renderAlertRouting } from "../offline/plan";
-import { STACKS, json, ofType, single, stackRun } from "./helpers";
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal: unknown;
-  Action: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
+import { STACKS, json, ofType, single, stackRun, type Statement } from "./helpers";
 
 const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
 const SLACK = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration";

@@ -4,18 +4,9 @@ import { PROJECT_ROOT, runStack, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
 import { checkStack } from "../offline/policies";
 import { policies } from "../policy-pack/policies";
-import { json, ofType, single } from "./helpers";
+import { json, ofType, single, type Statement } from "./helpers";
 
 const BOOTSTRAP = path.join(PROJECT_ROOT, "bootstrap");
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal?: Record<string, unknown>;
-  Action: string | string[];
-  Resource?: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
 
 describe("bootstrap program (state backend and CI roles)", () => {
   let run: StackRun;

@@ -6,7 +6,7 @@ import type { StackConfig } from "../config";
 import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES } from "../config/app";
 import { PROJECT_ROOT, runProgram, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, byId, json, ofType, revealed, single, stackRun, stackConfig } from "./helpers";
+import { STACKS, byArn, byId, json, ofType, revealed, single, stackRun, stackConfig, type Statement } from "./helpers";
 
 type Service = "frontend" | "backend";
 
@@ -25,15 +25,6 @@ interface ContainerDefinition {
   systemControls?: { namespace: string; value: string }[];
   healthCheck?: { command: string[]; interval: number; retries: number };
   logConfiguration: { logDriver: string; options: Record<string, string> };
-}
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-  Principal?: Record<string, string>;
 }
 
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);

@@ -2,16 +2,7 @@ import { expect } from "chai";
 import type { StackConfig } from "../config";
 import { readStackSettings, runStack, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, json, ofType, revealed, single, stackRun, stackConfig } from "./helpers";
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal: unknown;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
+import { STACKS, byArn, json, ofType, revealed, single, stackRun, stackConfig, type Statement } from "./helpers";
 
 interface Behavior {
   pathPattern?: string;

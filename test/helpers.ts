@@ -2,6 +2,16 @@ import { parseStackConfig, programSettings, type StackConfig } from "../config";
 import { readStackSettings, runStack, type StackRun } from "../offline/harness";
 import { SecretValue, type DeclaredResource } from "../offline/mocks";
 
+/** An IAM policy statement as the tests read it from a policy document (any of its optional parts may be absent). */
+export interface Statement {
+  Sid?: string;
+  Effect: string;
+  Principal?: Record<string, unknown>;
+  Action: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
 /** The stacks every whole-stack test runs against. */
 export const STACKS = ["staging", "production"] as const;
 

@@ -6,17 +6,9 @@ import { PROJECT_ROOT, readStackSettings, runStack, type StackRun } from "../off
 import { checkStack } from "../offline/policies";
 import { policies } from "../policy-pack/policies";
 import { type SecretValue, type DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, json, ofType, single, stackRun, stackConfig } from "./helpers";
+import { STACKS, byArn, json, ofType, single, stackRun, stackConfig, type Statement } from "./helpers";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Principal: unknown;
-  Action: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
 
 describe("operations on both stacks", () => {
   for (const stack of STACKS) {

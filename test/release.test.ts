@@ -7,16 +7,7 @@ import { runStack, type StackRun } from "../offline/harness";
 import { checkStack } from "../offline/policies";
 import { policies } from "../policy-pack/policies";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, json, ofType, revealed, single, stackRun, stackConfig } from "./helpers";
-
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-  Principal?: Record<string, string>;
-}
+import { STACKS, byArn, json, ofType, revealed, single, stackRun, stackConfig, type Statement } from "./helpers";
 
 interface Template {
   description: string;
