@@ -63,6 +63,12 @@ const NO_EDGE_HYPHEN = [
   { pattern: /^-/, text: "must not begin with a hyphen" },
   { pattern: /-$/, text: "must not end with a hyphen" },
 ];
+/** A DNS name, optionally a wildcard, optionally fully qualified (RFC 1035 labels of letters, digits and hyphens). */
+const DOMAIN_NAME = {
+  pattern: /^(\*\.)?([0-9A-Za-z-]+\.)*[0-9A-Za-z-]+\.?$/,
+  text: "a domain name (labels of letters, digits and hyphens, separated by dots)",
+};
+const LONG_DNS_LABEL = { pattern: /[^.]{64}/, text: "must not have a label longer than 63 characters" };
 /** RDS, ElastiCache: a letter first, no "--", no trailing hyphen. */
 const DB_IDENTIFIER_SHAPE = [
   { pattern: /^[^A-Za-z]/, text: "must begin with a letter" },
@@ -70,8 +76,8 @@ const DB_IDENTIFIER_SHAPE = [
   { pattern: /-$/, text: "must not end with a hyphen" },
 ];
 
-/** Name rules by resource type token. Types with no name of their own (routes, attachments, ...) are absent. */
-export const AWS_NAME_RULES: Readonly<Record<string, readonly NameRule[]>> = {
+/** Name rules by resource type token (types with no name of their own are in {@link TYPES_WITHOUT_NAMES}). */
+const RULES: Readonly<Record<string, readonly NameRule[]>> = {
   "aws:lb/loadBalancer:LoadBalancer": [
     {
       property: "name",
@@ -565,6 +571,29 @@ export const AWS_NAME_RULES: Readonly<Record<string, readonly NameRule[]>> = {
       source: "https://docs.aws.amazon.com/appconfig/2019-10-09/APIReference/API_CreateDeploymentStrategy.html",
     },
   ],
+  "aws:acm/certificate:Certificate": [
+    {
+      property: "domainName",
+      what: "certificate domain name",
+      minLength: 1,
+      // The certificate's Common Name: at most 64 octets (RFC 5280); longer names only as subject alternative names.
+      maxLength: 64,
+      allowed: DOMAIN_NAME,
+      forbidden: [LONG_DNS_LABEL],
+      source: "https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html (DomainName)",
+    },
+  ],
+  "aws:route53/zone:Zone": [
+    {
+      property: "name",
+      what: "hosted zone name",
+      minLength: 1,
+      maxLength: 1024,
+      allowed: DOMAIN_NAME,
+      forbidden: [LONG_DNS_LABEL],
+      source: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateHostedZone.html (Name)",
+    },
+  ],
   "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": [
     {
       property: "configurationName",
@@ -576,6 +605,74 @@ export const AWS_NAME_RULES: Readonly<Record<string, readonly NameRule[]>> = {
     },
   ],
 };
+
+/**
+ * {@link RULES}, and the other tokens of the same resources: `aws:alb/*` is the pulumi-aws alias of the `aws:lb/*`
+ * module (provider/resources.go), `aws:s3/bucketV2:BucketV2` the deprecated token of the S3 bucket in v7. Only the
+ * policy pack's tests declare those.
+ */
+export const AWS_NAME_RULES: Readonly<Record<string, readonly NameRule[]>> = {
+  ...RULES,
+  "aws:alb/loadBalancer:LoadBalancer": RULES["aws:lb/loadBalancer:LoadBalancer"] ?? [],
+  "aws:alb/targetGroup:TargetGroup": RULES["aws:lb/targetGroup:TargetGroup"] ?? [],
+  "aws:s3/bucketV2:BucketV2": RULES["aws:s3/bucket:Bucket"] ?? [],
+};
+
+/**
+ * Resource types the program declares that have no physical name of their own: AWS gives them an id (VPC pieces,
+ * KMS keys, listeners, subscriptions, attachments, FIS templates, ...) or they are settings of another resource. The
+ * offline mocks refuse a type that is neither here nor in {@link AWS_NAME_RULES}, so a new type's naming rules are
+ * looked up before it is used.
+ */
+export const TYPES_WITHOUT_NAMES: ReadonlySet<string> = new Set([
+  "aws:acm/certificateValidation:CertificateValidation",
+  "aws:appautoscaling/target:Target",
+  "aws:appconfig/deployment:Deployment",
+  "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion",
+  "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+  "aws:backup/vaultNotifications:VaultNotifications",
+  "aws:cloudfront/distribution:Distribution",
+  "aws:cloudwatch/logDelivery:LogDelivery",
+  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+  "aws:ec2/eip:Eip",
+  "aws:ec2/flowLog:FlowLog",
+  "aws:ec2/internetGateway:InternetGateway",
+  "aws:ec2/natGateway:NatGateway",
+  "aws:ec2/route:Route",
+  "aws:ec2/securityGroupRule:SecurityGroupRule",
+  "aws:ec2/routeTable:RouteTable",
+  "aws:ec2/routeTableAssociation:RouteTableAssociation",
+  "aws:ec2/subnet:Subnet",
+  "aws:ec2/vpc:Vpc",
+  "aws:ec2/vpcEndpoint:VpcEndpoint",
+  "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+  "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+  "aws:fis/experimentTemplate:ExperimentTemplate",
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  "aws:kms/key:Key",
+  "aws:kms/replicaKey:ReplicaKey",
+  "aws:lb/listener:Listener",
+  "aws:lb/listenerRule:ListenerRule",
+  "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
+  "aws:route53/record:Record",
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+  "aws:s3/bucketPolicy:BucketPolicy",
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  "aws:s3/bucketVersioning:BucketVersioning",
+  "aws:secretsmanager/secretRotation:SecretRotation",
+  "aws:secretsmanager/secretVersion:SecretVersion",
+  "aws:sns/topicPolicy:TopicPolicy",
+  "aws:sns/topicSubscription:TopicSubscription",
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+  "random:index/randomBytes:RandomBytes",
+  "random:index/randomPassword:RandomPassword",
+]);
 
 /** A physical name that breaks its rule. */
 export interface NameViolation {
@@ -618,27 +715,47 @@ export function nameProblems(rule: NameRule, name: string): string[] {
  * A readable physical name for `base` that fits `type`'s rule, for resources that must be named explicitly (a
  * generated name would not fit): `<base>-<digest>`, where the digest covers the base and `replaceOn`, the inputs
  * whose change makes the provider replace the resource. A replacement therefore gets a new name, and Pulumi can create
- * it before deleting the old one. When the base is too long, its leading hyphen-separated segments (the most general
- * ones: project, then environment) are dropped until it fits, and only then is it cut.
+ * it before deleting the old one. The name is fitted by {@link fittedName}.
  */
 export function physicalName(
   type: string,
   base: string,
   replaceOn: readonly pulumi.Input<unknown>[] = [],
 ): pulumi.Output<string> {
-  const rule = AWS_NAME_RULES[type]?.[0];
-  if (!rule) throw new Error(`no naming rule for ${type} in components/aws-names.ts`);
+  ruleOf(type);
   return pulumi.all([...replaceOn]).apply((values) => {
     const digest = createHash("sha256")
       .update(JSON.stringify([base, ...values]))
       .digest("hex")
       .slice(0, DIGEST_LENGTH);
-    const room = rule.maxLength - DIGEST_LENGTH - 1;
-    let head = base;
-    while (head.length > room && head.includes("-")) head = head.slice(head.indexOf("-") + 1);
-    head = head.slice(0, room).replace(/-+$/, "");
-    return `${head}-${digest}`;
+    return fittedName(type, base, digest);
   });
+}
+
+/**
+ * `<base>-<digest>` within `type`'s rule. When the base is too long, or begins in a way the rule forbids, its leading
+ * hyphen-separated segments (the most general ones: project, then environment) are dropped until the name fits the
+ * rule; only the last segment is ever cut. Throws, naming the rule's source, when no tail of the base makes a valid
+ * name.
+ */
+export function fittedName(type: string, base: string, digest: string): string {
+  const rule = ruleOf(type);
+  const room = rule.maxLength - digest.length - 1;
+  const tails = base.split("-").map((_, index, segments) => segments.slice(index).join("-"));
+  for (const tail of tails) {
+    if (tail.length > room && tail !== tails.at(-1)) continue;
+    const name = `${tail.slice(0, room).replace(/-+$/, "")}-${digest}`;
+    if (nameProblems(rule, name).length === 0) return name;
+  }
+  throw new Error(
+    `no ${rule.what} can be made from "${base}": "${base}-${digest}" ${nameProblems(rule, `${base}-${digest}`).join("; ")} (${rule.source})`,
+  );
+}
+
+function ruleOf(type: string): NameRule {
+  const rule = AWS_NAME_RULES[type]?.[0];
+  if (!rule) throw new Error(`no naming rule for ${type} in components/aws-names.ts`);
+  return rule;
 }
 
 /** Hex characters of {@link physicalName}'s digest: 24 bits, plenty for the handful of names of one type. */

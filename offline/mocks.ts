@@ -7,7 +7,13 @@ import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperties, specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { AWS_NAME_RULES, generatedName, nameProblems } from "../components/aws-names";
+import {
+  AUTONAME_RANDOM_LENGTH,
+  AWS_NAME_RULES,
+  TYPES_WITHOUT_NAMES,
+  generatedName,
+  nameProblems,
+} from "../components/aws-names";
 
 /** The account every offline run pretends to deploy into. */
 export const MOCK_ACCOUNT_ID = "123456789012";
@@ -74,15 +80,35 @@ type Callback = (err: unknown, response: RegisterResponse | undefined) => void;
  * Per-region facts the mocks answer with, from AWS's published tables. A region missing here fails loudly: teach it
  * the region's values before a stack uses it.
  */
-const REGIONS: Readonly<Record<string, { elbZoneId: string; elbLogAccount: string }>> = {
-  // Route 53 zone of ALB DNS names: https://docs.aws.amazon.com/general/latest/gr/elb.html
-  // ELB access-log accounts: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
-  "us-east-1": { elbZoneId: "Z35SXDOTRQ7X7K", elbLogAccount: "127311923021" },
-  "us-west-2": { elbZoneId: "Z1H1FL5HABSF5", elbLogAccount: "797873946194" },
+const REGIONS: Readonly<
+  Record<string, { elbZoneId: string; elbLogAccount: string; cloudFrontPrefixList: string; elastiCacheCode: string }>
+> = {
+  // elbZoneId: the Route 53 zone of ALB DNS names, https://docs.aws.amazon.com/general/latest/gr/elb.html
+  // elbLogAccount: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+  // cloudFrontPrefixList: the id of com.amazonaws.global.cloudfront.origin-facing in the region
+  //   (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/LocationsOfEdgeServers.html#managed-prefix-list;
+  //   `aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing`)
+  // elastiCacheCode: the region's code in ElastiCache endpoint names
+  //   (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Endpoints.html)
+  "us-east-1": {
+    elbZoneId: "Z35SXDOTRQ7X7K",
+    elbLogAccount: "127311923021",
+    cloudFrontPrefixList: "pl-3b927c52",
+    elastiCacheCode: "use1",
+  },
+  "us-west-2": {
+    elbZoneId: "Z1H1FL5HABSF5",
+    elbLogAccount: "797873946194",
+    cloudFrontPrefixList: "pl-82a045eb",
+    elastiCacheCode: "usw2",
+  },
 };
 
 /** Services whose ARNs carry no region: IAM, Route 53 and CloudFront are global; S3 names buckets without one. */
 const REGIONLESS_ARNS = ["iam", "route53", "cloudfront", "s3"];
+
+/** The AWS-managed prefix list of CloudFront's origin-facing addresses (same name in every region). */
+const CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing";
 
 /** The hosted zone of every CloudFront distribution's DNS name (https://docs.aws.amazon.com/general/latest/gr/cf_region.html). */
 const CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2";
@@ -160,6 +186,11 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       this.providerRegions.set(id, typeof inputs.region === "string" ? inputs.region : this.defaultRegion);
       return { id, state: inputs };
     }
+    if (!(args.type in AWS_NAME_RULES) && !TYPES_WITHOUT_NAMES.has(args.type)) {
+      throw new Error(
+        `offline mocks: ${args.type} "${args.name}" has no naming rule: look up its name's limits and add them, with their source, to AWS_NAME_RULES in components/aws-names.ts (or the type to TYPES_WITHOUT_NAMES if it has no name)`,
+      );
+    }
     const { names, problems } = physicalNames(args.type, args.name, inputs);
     const region = this.regionOf(args.provider, inputs);
     for (const rule of REGION_RULES) {
@@ -213,9 +244,11 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         };
       }
       case "aws:ec2/getManagedPrefixList:getManagedPrefixList": {
-        // The CloudFront origin-facing list has an id of its own in each region; us-east-1's is pl-3b927c52, other
-        // regions get a stand-in.
-        const listId = region === "us-east-1" ? "pl-3b927c52" : `pl-${hash("prefix-list", region).slice(0, 8)}`;
+        // The only AWS-managed list the program looks up: CloudFront's origin-facing one, whose id differs by region.
+        if (inputs.name !== CLOUDFRONT_ORIGIN_FACING) {
+          throw new Error(`offline mocks: no managed prefix list named ${String(inputs.name)} (offline/mocks.ts)`);
+        }
+        const listId = regionFacts(region).cloudFrontPrefixList;
         return {
           id: listId,
           name: inputs.name,
@@ -291,7 +324,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case "aws:elasticache/replicationGroup:ReplicationGroup": {
         const group = names.replicationGroupId;
         const endpoint = (role: string) =>
-          `${role}.${group}.abcdef.${elastiCacheRegionCode(region)}.cache.amazonaws.com`;
+          `${role}.${group}.abcdef.${regionFacts(region).elastiCacheCode}.cache.amazonaws.com`;
         return {
           ...state,
           arn: `arn:aws:elasticache:${region}:${MOCK_ACCOUNT_ID}:replicationgroup:${group}`,
@@ -509,23 +542,6 @@ function regionFacts(region: string): (typeof REGIONS)[string] {
   return facts;
 }
 
-/** ElastiCache's region code in endpoint names: us-east-1 -> use1, eu-central-1 -> euc1, ap-southeast-2 -> apse2. */
-function elastiCacheRegionCode(region: string): string {
-  const [area = "", direction = "", number = ""] = region.split("-");
-  const compass: Record<string, string> = {
-    east: "e",
-    west: "w",
-    north: "n",
-    south: "s",
-    central: "c",
-    northeast: "ne",
-    northwest: "nw",
-    southeast: "se",
-    southwest: "sw",
-  };
-  return `${area}${compass[direction] ?? direction}${number}`;
-}
-
 /**
  * The physical names of a registration, explicit or generated as the provider would, and what breaks
  * {@link AWS_NAME_RULES}: each problem names the resource, the name, the rule and its source.
@@ -547,7 +563,7 @@ function physicalNames(
         names[rule.property] = generatedName(rule, logicalName, random);
       } catch (error) {
         problems.push(`${type} "${logicalName}": ${(error as Error).message} (${rule.what}; ${rule.autoName.source})`);
-        names[rule.property] = `${logicalName}${rule.autoName.separator}${random.slice(0, 7)}`;
+        names[rule.property] = `${logicalName}${rule.autoName.separator}${random.slice(0, AUTONAME_RANDOM_LENGTH)}`;
         continue;
       }
     } else {

@@ -1,7 +1,8 @@
 import { expect } from "chai";
+import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { AWS_NAME_RULES, nameProblems, physicalName } from "../components/aws-names";
-import { readStackSettings, runStack, type StackRun } from "../offline/harness";
+import { AWS_NAME_RULES, fittedName, nameProblems, physicalName } from "../components/aws-names";
+import { ProgramFailed, readStackSettings, runProgram, runStack, type StackRun } from "../offline/harness";
 import { AwsMocks } from "../offline/mocks";
 import { STACKS, ofType, stackRun } from "./helpers";
 
@@ -113,6 +114,30 @@ describe("physical names: AWS's rules, enforced by the offline mocks", () => {
       expect(String(state.replicationGroupId), "the provider lower-cases it").to.match(/^cloudweave-redis-/);
     });
 
+    it("certificates: a domain name (the Common Name) of 64 characters at most", async () => {
+      const type = "aws:acm/certificate:Certificate";
+      const name = (length: number) => `${"o".repeat(length - ".cloudweave.io".length)}.cloudweave.io`;
+      expect(register(type, "x", { domainName: name(64) }).violations).to.deep.equal([]);
+      expect(register(type, "x", { domainName: name(65) }).violations[0]).to.include("is 65 characters, at most 64");
+      // A stack whose domain is valid DNS but too long for the load balancers' certificate (origin.<domain>).
+      const longDomain = `${"s".repeat(45)}.cloudweave.io`;
+      const failure = await runStack("staging", {
+        configOverrides: { "cloudweave:domain": { name: longDomain, hostedZone: "cloudweave.io" } },
+      }).catch((error: unknown) => error);
+      expect(failure).to.be.instanceOf(ProgramFailed);
+      expect((failure as ProgramFailed).message).to.include(`certificate domain name "origin.${longDomain}"`);
+    });
+
+    it("refuses a resource type whose naming rules nobody has looked up", async () => {
+      const failure = await runProgram("staging", () => {
+        new aws.sqs.Queue("jobs", {});
+      }).catch((error: unknown) => error);
+      expect(failure).to.be.instanceOf(ProgramFailed);
+      expect((failure as ProgramFailed).message).to.include(
+        'aws:sqs/queue:Queue "jobs" has no naming rule: look up its name\'s limits',
+      );
+    });
+
     it("RDS identifiers (63), S3 buckets (63, lower case), backup vaults (50), X-Ray groups (32)", () => {
       expect(register("aws:rds/instance:Instance", "x", { identifier: "d".repeat(64) }).violations).to.have.length(1);
       expect(register("aws:rds/instance:Instance", "x", { identifier: "9db" }).violations[0]).to.include(
@@ -135,6 +160,18 @@ describe("physical names: AWS's rules, enforced by the offline mocks", () => {
       const long = await resolve(physicalName(type, "cloudweave-production-dr-frontend-green-extra", [80]));
       expect(long.length).to.be.at.most(32);
       expect(nameProblems((AWS_NAME_RULES[type] ?? [])[0]!, long)).to.deep.equal([]);
+    });
+
+    it("drops segments until the name is one AWS accepts, and says when none is", () => {
+      const loadBalancer = "aws:lb/loadBalancer:LoadBalancer";
+      // "production-internal-api-alb-…" is too long, "internal-…" is a prefix ELB reserves for its DNS names.
+      expect(fittedName(loadBalancer, "cloudweave-production-internal-api-alb", "abc123")).to.equal("api-alb-abc123");
+      expect(() => fittedName(loadBalancer, "internal", "abc123")).to.throw(
+        'no load balancer name can be made from "internal": "internal-abc123" must not begin with "internal-"',
+      );
+      expect(() => fittedName(loadBalancer, "api_alb", "abc123")).to.throw(
+        /may contain only letters, digits and hyphens/,
+      );
     });
 
     it("is stable, and changes with any input that replaces the resource", async () => {
