@@ -156,9 +156,12 @@ const alerting = new Alerting(`${prefix}-alerts`, {
   recipients: config.alerting,
   ...(pagerDuty
     ? {
-        pagerDutyIntegrationUrl: pulumi.secret(
-          aws.secretsmanager.getSecretVersionOutput({ secretId: pagerDuty.integrationUrlSecret }).secretString,
-        ),
+        pagerDuty: {
+          integrationUrl: pulumi.secret(
+            aws.secretsmanager.getSecretVersionOutput({ secretId: pagerDuty.integrationUrlSecret }).secretString,
+          ),
+          secretName: pagerDuty.integrationUrlSecret,
+        },
       }
     : { unpagedReason: config.alerting.unpagedReason }),
 });

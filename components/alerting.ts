@@ -37,11 +37,16 @@ export interface AlertingArgs {
   /** Who receives each severity's alarms besides its topic. */
   recipients: Record<Severity, AlertRecipients>;
   /**
-   * PagerDuty's CloudWatch integration URL (a secret), subscribed to the critical topic: critical alarms page.
+   * PagerDuty's CloudWatch integration, subscribed to the critical topic: critical alarms page.
    * @default no paging
    */
-  pagerDutyIntegrationUrl?: pulumi.Input<string>;
-  /** Why critical alarms page no one; repeated as a preview warning. Required without `pagerDutyIntegrationUrl`. */
+  pagerDuty?: {
+    /** The integration URL (a secret). */
+    integrationUrl: pulumi.Input<string>;
+    /** The Secrets Manager secret the URL was read from, named when it holds something else. */
+    secretName: string;
+  };
+  /** Why critical alarms page no one; repeated as a preview warning. Required without `pagerDuty`. */
   unpagedReason?: string;
 }
 
@@ -139,12 +144,13 @@ export class Alerting extends pulumi.ComponentResource {
     }
 
     const routing: Record<Severity, string[]> = { critical: [], warning: [] };
-    if (args.pagerDutyIntegrationUrl !== undefined) {
+    if (args.pagerDuty !== undefined) {
+      const { secretName } = args.pagerDuty;
       const endpoint = pulumi.secret(
-        pulumi.output(args.pagerDutyIntegrationUrl).apply((url) => {
+        pulumi.output(args.pagerDuty.integrationUrl).apply((url) => {
           if (!PAGERDUTY_URL.test(url)) {
             throw new Error(
-              `${name}: the PagerDuty secret does not hold a CloudWatch integration URL (https://events.pagerduty.com/integration/<key>/enqueue)`,
+              `${name}: the PagerDuty secret ${secretName} does not hold a CloudWatch integration URL (https://events.pagerduty.com/integration/<key>/enqueue): put the URL of the PagerDuty service's Amazon CloudWatch integration in it`,
             );
           }
           return url;
@@ -200,7 +206,7 @@ export class Alerting extends pulumi.ComponentResource {
     }
 
     this.topicArns = { critical: topics.critical.arn, warning: topics.warning.arn };
-    this.paging = args.pagerDutyIntegrationUrl !== undefined;
+    this.paging = args.pagerDuty !== undefined;
     this.routing = routing;
     this.registerOutputs({ topicArns: this.topicArns, paging: this.paging, routing: this.routing });
   }

@@ -142,12 +142,17 @@ describe("alerts reach people", () => {
         account: { accountId: MOCK_ACCOUNT_ID, partition: "aws", region: "us-east-1" },
         kmsKeyArn: `arn:aws:kms:us-east-1:${MOCK_ACCOUNT_ID}:key/alerts`,
         recipients: { critical: { emails: ["oncall@cloudweave.io"] }, warning: { emails: ["oncall@cloudweave.io"] } },
-        pagerDutyIntegrationUrl: "https://hooks.example.com/services/very-secret-token",
+        pagerDuty: {
+          integrationUrl: "https://hooks.example.com/services/very-secret-token",
+          secretName: "cloudweave/staging/pagerduty-integration-url",
+        },
       });
     }).catch((error: unknown) => error);
     expect(failure).to.be.instanceOf(ProgramFailed);
     const message = (failure as ProgramFailed).message;
-    expect(message).to.include("the PagerDuty secret does not hold a CloudWatch integration URL");
+    expect(message).to.include(
+      "the PagerDuty secret cloudweave/staging/pagerduty-integration-url does not hold a CloudWatch integration URL",
+    );
     expect(message).to.not.include("very-secret-token");
   });
 
