@@ -40,15 +40,41 @@ describe("CI/CD workflows", () => {
   const deploy = workflow("deploy.yml");
   const all = { "pull-request.yml": pr, "deploy.yml": deploy };
 
-  it("parse, grant nothing by default, and pin every action to a version", () => {
-    for (const [file, definition] of Object.entries(all)) {
-      expect(definition.permissions, file).to.deep.equal({});
-      for (const [name, job] of Object.entries(definition.jobs)) {
-        for (const step of job.steps ?? []) {
-          if (step.uses) expect(step.uses, `${file} ${name}`).to.match(/^[\w.-]+\/[\w./-]+@v\d+(\.\d+)*$/);
-        }
+  it("parse and grant nothing by default", () => {
+    for (const [file, definition] of Object.entries(all)) expect(definition.permissions, file).to.deep.equal({});
+  });
+
+  // OpenSSF Scorecard's Pinned-Dependencies check and GitHub's "Security hardening for GitHub Actions" (using
+  // third-party actions): a full-length commit SHA is the only immutable reference; tags can be moved. The comment
+  // names the release, and Dependabot (.github/dependabot.yml) updates both together.
+  it("pin every action to a full commit SHA with its release in a comment, the same one everywhere", () => {
+    const pins = new Map<string, string>();
+    for (const file of Object.keys(all)) {
+      const text = fs.readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", file), "utf8");
+      const references = [...text.matchAll(/^\s*(?:-\s+)?uses:\s*(.+)$/gm)].map((match) => match[1]!.trim());
+      expect(references, file).to.not.be.empty;
+      for (const reference of references) {
+        const pinned = /^([\w.-]+\/[\w./-]+)@([0-9a-f]{40}) # (v?\d+\.\d+\.\d+)$/.exec(reference);
+        expect(pinned, `${file}: ${reference}`).to.not.equal(null);
+        const [, action, sha, version] = pinned!;
+        const seen = pins.get(action!);
+        expect(seen ?? `${sha} ${version}`, `${action} pinned twice differently`).to.equal(`${sha} ${version}`);
+        pins.set(action!, `${sha} ${version}`);
       }
     }
+  });
+
+  it("keep the pins current with Dependabot, for the actions and for npm", () => {
+    const dependabot = parse(fs.readFileSync(path.join(PROJECT_ROOT, ".github", "dependabot.yml"), "utf8")) as {
+      version: number;
+      updates: { "package-ecosystem": string; directory: string; schedule: { interval: string } }[];
+    };
+    expect(dependabot.version).to.equal(2);
+    const ecosystems = dependabot.updates.map((update) => [update["package-ecosystem"], update.directory]);
+    expect(ecosystems).to.deep.include.members([
+      ["github-actions", "/"],
+      ["npm", "/"],
+    ]);
   });
 
   it("ask for an OIDC token only in the jobs that assume an AWS role, and for nothing they do not use", () => {
@@ -81,10 +107,23 @@ describe("CI/CD workflows", () => {
         command,
       ).to.equal(true);
     }
-    const security = (pr.jobs.security?.steps ?? []).map((step) => step.run ?? step.uses ?? "");
-    expect(security.some((step) => step.startsWith("npm audit"))).to.equal(true);
-    expect(security.some((step) => step.startsWith("gitleaks/gitleaks-action@"))).to.equal(true);
-    expect(security.some((step) => step.startsWith("actions/dependency-review-action@"))).to.equal(true);
+    const security = pr.jobs.security as Job & { env?: Record<string, string> };
+    const scripts = (security.steps ?? []).map((step) => step.run ?? "").join("\n");
+    expect(scripts).to.match(/^npm audit --omit=dev --audit-level=high$/m);
+    // Scanners that work on an organisation's private repository without a licence key or Advanced Security,
+    // built at a pinned version (go install verifies the source against the Go checksum database).
+    expect(scripts).to.include('go install "github.com/zricethezav/gitleaks/v8@${GITLEAKS_VERSION}"');
+    expect(scripts).to.include('go install "github.com/google/osv-scanner/v2/cmd/osv-scanner@${OSV_SCANNER_VERSION}"');
+    expect(scripts).to.match(/osv-scanner" scan source --lockfile=package-lock\.json$/m);
+    expect(scripts).to.include('gitleaks" git --redact');
+    for (const version of ["GITLEAKS_VERSION", "OSV_SCANNER_VERSION"])
+      expect(security.env?.[version], version).to.match(/^v\d+\.\d+\.\d+$/);
+    for (const [file, definition] of Object.entries(all)) {
+      for (const job of Object.values(definition.jobs)) {
+        for (const action of ["gitleaks/gitleaks-action", "actions/dependency-review-action"])
+          expect(uses(job, action), `${file}: ${action} needs a licence or Advanced Security`).to.be.empty;
+      }
+    }
 
     const preview = pr.jobs.preview as Job;
     expect(needsOf(preview)).to.have.members(["checks", "security"]);
