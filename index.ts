@@ -10,6 +10,7 @@ import { Cluster } from "./components/cluster";
 import { Database } from "./components/database";
 import { Edge, GLOBAL_REGION } from "./components/edge";
 import { EncryptionKey } from "./components/encryption-key";
+import { permissionsBoundaryName } from "./components/delivery";
 import { HostedZone } from "./components/hosted-zone";
 import { PrivateZone } from "./components/private-zone";
 import { vpcResolverAddress } from "./config/cidr";
@@ -39,10 +40,14 @@ const config = loadStackConfig();
 const prefix = `cloudweave-${config.environment}`;
 const protect = config.deletionProtection;
 
+// The provider refuses credentials of another account than the stack file names, so the stack's account is known.
+const partition = aws.getPartitionOutput().partition;
 const account: AwsAccount = {
-  accountId: aws.getCallerIdentityOutput().accountId,
-  partition: aws.getPartitionOutput().partition,
+  accountId: config.accountId,
+  partition,
   region: config.region,
+  // Created by the bootstrap program; the deploy role can create roles only with it.
+  permissionsBoundaryArn: pulumi.interpolate`arn:${partition}:iam::${config.accountId}:policy/${permissionsBoundaryName(config.environment)}`,
 };
 
 // One customer-managed key per kind of data, each usable only where its policy says.
@@ -107,6 +112,7 @@ const serviceLogs: LogDestination = { kmsKeyArn: logsKey.arn, retentionInDays: c
 const metricNamespace = `CloudWeave/${config.environment}`;
 
 const database = new Database(`${prefix}-postgres`, {
+  account,
   subnetGroupName: network.databaseSubnetGroupName,
   securityGroupId: network.securityGroupIds.database,
   instanceClass: config.database.instanceClass,

@@ -182,7 +182,7 @@ export class Alerting extends pulumi.ComponentResource {
         routing[severity].push(`e-mail ${email}`);
       }
       if (recipients.slack) {
-        chatbotRole ??= this.chatbotRole(name, accountId);
+        chatbotRole ??= this.chatbotRole(name, args.account);
         new aws.chatbot.SlackChannelConfiguration(
           `${name}-${severity}-slack`,
           {
@@ -216,12 +216,13 @@ export class Alerting extends pulumi.ComponentResource {
    * (the "Notification permissions" policy template of
    * https://docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-iam-policies.html).
    */
-  private chatbotRole(name: string, accountId: pulumi.Input<string>): aws.iam.Role {
+  private chatbotRole(name: string, account: AwsAccount): aws.iam.Role {
     const role = new aws.iam.Role(
       `${name}-chatbot`,
       {
+        permissionsBoundary: account.permissionsBoundaryArn,
         description: `AWS Chatbot posts the alarms of ${name} to Slack`,
-        assumeRolePolicy: serviceTrustPolicy("chatbot.amazonaws.com", accountId),
+        assumeRolePolicy: serviceTrustPolicy("chatbot.amazonaws.com", account.accountId),
       },
       { parent: this },
     );

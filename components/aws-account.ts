@@ -11,4 +11,10 @@ export interface AwsAccount {
   readonly partition: pulumi.Input<string>;
   /** The stack's region (`aws:region`). */
   readonly region: string;
+  /**
+   * The permissions boundary every IAM role the stack creates carries: the deploy role may create a role only with
+   * it (bootstrap: GitHubOidcRoles), so no role a stack creates can do more than the boundary allows. Unset for the
+   * bootstrap program's own roles, which administrators create.
+   */
+  readonly permissionsBoundaryArn?: pulumi.Input<string>;
 }

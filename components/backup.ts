@@ -117,7 +117,11 @@ export class Backup extends pulumi.ComponentResource {
     if (needsDr) {
       const dr = new aws.Provider(
         `${name}-${args.drRegion}`,
-        { region: args.drRegion, defaultTags: { tags: args.defaultTags ?? {} } },
+        {
+          region: args.drRegion,
+          allowedAccountIds: [args.account.accountId],
+          defaultTags: { tags: args.defaultTags ?? {} },
+        },
         child,
       );
       inDr = { parent: this, provider: dr };
@@ -215,6 +219,7 @@ export class Backup extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-role`,
       {
+        permissionsBoundary: args.account.permissionsBoundaryArn,
         description: `AWS Backup backs up and test-restores the resources of ${name}`,
         assumeRolePolicy: serviceTrustPolicy("backup.amazonaws.com", args.account.accountId),
         tags: { Name: `${name}-role` },

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { AwsAccount } from "./aws-account";
 import { JsonSecret } from "./json-secret";
 import { encryptedLogGroup, type LogDestination } from "./log-group";
 
@@ -15,6 +16,8 @@ export interface DatabaseConnection {
 
 /** Arguments of {@link Database}. */
 export interface DatabaseArgs {
+  /** The account; the enhanced-monitoring role carries its permissions boundary. */
+  account: AwsAccount;
   /** The RDS subnet group (database tier) the instance lives in. */
   subnetGroupName: pulumi.Input<string>;
   /** The database tier's security group (admits the backend only). */
@@ -141,6 +144,7 @@ export class Database extends pulumi.ComponentResource {
     const monitoringRole = new aws.iam.Role(
       `${name}-monitoring`,
       {
+        permissionsBoundary: args.account.permissionsBoundaryArn,
         description: `Lets RDS enhanced monitoring publish OS metrics of ${name}`,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",

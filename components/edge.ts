@@ -114,7 +114,11 @@ export class Edge extends pulumi.ComponentResource {
     // CloudFront's certificate, its WAF ACL and the logs of both live in us-east-1.
     const global = new aws.Provider(
       `${name}-${GLOBAL_REGION}`,
-      { region: GLOBAL_REGION, defaultTags: { tags: args.defaultTags ?? {} } },
+      {
+        region: GLOBAL_REGION,
+        allowedAccountIds: [args.account.accountId],
+        defaultTags: { tags: args.defaultTags ?? {} },
+      },
       child,
     );
     const inGlobal = { parent: this, provider: global };

@@ -487,6 +487,7 @@ export class FargateService extends pulumi.ComponentResource {
       `${name}-deployments`,
       {
         description: `Lets ECS shift load-balancer traffic between the target groups of ${name} during deployments`,
+        permissionsBoundary: args.account.permissionsBoundaryArn,
         assumeRolePolicy: serviceTrustPolicy("ecs.amazonaws.com", accountId),
         tags: { Name: `${name}-deployments` },
       },
@@ -660,6 +661,7 @@ export class FargateService extends pulumi.ComponentResource {
       name,
       {
         description: spec.description,
+        permissionsBoundary: account.permissionsBoundaryArn,
         assumeRolePolicy: serviceTrustPolicy(service, account.accountId, spec.sourceArn),
         tags: { Name: name },
       },

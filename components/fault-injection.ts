@@ -216,6 +216,7 @@ export class FaultInjection extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-role`,
       {
+        permissionsBoundary: args.account.permissionsBoundaryArn,
         description: `AWS FIS runs the experiments of ${name} against this stack's resources only`,
         assumeRolePolicy: serviceTrustPolicy(
           "fis.amazonaws.com",

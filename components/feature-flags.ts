@@ -45,6 +45,7 @@ export class FeatureFlags extends pulumi.ComponentResource {
     const monitorRole = new aws.iam.Role(
       `${name}-monitors`,
       {
+        permissionsBoundary: args.account.permissionsBoundaryArn,
         description: `AppConfig reads the alarms that roll back flag changes of ${name}`,
         assumeRolePolicy: serviceTrustPolicy("appconfig.amazonaws.com", accountId),
       },

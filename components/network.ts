@@ -432,6 +432,7 @@ export class Network extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-flow-logs`,
       {
+        permissionsBoundary: args.account.permissionsBoundaryArn,
         description: `Delivers the VPC flow logs of ${name} to CloudWatch Logs`,
         // Confused-deputy protection: only flow logs of this account and region may use the role.
         assumeRolePolicy: serviceTrustPolicy(

@@ -71,7 +71,11 @@ export class StateBackend extends pulumi.ComponentResource {
     // --- The second region: a replica bucket and replica keys --------------------------------------------------
     const dr = new aws.Provider(
       `${name}-${args.drRegion}`,
-      { region: args.drRegion, defaultTags: { tags: args.defaultTags ?? {} } },
+      {
+        region: args.drRegion,
+        allowedAccountIds: [args.account.accountId],
+        defaultTags: { tags: args.defaultTags ?? {} },
+      },
       child,
     );
     const inDr = { parent: this, provider: dr };

@@ -161,6 +161,7 @@ export class TaskFaultAgent extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-managed-instance`,
       {
+        permissionsBoundary: args.account.permissionsBoundaryArn,
         description: `Tasks carrying the fault-injection sidecar (${name}) run SSM documents under this role`,
         assumeRolePolicy: serviceTrustPolicy(
           "ssm.amazonaws.com",

@@ -7,12 +7,12 @@ export { ConfigError, isConfigError, parseStackConfig, type StackConfig, type Ra
 const NAMESPACE = "cloudweave";
 
 /** Provider settings this program reads besides its own namespace. */
-const PROVIDER_KEYS: readonly string[] = ["aws:region", "aws:defaultTags"];
+const PROVIDER_KEYS: readonly string[] = ["aws:region", "aws:allowedAccountIds", "aws:defaultTags"];
 
 /**
  * The settings this program reads out of a stack's whole configuration: every `cloudweave:*` key (so a misspelt
- * one is reported, not ignored), `aws:region`, and `aws:defaultTags` (the program's own us-east-1 provider needs
- * them). Other provider settings are the providers'.
+ * one is reported, not ignored), `aws:region`, `aws:allowedAccountIds` and `aws:defaultTags` (the program's own
+ * providers need them too). Other provider settings are the providers'.
  */
 export function programSettings<Value>(all: Readonly<Record<string, Value>>): Record<string, Value> {
   return Object.fromEntries(

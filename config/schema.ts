@@ -57,6 +57,14 @@ const MAX_TASKS_PER_SERVICE = 100;
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 /** What Docker and ECR accept as a tag. */
+/** An AWS account id: 12 digits (IAM User Guide, "Your AWS account ID and its alias"). */
+const ACCOUNT_ID = /^\d{12}$/;
+/**
+ * The tag whose value says which environment a resource belongs to. The deploy roles' attribute-based guardrail
+ * (bootstrap: GitHubOidcRoles) refuses to act on a resource tagged with another environment's value, so every
+ * resource must carry it: it is part of `aws:defaultTags`, equal to `cloudweave:environment`.
+ */
+export const ENVIRONMENT_TAG = "Environment";
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Tags that name no particular build: with immutable ECR tags they could never be pushed twice anyway. */
 const FLOATING_TAGS = ["latest", "stable", "main", "develop"];
@@ -183,6 +191,12 @@ const rawSettings = strictObject({
   "aws:region": z.string({ error: "must be set to an AWS region such as us-east-1" }).regex(REGION, {
     message: "must be an AWS region name such as us-east-1 or eu-west-2",
   }),
+  // The provider refuses credentials of any other account, so a stack can never be deployed into the wrong one.
+  "aws:allowedAccountIds": z
+    .array(z.string().regex(ACCOUNT_ID, { message: "must be a 12-digit AWS account id" }), {
+      error: 'must list the stack\'s AWS account id, e.g. ["111122223333"]',
+    })
+    .length(1, "must list exactly one account: the one this stack deploys into"),
   "cloudweave:vpc": strictObject({
     cidr: vpcCidr,
     availabilityZones: z
@@ -528,6 +542,15 @@ const rawConfigSchema = rawSettings.superRefine((raw, ctx) => {
   const region = raw["aws:region"];
   const vpc = raw["cloudweave:vpc"];
 
+  const environmentTag = raw["aws:defaultTags"]?.tags[ENVIRONMENT_TAG];
+  if (environmentTag !== raw["cloudweave:environment"]) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["aws:defaultTags", "tags", ENVIRONMENT_TAG],
+      message: `must equal cloudweave:environment (${raw["cloudweave:environment"]}): the deploy roles act only on resources tagged with their own environment`,
+    });
+  }
+
   vpc.availabilityZones.forEach((zone, index) => {
     if (!new RegExp(`^${region}[a-z]$`).test(zone)) {
       ctx.addIssue({
@@ -859,6 +882,8 @@ export interface StackConfig {
   readonly isProduction: boolean;
   /** `aws:region`: where the stack's regional resources live. */
   readonly region: string;
+  /** `aws:allowedAccountIds[0]`: the AWS account the stack deploys into (its providers allow no other). */
+  readonly accountId: string;
   /** `cloudweave:vpc`. */
   readonly vpc: Parsed["cloudweave:vpc"];
   /** `cloudweave:database`. */
@@ -928,6 +953,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     environment: parsed["cloudweave:environment"],
     isProduction,
     region: parsed["aws:region"],
+    accountId: parsed["aws:allowedAccountIds"][0] as string,
     vpc: parsed["cloudweave:vpc"],
     database: parsed["cloudweave:database"],
     cache: parsed["cloudweave:cache"],

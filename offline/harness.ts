@@ -9,7 +9,14 @@ import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { parse as parseYaml } from "yaml";
 import { isConfigError } from "../config";
-import { AwsMocks, AwsRejection, RecordingMonitor, isAwsRejection, type DeclaredResource } from "./mocks";
+import {
+  allowedAccounts,
+  AwsMocks,
+  AwsRejection,
+  RecordingMonitor,
+  isAwsRejection,
+  type DeclaredResource,
+} from "./mocks";
 
 // Internal to the SDK (not in its typings): resolves once every outstanding resource registration has finished.
 const waitForRPCs = (): Promise<void> => (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
@@ -21,6 +28,8 @@ export const PROJECT_ROOT = path.resolve(__dirname, "..");
 export interface StackRun {
   readonly project: string;
   readonly stack: string;
+  /** The account the run deployed into: the stack's `aws:allowedAccountIds[0]`, or the mocks' default. */
+  readonly accountId: string;
   /** The stack's settings as the program saw them (full keys, structured values as JSON text). */
   readonly config: Readonly<Record<string, string>>;
   /** Settings that are encrypted in the stack file: the offline run cannot read them and leaves them unset. */
@@ -140,7 +149,10 @@ async function runOnce(
   const { config, encryptedKeys } = toPulumiConfig(readStackSettings(stack, options.configOverrides, projectDir));
 
   pulumi.runtime.setAllConfig(config, []);
-  const mocks = new AwsMocks(config["aws:region"] ?? "us-east-1");
+  const mocks = new AwsMocks(
+    config["aws:region"] ?? "us-east-1",
+    allowedAccounts(config["aws:allowedAccountIds"])?.[0],
+  );
   const monitor = new RecordingMonitor(mocks);
   settings.setMockOptions(monitor, project, stack, false);
 
@@ -197,7 +209,16 @@ async function runOnce(
   if (mocks.rejections.length > 0) {
     throw new ProgramFailed(new AwsRejection(mocks.rejections), [...monitor.declared]);
   }
-  return { project, stack, config, encryptedKeys, resources: [...monitor.declared], outputs, warnings };
+  return {
+    project,
+    stack,
+    accountId: mocks.accountId,
+    config,
+    encryptedKeys,
+    resources: [...monitor.declared],
+    outputs,
+    warnings,
+  };
 }
 
 function readProjectName(projectDir: string): string {

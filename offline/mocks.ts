@@ -15,7 +15,10 @@ import {
   nameProblems,
 } from "../components/aws-names";
 
-/** The account every offline run pretends to deploy into. */
+/**
+ * The account an offline run pretends to deploy into when its stack names none (`aws:allowedAccountIds`); a stack
+ * that names its account runs as that account, so its plan shows the ARNs a real preview would.
+ */
 export const MOCK_ACCOUNT_ID = "123456789012";
 
 /** A value the program marked secret; the plan prints it masked. */
@@ -176,7 +179,14 @@ export class AwsMocks implements pulumi.runtime.Mocks {
   /** Registrations AWS or the provider would reject, one message each. */
   readonly rejections: string[] = [];
 
-  constructor(private readonly defaultRegion: string) {}
+  /**
+   * @param defaultRegion the default provider's region (`aws:region`).
+   * @param accountId the account the credentials belong to: the stack's `aws:allowedAccountIds[0]`.
+   */
+  constructor(
+    private readonly defaultRegion: string,
+    readonly accountId: string = MOCK_ACCOUNT_ID,
+  ) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
@@ -184,6 +194,14 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     const id = args.id || mockId(args.type, args.name);
     if (args.type === "pulumi:providers:aws") {
       this.providerRegions.set(id, typeof inputs.region === "string" ? inputs.region : this.defaultRegion);
+      // The provider refuses to configure itself for credentials of another account than it allows
+      // (the terraform-provider-aws check behind pulumi-aws's `allowedAccountIds`: "Error: AWS account ID not allowed: <id>").
+      const allowed = allowedAccounts(inputs.allowedAccountIds);
+      if (allowed && !allowed.includes(this.accountId)) {
+        this.rejections.push(
+          `provider "${args.name}": AWS account ID not allowed: ${this.accountId} (allowedAccountIds ${allowed.join(", ")})`,
+        );
+      }
       return { id, state: inputs };
     }
     if (!(args.type in AWS_NAME_RULES) && !TYPES_WITHOUT_NAMES.has(args.type)) {
@@ -222,10 +240,10 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     switch (args.token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
         return {
-          accountId: MOCK_ACCOUNT_ID,
-          arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/offline`,
+          accountId: this.accountId,
+          arn: `arn:aws:iam::${this.accountId}:user/offline`,
           userId: "AIDAOFFLINE",
-          id: MOCK_ACCOUNT_ID,
+          id: this.accountId,
         };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
@@ -291,31 +309,31 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     const service = modulePath.split("/")[0] ?? "";
     const arnRegion = REGIONLESS_ARNS.includes(service) ? "" : region;
     const state: Record<string, unknown> = {
-      arn: `arn:aws:${service}:${arnRegion}:${MOCK_ACCOUNT_ID}:${kind.toLowerCase()}/${id}`,
+      arn: `arn:aws:${service}:${arnRegion}:${this.accountId}:${kind.toLowerCase()}/${id}`,
       tagsAll: inputs.tags,
     };
     const physicalName = names.name ?? (typeof inputs.name === "string" ? inputs.name : id);
     switch (type) {
       case "aws:kms/replicaKey:ReplicaKey":
-        return { ...state, keyId: id, arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/mrk-${id}` };
+        return { ...state, keyId: id, arn: `arn:aws:kms:${region}:${this.accountId}:key/mrk-${id}` };
       case "aws:kms/key:Key":
         return {
           ...state,
           keyId: id,
-          arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/${inputs.multiRegion ? "mrk-" : ""}${id}`,
+          arn: `arn:aws:kms:${region}:${this.accountId}:key/${inputs.multiRegion ? "mrk-" : ""}${id}`,
         };
       case "aws:ec2/eip:Eip": {
         const octet = parseInt(hash(type, name).slice(0, 2), 16);
         return { ...state, allocationId: id, publicIp: `203.0.113.${octet}` };
       }
       case "aws:cloudwatch/logGroup:LogGroup":
-        return { ...state, arn: `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:${physicalName}` };
+        return { ...state, arn: `arn:aws:logs:${region}:${this.accountId}:log-group:${physicalName}` };
       case "aws:rds/instance:Instance": {
         const address = `${names.identifier}.abcdefghijkl.${region}.rds.amazonaws.com`;
         const port = typeof inputs.port === "number" ? inputs.port : 5432;
         return {
           ...state,
-          arn: `arn:aws:rds:${region}:${MOCK_ACCOUNT_ID}:db:${names.identifier}`,
+          arn: `arn:aws:rds:${region}:${this.accountId}:db:${names.identifier}`,
           address,
           port,
           endpoint: `${address}:${port}`,
@@ -327,7 +345,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
           `${role}.${group}.abcdef.${regionFacts(region).elastiCacheCode}.cache.amazonaws.com`;
         return {
           ...state,
-          arn: `arn:aws:elasticache:${region}:${MOCK_ACCOUNT_ID}:replicationgroup:${group}`,
+          arn: `arn:aws:elasticache:${region}:${this.accountId}:replicationgroup:${group}`,
           primaryEndpointAddress: endpoint("master"),
           readerEndpointAddress: endpoint("replica"),
           port: typeof inputs.port === "number" ? inputs.port : 6379,
@@ -345,7 +363,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const domains = [inputs.domainName, ...((inputs.subjectAlternativeNames as unknown[] | undefined) ?? [])];
         return {
           ...state,
-          arn: `arn:aws:acm:${region}:${MOCK_ACCOUNT_ID}:certificate/${id}`,
+          arn: `arn:aws:acm:${region}:${this.accountId}:certificate/${id}`,
           domainValidationOptions: domains.map((domainName) => ({
             domainName,
             resourceRecordName: `_${hash("validation", String(domainName)).slice(0, 32)}.${String(domainName)}.`,
@@ -377,7 +395,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const scheme = inputs.internal ? "internal-" : "";
         return {
           ...state,
-          arn: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:loadbalancer/${suffix}`,
+          arn: `arn:aws:elasticloadbalancing:${region}:${this.accountId}:loadbalancer/${suffix}`,
           arnSuffix: suffix,
           dnsName: `${scheme}${physicalName}-${parseInt(hash(type, name).slice(0, 8), 16)}.${region}.elb.amazonaws.com`,
           zoneId: regionFacts(region).elbZoneId,
@@ -387,7 +405,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const suffix = `targetgroup/${physicalName}/${hash(type, name).slice(0, 16)}`;
         return {
           ...state,
-          arn: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:${suffix}`,
+          arn: `arn:aws:elasticloadbalancing:${region}:${this.accountId}:${suffix}`,
           arnSuffix: suffix,
         };
       }
@@ -395,14 +413,14 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case "aws:lb/listenerRule:ListenerRule":
         return {
           ...state,
-          arn: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:${kind === "Listener" ? "listener" : "listener-rule"}/app/${id}`,
+          arn: `arn:aws:elasticloadbalancing:${region}:${this.accountId}:${kind === "Listener" ? "listener" : "listener-rule"}/app/${id}`,
         };
       case "aws:ecr/repository:Repository":
         return {
           ...state,
-          arn: `arn:aws:ecr:${region}:${MOCK_ACCOUNT_ID}:repository/${physicalName}`,
-          repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${physicalName}`,
-          registryId: MOCK_ACCOUNT_ID,
+          arn: `arn:aws:ecr:${region}:${this.accountId}:repository/${physicalName}`,
+          repositoryUrl: `${this.accountId}.dkr.ecr.${region}.amazonaws.com/${physicalName}`,
+          registryId: this.accountId,
         };
       case "aws:s3/bucket:Bucket": {
         const bucket = names.bucket as string;
@@ -417,7 +435,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case "aws:cloudfront/distribution:Distribution":
         return {
           ...state,
-          arn: `arn:aws:cloudfront::${MOCK_ACCOUNT_ID}:distribution/${id}`,
+          arn: `arn:aws:cloudfront::${this.accountId}:distribution/${id}`,
           domainName: `d${hash(type, name).slice(0, 13)}.cloudfront.net`,
           hostedZoneId: CLOUDFRONT_ZONE_ID,
           status: "Deployed",
@@ -427,14 +445,14 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const scope = inputs.scope === "CLOUDFRONT" ? "global" : "regional";
         return {
           ...state,
-          arn: `arn:aws:wafv2:${region}:${MOCK_ACCOUNT_ID}:${scope}/webacl/${physicalName}/${hash(type, name).slice(0, 36)}`,
+          arn: `arn:aws:wafv2:${region}:${this.accountId}:${scope}/webacl/${physicalName}/${hash(type, name).slice(0, 36)}`,
         };
       }
       case "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination":
       case "aws:cloudwatch/logDeliverySource:LogDeliverySource":
         return {
           ...state,
-          arn: `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:${kind === "LogDeliverySource" ? "delivery-source" : "delivery-destination"}:${physicalName}`,
+          arn: `arn:aws:logs:${region}:${this.accountId}:${kind === "LogDeliverySource" ? "delivery-source" : "delivery-destination"}:${physicalName}`,
         };
       case "aws:appconfig/environment:Environment":
         return { ...state, environmentId: hash(type, name).slice(0, 7) };
@@ -443,30 +461,30 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion":
         return { ...state, versionNumber: 1 };
       case "aws:ecs/cluster:Cluster":
-        return { ...state, arn: `arn:aws:ecs:${region}:${MOCK_ACCOUNT_ID}:cluster/${physicalName}` };
+        return { ...state, arn: `arn:aws:ecs:${region}:${this.accountId}:cluster/${physicalName}` };
       case "aws:ecs/taskDefinition:TaskDefinition":
         return {
           ...state,
-          arn: `arn:aws:ecs:${region}:${MOCK_ACCOUNT_ID}:task-definition/${String(inputs.family)}:1`,
+          arn: `arn:aws:ecs:${region}:${this.accountId}:task-definition/${String(inputs.family)}:1`,
           revision: 1,
         };
       case "aws:ecs/service:Service":
-        return { ...state, arn: `arn:aws:ecs:${region}:${MOCK_ACCOUNT_ID}:service/${physicalName}` };
+        return { ...state, arn: `arn:aws:ecs:${region}:${this.accountId}:service/${physicalName}` };
       case "aws:cloudwatch/metricAlarm:MetricAlarm":
-        return { ...state, arn: `arn:aws:cloudwatch:${region}:${MOCK_ACCOUNT_ID}:alarm:${physicalName}` };
+        return { ...state, arn: `arn:aws:cloudwatch:${region}:${this.accountId}:alarm:${physicalName}` };
       case "aws:sns/topic:Topic":
-        return { ...state, arn: `arn:aws:sns:${region}:${MOCK_ACCOUNT_ID}:${physicalName}` };
+        return { ...state, arn: `arn:aws:sns:${region}:${this.accountId}:${physicalName}` };
       case "aws:secretsmanager/secret:Secret":
         return {
           ...state,
-          arn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT_ID}:secret:${physicalName}-${hash(type, name).slice(0, 6)}`,
+          arn: `arn:aws:secretsmanager:${region}:${this.accountId}:secret:${physicalName}-${hash(type, name).slice(0, 6)}`,
         };
       case "aws:backup/vault:Vault":
-        return { ...state, arn: `arn:aws:backup:${region}:${MOCK_ACCOUNT_ID}:backup-vault:${physicalName}` };
+        return { ...state, arn: `arn:aws:backup:${region}:${this.accountId}:backup-vault:${physicalName}` };
       case "aws:iam/role:Role":
         return {
           ...state,
-          arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${physicalName}`,
+          arn: `arn:aws:iam::${this.accountId}:role/${physicalName}`,
           uniqueId: `AROA${id}`,
         };
       default:
@@ -604,4 +622,10 @@ function timeoutsOf(req: RegisterRequest): DeclaredResource["customTimeouts"] {
     delete: timeouts.getDelete(),
   });
   return Object.fromEntries(set.filter(([, value]) => value !== ""));
+}
+
+/** A provider's `allowedAccountIds` input (a list, or its JSON text as config gives it); undefined when unset. */
+export function allowedAccounts(value: unknown): string[] | undefined {
+  const list: unknown = typeof value === "string" ? JSON.parse(value) : value;
+  return Array.isArray(list) ? list.map(String) : undefined;
 }

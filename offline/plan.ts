@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { isConfigError } from "../config";
 import { PROJECT_ROOT, ProgramFailed, runStack, stackNames, type RunOptions, type StackRun } from "./harness";
 import { policies } from "../policy-pack/policies";
-import { MOCK_ACCOUNT_ID, SecretValue, isAwsRejection, type DeclaredResource } from "./mocks";
+import { SecretValue, isAwsRejection, type DeclaredResource } from "./mocks";
 import { checkStack, type PolicyReport } from "./policies";
 import { AWS_NAME_RULES } from "../components/aws-names";
 
@@ -201,7 +201,7 @@ export function renderPlan(run: StackRun): string {
   }
 
   const lines = [
-    `Offline plan of stack "${run.stack}" (project ${run.project}, aws:region ${run.config["aws:region"] ?? "(default)"}, mock account ${MOCK_ACCOUNT_ID})`,
+    `Offline plan of stack "${run.stack}" (project ${run.project}, aws:region ${run.config["aws:region"] ?? "(default)"}, account ${run.accountId})`,
     `The real program on Pulumi mocks with the settings of Pulumi.${run.stack}.yaml: what \`pulumi preview\` would create.`,
     "",
   ];

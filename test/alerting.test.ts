@@ -45,15 +45,15 @@ describe("alerts reach people", () => {
           const of = (service: string) =>
             statements.find((s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: service }));
           expect(of("cloudwatch.amazonaws.com")?.Condition).to.deep.equal({
-            ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:us-east-1:${MOCK_ACCOUNT_ID}:alarm:*` },
-            StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+            ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:us-east-1:${run.accountId}:alarm:*` },
+            StringEquals: { "aws:SourceAccount": run.accountId },
           });
           expect(of("events.amazonaws.com")?.Condition).to.deep.equal({
-            ArnLike: { "aws:SourceArn": `arn:aws:events:us-east-1:${MOCK_ACCOUNT_ID}:rule/*` },
+            ArnLike: { "aws:SourceArn": `arn:aws:events:us-east-1:${run.accountId}:rule/*` },
           });
           expect(of("backup.amazonaws.com")?.Condition).to.deep.equal({
-            ArnLike: { "aws:SourceArn": `arn:aws:backup:us-east-1:${MOCK_ACCOUNT_ID}:backup-vault:*` },
-            StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+            ArnLike: { "aws:SourceArn": `arn:aws:backup:us-east-1:${run.accountId}:backup-vault:*` },
+            StringEquals: { "aws:SourceAccount": run.accountId },
           });
           expect(statements).to.deep.include({
             Sid: "DenyInsecureTransport",

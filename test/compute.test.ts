@@ -166,7 +166,7 @@ describe("compute tier on both stacks", () => {
             // The task role may register the task, tagged as the sidecar of a task of this cluster and with no other
             // tag; tag only managed instances no task has claimed; deregister only this cluster's sidecars; and pass
             // exactly the managed-instance role.
-            const clusterTasks = `arn:aws:ecs:us-east-1:${MOCK_ACCOUNT_ID}:task/${String(
+            const clusterTasks = `arn:aws:ecs:us-east-1:${run.accountId}:task/${String(
               single(run, "aws:ecs/cluster:Cluster").outputs.name,
             )}/*`;
             const sidecarTags = {
@@ -176,7 +176,7 @@ describe("compute tier on both stacks", () => {
             };
             const bySid = (sid: string) => taskPolicy.find((statement) => statement.Sid === sid);
             expect(bySid("RegisterForFaultInjection")?.Condition).to.deep.equal(sidecarTags);
-            const managedInstances = `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT_ID}:managed-instance/*`;
+            const managedInstances = `arn:aws:ssm:us-east-1:${run.accountId}:managed-instance/*`;
             expect(bySid("TagOwnManagedInstance")).to.deep.include({
               Action: "ssm:AddTagsToResource",
               Resource: managedInstances,
@@ -240,7 +240,7 @@ describe("compute tier on both stacks", () => {
               const trust = json<{ Statement: Statement[] }>(role, "assumeRolePolicy").Statement;
               expect(trust).to.have.length(1);
               expect(trust[0]?.Principal).to.deep.equal({ Service: "ecs-tasks.amazonaws.com" });
-              expect(trust[0]?.Condition?.StringEquals).to.deep.equal({ "aws:SourceAccount": MOCK_ACCOUNT_ID });
+              expect(trust[0]?.Condition?.StringEquals).to.deep.equal({ "aws:SourceAccount": run.accountId });
             }
           });
 
@@ -612,7 +612,7 @@ describe("compute tier on both stacks", () => {
         });
         const delivery = statements.find((s) => s.Sid === "LoadBalancerLogDelivery");
         expect(delivery?.Principal).to.deep.equal({ AWS: "arn:aws:iam::127311923021:root" });
-        expect(delivery?.Resource).to.equal(`${String(bucket.outputs.arn)}/alb/*/AWSLogs/${MOCK_ACCOUNT_ID}/*`);
+        expect(delivery?.Resource).to.equal(`${String(bucket.outputs.arn)}/alb/*/AWSLogs/${run.accountId}/*`);
 
         for (const which of ["public", "api"] as const) {
           const alb = loadBalancer(which);

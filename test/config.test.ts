@@ -53,6 +53,38 @@ const flags = (settings: Settings) =>
 /** Every kind of bad configuration the program must refuse, each against a real stack file. */
 const BAD_CASES: readonly BadCase[] = [
   {
+    title: "a stack that names no account",
+    stack: "staging",
+    change: (s) => delete s["aws:allowedAccountIds"],
+    key: "aws:allowedAccountIds",
+    value: "(not set)",
+    allowed: "must list the stack's AWS account id",
+  },
+  {
+    title: "an account id that is not 12 digits",
+    stack: "production",
+    change: (s) => (s["aws:allowedAccountIds"] = ["11112222333"]),
+    key: "aws:allowedAccountIds[0]",
+    value: '"11112222333"',
+    allowed: "must be a 12-digit AWS account id",
+  },
+  {
+    title: "a stack allowed into two accounts",
+    stack: "production",
+    change: (s) => (s["aws:allowedAccountIds"] = ["111122223333", "444455556666"]),
+    key: "aws:allowedAccountIds",
+    value: '["111122223333","444455556666"]',
+    allowed: "must list exactly one account",
+  },
+  {
+    title: "resources tagged with another environment than the stack's",
+    stack: "staging",
+    change: (s) => ((s["aws:defaultTags"] as { tags: Record<string, string> }).tags.Environment = "production"),
+    key: "aws:defaultTags.tags.Environment",
+    value: '"production"',
+    allowed: "must equal cloudweave:environment (staging)",
+  },
+  {
     title: "a deployment strategy ECS does not have",
     stack: "production",
     change: (s) => (deployment(s).strategy = "ROLLING"),

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { StackConfig } from "../config";
 import { readStackSettings, runStack, type StackRun } from "../offline/harness";
-import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
+import { type DeclaredResource } from "../offline/mocks";
 import { STACKS, byArn, json, ofType, revealed, single, stackRun, stackConfig, type Statement } from "./helpers";
 
 interface Behavior {
@@ -264,7 +264,7 @@ describe("edge on both stacks", () => {
           (statement) => statement.Sid === "VendedLogDelivery",
         );
         expect(writer?.Principal).to.deep.equal({ Service: "delivery.logs.amazonaws.com" });
-        expect(writer?.Condition?.StringEquals).to.deep.equal({ "aws:SourceAccount": MOCK_ACCOUNT_ID });
+        expect(writer?.Condition?.StringEquals).to.deep.equal({ "aws:SourceAccount": run.accountId });
         expect(writer?.Resource).to.equal(`${String(bucket.outputs.arn)}/cloudfront/*`);
         const encryption = ofType(
           run,

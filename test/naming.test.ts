@@ -193,3 +193,22 @@ describe("physical names: AWS's rules, enforced by the offline mocks", () => {
     });
   });
 });
+
+describe("the account a provider may act in", () => {
+  it("is refused, as the provider refuses it, when the credentials belong to another account", () => {
+    const mocks = new AwsMocks("us-east-1", "444455556666");
+    const provider = (allowedAccountIds: string[] | undefined) =>
+      mocks.newResource({
+        type: "pulumi:providers:aws",
+        name: "second-region",
+        inputs: { region: "us-west-2", ...(allowedAccountIds ? { allowedAccountIds } : {}) },
+        custom: true,
+      });
+    provider(["444455556666"]);
+    expect(mocks.rejections).to.deep.equal([]);
+    provider(["111122223333"]);
+    expect(mocks.rejections).to.deep.equal([
+      'provider "second-region": AWS account ID not allowed: 444455556666 (allowedAccountIds 111122223333)',
+    ]);
+  });
+});

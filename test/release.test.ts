@@ -6,7 +6,7 @@ import { FEATURE_FLAGS } from "../config/app";
 import { runStack, type StackRun } from "../offline/harness";
 import { checkStack } from "../offline/policies";
 import { policies } from "../policy-pack/policies";
-import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
+import { type DeclaredResource } from "../offline/mocks";
 import { STACKS, byArn, json, ofType, revealed, single, stackRun, stackConfig, type Statement } from "./helpers";
 
 interface Template {
@@ -165,7 +165,7 @@ describe("release engineering and resilience on both stacks", () => {
               Effect: "Allow",
               Action: ["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"],
               Resource:
-                `arn:aws:appconfig:${config.region}:${MOCK_ACCOUNT_ID}:application/${String(application.id)}` +
+                `arn:aws:appconfig:${config.region}:${run.accountId}:application/${String(application.id)}` +
                 `/environment/${String(environment.outputs.environmentId)}` +
                 `/configuration/${String(profile.outputs.configurationProfileId)}`,
             },
@@ -303,8 +303,8 @@ describe("release engineering and resilience on both stacks", () => {
               Principal: { Service: "fis.amazonaws.com" },
               Action: "sts:AssumeRole",
               Condition: {
-                StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
-                ArnLike: { "aws:SourceArn": `arn:aws:fis:${config.region}:${MOCK_ACCOUNT_ID}:experiment/*` },
+                StringEquals: { "aws:SourceAccount": run.accountId },
+                ArnLike: { "aws:SourceArn": `arn:aws:fis:${config.region}:${run.accountId}:experiment/*` },
               },
             },
           ]);
@@ -313,7 +313,7 @@ describe("release engineering and resilience on both stacks", () => {
           const database = single(run, "aws:rds/instance:Instance", `${prefix}-postgres-instance`);
           const group = single(run, "aws:elasticache/replicationGroup:ReplicationGroup");
           const cluster = single(run, "aws:ecs/cluster:Cluster");
-          const tasks = `arn:aws:ecs:${config.region}:${MOCK_ACCOUNT_ID}:task/${clusterName()}/*`;
+          const tasks = `arn:aws:ecs:${config.region}:${run.accountId}:task/${clusterName()}/*`;
           // Failover permissions exist only where the failover templates do (production).
           expect(bySid("FailOverTheDatabase")?.Resource).to.equal(
             config.database.multiAZ ? database.outputs.arn : undefined,

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { readStackSettings, stackNames, type StackRun } from "../offline/harness";
-import { MOCK_ACCOUNT_ID, SecretValue } from "../offline/mocks";
+import { SecretValue, allowedAccounts } from "../offline/mocks";
 import { STACKS, json, ofType, single, stackRun } from "./helpers";
 
 describe("whole stacks on mocks", () => {
@@ -32,6 +32,27 @@ describe("whole stacks on mocks", () => {
           const parent = components.get(resource.parent ?? "");
           expect(parent, `${resource.type} ${resource.name} has a component parent`).to.not.equal(undefined);
           expect(resource.name.startsWith(`${parent?.name}-`), resource.name).to.equal(true);
+        }
+      });
+
+      it("lets every AWS provider act in the stack's own account only", () => {
+        const [account] = JSON.parse(run.config["aws:allowedAccountIds"] ?? "[]") as string[];
+        expect(run.accountId).to.equal(account);
+        // Explicit providers read none of the stack's aws:* settings: each must be given the account itself.
+        const providers = ofType(run, "pulumi:providers:aws");
+        expect(providers).to.not.be.empty;
+        for (const provider of providers)
+          expect(allowedAccounts(provider.inputs.allowedAccountIds), provider.name).to.deep.equal([account]);
+      });
+
+      it("gives every IAM role the environment's permissions boundary, the only one its deploy role may create", () => {
+        const boundary = `arn:aws:iam::${run.accountId}:policy/cloudweave-ci-boundary-${stack}`;
+        const roles = ofType(run, "aws:iam/role:Role");
+        expect(roles).to.have.length.greaterThan(5);
+        for (const role of roles) {
+          expect(role.inputs.permissionsBoundary, role.name).to.equal(boundary);
+          // The deploy role manages roles under the stack's prefix only.
+          expect(String(role.outputs.name), role.name).to.match(new RegExp(`^cloudweave-${stack}-`));
         }
       });
 
@@ -81,7 +102,7 @@ describe("whole stacks on mocks", () => {
             single(run, "aws:kms/key:Key", `cloudweave-${stack}-${purpose}-key`),
             "policy",
           ).Statement;
-        const root = { AWS: `arn:aws:iam::${MOCK_ACCOUNT_ID}:root` };
+        const root = { AWS: `arn:aws:iam::${run.accountId}:root` };
         for (const purpose of ["logs", "database", "cache", "secrets"]) {
           const [administration, usage, ...rest] = policyOf(purpose);
           expect(rest, purpose).to.deep.equal([]);
@@ -94,7 +115,7 @@ describe("whole stacks on mocks", () => {
             expect(usage?.Principal).to.deep.equal({ Service: "logs.us-east-1.amazonaws.com" });
             expect(usage?.Condition).to.deep.equal({
               ArnLike: {
-                "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:${MOCK_ACCOUNT_ID}:log-group:*`,
+                "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:${run.accountId}:log-group:*`,
               },
             });
           } else {
@@ -102,7 +123,7 @@ describe("whole stacks on mocks", () => {
             expect(usage?.Principal).to.deep.equal(root);
             expect(usage?.Condition).to.deep.equal({
               StringEquals: {
-                "kms:CallerAccount": MOCK_ACCOUNT_ID,
+                "kms:CallerAccount": run.accountId,
                 "kms:ViaService": [`${service}.us-east-1.amazonaws.com`],
               },
             });
@@ -131,7 +152,7 @@ describe("whole stacks on mocks", () => {
           seen.add(service);
           if (withKeys.includes(service)) {
             expect(statement?.Condition?.StringEquals, role.name).to.deep.equal({
-              "aws:SourceAccount": MOCK_ACCOUNT_ID,
+              "aws:SourceAccount": run.accountId,
             });
           } else {
             expect(statement?.Condition, `${role.name} (${service})`).to.equal(undefined);
