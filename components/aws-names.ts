@@ -212,6 +212,18 @@ const RULES: Readonly<Record<string, readonly NameRule[]>> = {
       source: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html",
     },
   ],
+  "aws:iam/policy:Policy": [
+    {
+      property: "name",
+      what: "IAM managed policy name",
+      minLength: 1,
+      maxLength: 128,
+      allowed: { pattern: /^[\w+=,.@-]+$/, text: "letters, digits and +=,.@_-" },
+      // No override for aws_iam_policy in pulumi-aws's provider/resources.go: the default auto-name applies.
+      autoName: PULUMI_DEFAULT,
+      source: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html",
+    },
+  ],
   "aws:iam/rolePolicy:RolePolicy": [
     {
       property: "name",
@@ -656,6 +668,7 @@ export const TYPES_WITHOUT_NAMES: ReadonlySet<string> = new Set([
   "aws:lb/listenerRule:ListenerRule",
   "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
   "aws:route53/record:Record",
+  "aws:s3/bucketAbac:BucketAbac",
   "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
   "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
   "aws:s3/bucketPolicy:BucketPolicy",

@@ -7,11 +7,46 @@
 /** The Pulumi project of the CloudWeave stacks (`name` in the root `Pulumi.yaml`). */
 export const STACKS_PROJECT = "cloudweave";
 
-/** Prefix of the roles the bootstrap program creates for CI (the preview role, each stack's deploy role). */
+/**
+ * The tag whose value says which environment a resource belongs to. Every stack tags every resource with it
+ * (`aws:defaultTags`, checked against `cloudweave:environment` by config/schema.ts), and the CI roles' guardrails
+ * refuse to act on a resource tagged with another environment's value.
+ */
+export const ENVIRONMENT_TAG = "Environment";
+
+/** Prefix of the roles and policies the bootstrap program creates for CI; no stack's deploy role may change them. */
 export const CI_ROLE_PREFIX = "cloudweave-ci-";
 
-/** The alias of each account's secrets key, in its region and in the second region (on the multi-Region replica). */
-export const SECRETS_KEY_ALIAS = "alias/cloudweave-pulumi-secrets";
+/** The role pull-request previews of every stack in an account assume. */
+export const PREVIEW_ROLE_NAME = `${CI_ROLE_PREFIX}preview`;
+
+/** The role a stack's deploy job assumes (only from the GitHub environment of the same name). */
+export function deployRoleName(stack: string): string {
+  return `${CI_ROLE_PREFIX}deploy-${stack}`;
+}
+
+/** Prefix of the IAM role names an environment's stacks create (`cloudweave-<environment>-…`, from index.ts). */
+export function environmentRolePrefix(environment: string): string {
+  return `cloudweave-${environment}-`;
+}
+
+/**
+ * The tag the bootstrap program puts on everything it creates. CI roles may use the state bucket and keys it marks
+ * (objects, encrypt, decrypt) but change nothing that carries it.
+ */
+export const BOOTSTRAP_TAG = { key: "cloudweave:bootstrap", value: "true" } as const;
+
+/** The name of the bootstrap program's state backend component: its keys' aliases start with it. */
+export const STATE_BACKEND_NAME = "cloudweave-pulumi";
+
+/**
+ * The alias of a stack's secrets key, the same in the backend's region and in the second region (on the key's
+ * multi-Region replica). One key per stack: where stacks share an account, one stack's roles cannot decrypt another's
+ * secrets (the key policy names the stack's own CI roles).
+ */
+export function secretsKeyAlias(stack: string): string {
+  return `alias/${STATE_BACKEND_NAME}-secrets-${stack}`;
+}
 
 /**
  * The state bucket of an account in a region. Named after both, so a stack file, the runbook and CI can name the
@@ -27,9 +62,9 @@ export function backendUrl(bucket: string, region: string): string {
   return `s3://${bucket}?region=${region}&awssdk=v2`;
 }
 
-/** `--secrets-provider` of the stacks whose state lives in `region`: the account's secrets key there, by alias. */
-export function secretsProviderUrl(region: string): string {
-  return `awskms://${SECRETS_KEY_ALIAS}?region=${region}`;
+/** `--secrets-provider` of a stack whose secrets key is used in `region`: the key (or its replica) by alias. */
+export function secretsProviderUrl(stack: string, region: string): string {
+  return `awskms://${secretsKeyAlias(stack)}?region=${region}`;
 }
 
 /** Name of the managed policy every role of an environment's stacks carries as its permissions boundary. */

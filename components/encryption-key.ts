@@ -74,6 +74,8 @@ export interface EncryptionKeyArgs {
    * @default false
    */
   protect?: boolean;
+  /** Tags besides `Name`, e.g. the `Environment` whose roles may manage the key. @default {} */
+  tags?: Record<string, string>;
 }
 
 /**
@@ -167,7 +169,7 @@ export class EncryptionKey extends pulumi.ComponentResource {
         deletionWindowInDays: args.deletionWindowInDays ?? 30,
         multiRegion: args.multiRegion ?? false,
         policy,
-        tags: { Name: name },
+        tags: { ...args.tags, Name: name },
       },
       { parent: this, protect: args.protect },
     );

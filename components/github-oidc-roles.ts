@@ -1,41 +1,74 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
+import {
+  BACKEND_META_KEY,
+  BOOTSTRAP_TAG,
+  CI_ROLE_PREFIX,
+  ENVIRONMENT_TAG,
+  PREVIEW_ROLE_NAME,
+  deployRoleName,
+  environmentRolePrefix,
+  permissionsBoundaryName,
+  stackStateKeys,
+} from "./delivery";
 
 const GITHUB_OIDC = "token.actions.githubusercontent.com";
+
+/** A stack CI deploys from this account. */
+export interface CiStack {
+  /** The stack's name, which is also the name of the GitHub environment that deploys it. */
+  name: string;
+  /** Its `cloudweave:environment`: the `Environment` tag of its resources and the prefix of its roles. */
+  environment: string;
+}
 
 /** Arguments of {@link GitHubOidcRoles}. */
 export interface GitHubOidcRolesArgs {
   account: AwsAccount;
   /** The repository whose workflows may assume the roles. */
   github: { owner: string; repository: string };
-  /** The stacks CI deploys; each gets a deploy role, assumable only from the GitHub environment of that name. */
-  stacks: string[];
-  /** The state backend: its bucket, and the keys of state files and stack secrets. */
-  state: { bucketArn: pulumi.Input<string>; keyArns: pulumi.Input<string>[] };
+  /** The stacks CI deploys into this account; each gets a deploy role, assumable only from its GitHub environment. */
+  stacks: CiStack[];
+  /** The Pulumi project of the stacks: their state objects are under its name. */
+  project: string;
+  /** The state backend: its bucket, the key of its objects, and each stack's secrets key by stack name. */
+  state: {
+    bucketArn: pulumi.Input<string>;
+    stateKeyArn: pulumi.Input<string>;
+    secretsKeyArns: Record<string, pulumi.Input<string>>;
+  };
   /** Longest session of a deploy role, in seconds (a production update with a blue/green bake runs long). @default 7200 */
   maxSessionSeconds?: number;
 }
 
-/** The role name of the preview role, and of each stack's deploy role (the secrets key's policy names them). */
-export const CI_ROLE_PREFIX = "cloudweave-ci-";
-
 /**
  * Keyless CI: GitHub's OIDC provider and the roles its workflows assume — one read-mostly role for pull-request
  * previews, one deploy role per stack that only that stack's GitHub environment (with its protection rules) can
- * assume. No long-lived AWS keys exist anywhere.
+ * assume — and the permissions boundary of each environment. No long-lived AWS keys exist anywhere.
+ *
+ * A deploy role holds `PowerUserAccess` and IAM rights over its environment's roles only, fenced by guardrails that
+ * hold even where stacks share an account: it acts on no resource tagged with another `Environment` and tags none
+ * so; it creates roles only with its environment's permissions boundary (which carries the same fence), so nothing
+ * it creates can do more; and it changes nothing the bootstrap program made. Its state objects and secrets key are
+ * its own stack's only (the state bucket's policy and the keys' policies, in {@link StateBackend}).
  */
 export class GitHubOidcRoles extends pulumi.ComponentResource {
-  /** The preview role's ARN (`AWS_PREVIEW_ROLE_ARN` repository variable). */
+  /** The preview role's ARN. */
   public readonly previewRoleArn: pulumi.Output<string>;
-  /** Each stack's deploy role ARN (`AWS_DEPLOY_ROLE_ARN` variable of its GitHub environment). */
+  /** Each stack's deploy role ARN, by stack name. */
   public readonly deployRoleArns: Record<string, pulumi.Output<string>>;
+  /** Each environment's permissions boundary (managed policy ARN), by environment. */
+  public readonly permissionsBoundaryArns: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: GitHubOidcRolesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:delivery:GitHubOidcRoles", name, {}, opts);
     const child = { parent: this };
     const { accountId, partition } = args.account;
     const repository = `${args.github.owner}/${args.github.repository}`;
+    const iamArn = (kind: "role" | "policy", resource: string) =>
+      pulumi.interpolate`arn:${partition}:iam::${accountId}:${kind}/${resource}`;
+    const objects = (keys: string[]) => keys.map((key) => pulumi.interpolate`${args.state.bucketArn}/${key}`);
 
     const provider = new aws.iam.OpenIdConnectProvider(
       `${name}-github`,
@@ -56,40 +89,24 @@ export class GitHubOidcRoles extends pulumi.ComponentResource {
           },
         ],
       });
-    const stateAccess = (write: "locks" | "all") => [
-      {
-        Sid: "ListState",
-        Effect: "Allow",
-        Action: ["s3:ListBucket", "s3:GetBucketLocation"],
-        Resource: args.state.bucketArn,
-      },
-      {
-        Sid: "ReadState",
-        Effect: "Allow",
-        Action: ["s3:GetObject"],
-        Resource: pulumi.interpolate`${args.state.bucketArn}/*`,
-      },
-      {
-        Sid: write === "all" ? "WriteState" : "WriteLocks",
-        Effect: "Allow",
-        Action: ["s3:PutObject", "s3:DeleteObject"],
-        Resource:
-          write === "all"
-            ? pulumi.interpolate`${args.state.bucketArn}/*`
-            : pulumi.interpolate`${args.state.bucketArn}/.pulumi/locks/*`,
-      },
-      {
-        Sid: "StateAndSecretsKeys",
-        Effect: "Allow",
-        Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
-        Resource: args.state.keyArns,
-      },
-    ];
+    const useKeys = (sid: string, keyArns: pulumi.Input<string>[]) => ({
+      Sid: sid,
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+      Resource: keyArns,
+    });
+    const listState = {
+      Sid: "ListState",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+      Resource: args.state.bucketArn,
+    };
 
+    // --- Previews: read everything, write lock files only -------------------------------------------------------
     const preview = new aws.iam.Role(
       `${name}-preview`,
       {
-        name: `${CI_ROLE_PREFIX}preview`,
+        name: PREVIEW_ROLE_NAME,
         description: `Pull-request previews of ${repository}: reads the account and the state, changes nothing`,
         assumeRolePolicy: trust(`repo:${repository}:pull_request`),
         maxSessionDuration: 3600,
@@ -103,46 +120,122 @@ export class GitHubOidcRoles extends pulumi.ComponentResource {
     );
     new aws.iam.RolePolicy(
       `${name}-preview-state`,
-      { role: preview.name, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: stateAccess("locks") }) },
+      {
+        role: preview.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            listState,
+            { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: objects(["*"]) },
+            {
+              Sid: "WriteLocks",
+              Effect: "Allow",
+              Action: ["s3:PutObject", "s3:DeleteObject"],
+              Resource: objects([".pulumi/locks/*"]),
+            },
+            useKeys("StateAndSecretsKeys", [args.state.stateKeyArn, ...Object.values(args.state.secretsKeyArns)]),
+          ],
+        }),
+      },
       child,
     );
 
+    // --- Each environment's permissions boundary ---------------------------------------------------------------
+    this.permissionsBoundaryArns = {};
+    for (const environment of [...new Set(args.stacks.map((stack) => stack.environment))]) {
+      const boundary = new aws.iam.Policy(
+        `${name}-boundary-${environment}`,
+        {
+          name: permissionsBoundaryName(environment),
+          description: `The most any role of the ${environment} stacks may do; every such role carries it`,
+          policy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "EverythingButIdentityManagement",
+                Effect: "Allow",
+                NotAction: ["iam:*", "organizations:*", "account:*"],
+                Resource: "*",
+              },
+              {
+                // e.g. the fault-injection agent hands its managed-instance role to Systems Manager.
+                Sid: "PassTheEnvironmentsOwnRoles",
+                Effect: "Allow",
+                Action: "iam:PassRole",
+                Resource: iamArn("role", `${environmentRolePrefix(environment)}*`),
+              },
+              ...environmentGuardrails(environment, "all"),
+            ],
+          }),
+        },
+        child,
+      );
+      this.permissionsBoundaryArns[environment] = boundary.arn;
+    }
+
+    // --- One deploy role per stack ----------------------------------------------------------------------------
     this.deployRoleArns = {};
     for (const stack of args.stacks) {
-      // Pulumi names the stack's IAM resources after the stack's prefix; the deploy role manages those only.
-      const ownRoles = pulumi.interpolate`arn:${partition}:iam::${accountId}:role/cloudweave-${stack}-*`;
-      const ownPolicies = pulumi.interpolate`arn:${partition}:iam::${accountId}:policy/cloudweave-${stack}-*`;
+      const ownRoles = iamArn("role", `${environmentRolePrefix(stack.environment)}*`);
+      const ownPolicies = iamArn("policy", `${environmentRolePrefix(stack.environment)}*`);
+      const boundaryArn = iamArn("policy", permissionsBoundaryName(stack.environment));
+      const keys = stackStateKeys(args.project, stack.name);
       const role = new aws.iam.Role(
-        `${name}-deploy-${stack}`,
+        `${name}-deploy-${stack.name}`,
         {
-          name: `${CI_ROLE_PREFIX}deploy-${stack}`,
-          description: `Deploys the ${stack} stack of ${repository} from its GitHub environment`,
-          assumeRolePolicy: trust(`repo:${repository}:environment:${stack}`),
+          name: deployRoleName(stack.name),
+          description: `Deploys the ${stack.name} stack of ${repository} from its GitHub environment`,
+          assumeRolePolicy: trust(`repo:${repository}:environment:${stack.name}`),
           maxSessionDuration: args.maxSessionSeconds ?? 7200,
         },
         child,
       );
-      // Everything but IAM and Organizations; IAM below, limited to the stack's own roles.
+      // Everything but IAM and Organizations; IAM below, limited to the environment's own roles.
       new aws.iam.RolePolicyAttachment(
-        `${name}-deploy-${stack}-power-user`,
+        `${name}-deploy-${stack.name}-power-user`,
         { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/PowerUserAccess` },
         child,
       );
       new aws.iam.RolePolicy(
-        `${name}-deploy-${stack}`,
+        `${name}-deploy-${stack.name}`,
         {
           role: role.name,
           policy: pulumi.jsonStringify({
             Version: "2012-10-17",
             Statement: [
-              ...stateAccess("all"),
+              listState,
               {
-                Sid: "ManageTheStacksOwnRoles",
+                Sid: "ReadTheBackendAndItsOwnState",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: objects([BACKEND_META_KEY, ...keys.state, keys.locks]),
+              },
+              {
+                Sid: "WriteItsOwnState",
+                Effect: "Allow",
+                Action: ["s3:PutObject", "s3:DeleteObject"],
+                Resource: objects([...keys.state, keys.locks]),
+              },
+              useKeys("StateAndItsOwnSecretsKey", [
+                args.state.stateKeyArn,
+                args.state.secretsKeyArns[stack.name] ?? missing(stack.name),
+              ]),
+              {
+                // Only roles that carry the environment's boundary (CreateRole and PutRolePermissionsBoundary
+                // take the iam:PermissionsBoundary condition key: Service Authorization Reference, IAM).
+                Sid: "CreateRolesWithinTheBoundary",
+                Effect: "Allow",
+                Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
+                Resource: ownRoles,
+                Condition: { StringEquals: { "iam:PermissionsBoundary": boundaryArn } },
+              },
+              {
+                Sid: "ManageTheEnvironmentsOwnRoles",
                 Effect: "Allow",
                 Action: [
-                  "iam:CreateRole",
                   "iam:DeleteRole",
                   "iam:UpdateRole",
+                  "iam:UpdateRoleDescription",
                   "iam:UpdateAssumeRolePolicy",
                   "iam:TagRole",
                   "iam:UntagRole",
@@ -155,6 +248,8 @@ export class GitHubOidcRoles extends pulumi.ComponentResource {
                   "iam:DeletePolicy",
                   "iam:CreatePolicyVersion",
                   "iam:DeletePolicyVersion",
+                  "iam:TagPolicy",
+                  "iam:UntagPolicy",
                 ],
                 Resource: [ownRoles, ownPolicies],
               },
@@ -192,15 +287,117 @@ export class GitHubOidcRoles extends pulumi.ComponentResource {
                   },
                 },
               },
+              ...environmentGuardrails(stack.environment, "bootstrap-data-plane"),
+              {
+                Sid: "KeepEveryBoundary",
+                Effect: "Deny",
+                Action: "iam:DeleteRolePermissionsBoundary",
+                Resource: "*",
+              },
+              {
+                Sid: "LeaveCiRolesAndBoundariesAlone",
+                Effect: "Deny",
+                Action: IAM_WRITES,
+                Resource: [iamArn("role", `${CI_ROLE_PREFIX}*`), iamArn("policy", `${CI_ROLE_PREFIX}*`)],
+              },
             ],
           }),
         },
         child,
       );
-      this.deployRoleArns[stack] = role.arn;
+      this.deployRoleArns[stack.name] = role.arn;
     }
 
     this.previewRoleArn = preview.arn;
-    this.registerOutputs({ previewRoleArn: this.previewRoleArn, deployRoleArns: this.deployRoleArns });
+    this.registerOutputs({
+      previewRoleArn: this.previewRoleArn,
+      deployRoleArns: this.deployRoleArns,
+      permissionsBoundaryArns: this.permissionsBoundaryArns,
+    });
   }
+}
+
+/** IAM actions that change a role or a policy. */
+const IAM_WRITES = [
+  "iam:Create*",
+  "iam:Delete*",
+  "iam:Put*",
+  "iam:Update*",
+  "iam:Attach*",
+  "iam:Detach*",
+  "iam:Set*",
+  "iam:Tag*",
+  "iam:Untag*",
+  "iam:PassRole",
+];
+
+/**
+ * What the bootstrap program's resources stay open to for CI: the state objects (locks and checkpoints) and
+ * encryption with the keys. Everything else on them (bucket policy, key policy, deletion, tags) is refused.
+ */
+const BOOTSTRAP_DATA_PLANE = [
+  "s3:ListBucket",
+  "s3:GetBucketLocation",
+  "s3:GetObject",
+  "s3:GetObjectVersion",
+  "s3:PutObject",
+  "s3:DeleteObject",
+  "kms:Decrypt",
+  "kms:Encrypt",
+  "kms:GenerateDataKey*",
+  "kms:DescribeKey",
+];
+
+/**
+ * The deny statements that keep an environment's principals to their own environment's resources:
+ * - nothing tagged with another `Environment` (`aws:ResourceTag`), and no tagging anything so (`aws:RequestTag`);
+ * - nothing the bootstrap program made, and no marking anything as made by it. `bootstrap-data-plane` leaves its
+ *   state objects and keys usable for data (deploy roles read and write their state), `all` refuses even that.
+ *
+ * The tag conditions pair `StringNotEquals` with `Null: false`: a negated operator is true when the key is absent
+ * from the request (IAM User Guide, "Condition operators"), which would refuse every untagged resource and every
+ * action of a service that sends no tags. With the `Null` check, only resources that carry the tag are judged.
+ */
+export function environmentGuardrails(environment: string, bootstrap: "all" | "bootstrap-data-plane"): object[] {
+  const tagged = (key: string) => ({ Null: { [key]: "false" } });
+  return [
+    {
+      Sid: "NoOtherEnvironmentsResources",
+      Effect: "Deny",
+      Action: "*",
+      Resource: "*",
+      Condition: {
+        StringNotEquals: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: environment },
+        ...tagged(`aws:ResourceTag/${ENVIRONMENT_TAG}`),
+      },
+    },
+    {
+      Sid: "NoTaggingForOtherEnvironments",
+      Effect: "Deny",
+      Action: "*",
+      Resource: "*",
+      Condition: {
+        StringNotEquals: { [`aws:RequestTag/${ENVIRONMENT_TAG}`]: environment },
+        ...tagged(`aws:RequestTag/${ENVIRONMENT_TAG}`),
+      },
+    },
+    {
+      Sid: "NoChangesToTheBootstrapResources",
+      Effect: "Deny",
+      ...(bootstrap === "all" ? { Action: "*" } : { NotAction: BOOTSTRAP_DATA_PLANE }),
+      Resource: "*",
+      Condition: { StringEquals: { [`aws:ResourceTag/${BOOTSTRAP_TAG.key}`]: BOOTSTRAP_TAG.value } },
+    },
+    {
+      Sid: "NoTaggingAsBootstrap",
+      Effect: "Deny",
+      Action: "*",
+      Resource: "*",
+      Condition: { ...tagged(`aws:RequestTag/${BOOTSTRAP_TAG.key}`) },
+    },
+  ];
+}
+
+function missing(stack: string): never {
+  throw new Error(`GitHubOidcRoles: no secrets key for stack "${stack}" in state.secretsKeyArns`);
 }

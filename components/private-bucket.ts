@@ -12,8 +12,8 @@ export interface PrivateBucket {
 
 /**
  * An S3 bucket no one outside the account can reach: all four public-access blocks, ACLs disabled (bucket owner
- * enforced), SSE-S3 (or SSE-KMS with a given key) encryption by default and versioning. Components add their own bucket policy (with a TLS-only
- * statement) and lifecycle. `protect` also keeps `pulumi destroy` from emptying it.
+ * enforced), SSE-S3 (or SSE-KMS with a given key) encryption by default, versioning, and tag-based access control
+ * enabled. Components add their own bucket policy (with a TLS-only statement) and lifecycle. `protect` also keeps `pulumi destroy` from emptying it.
  */
 export function privateBucket(
   resourceName: string,
@@ -21,14 +21,21 @@ export function privateBucket(
     protect?: boolean;
     /** Encrypt with this customer-managed key (SSE-KMS with an S3 bucket key) instead of SSE-S3. */
     kmsKeyArn?: pulumi.Input<string>;
+    /** The bucket's name, when others must know it in advance. @default the provider's generated name */
+    bucketName?: string;
   },
   opts: pulumi.CustomResourceOptions,
 ): PrivateBucket {
   const bucket = new aws.s3.Bucket(
     resourceName,
-    { forceDestroy: !args.protect, tags: { Name: resourceName } },
+    { bucket: args.bucketName, forceDestroy: !args.protect, tags: { Name: resourceName } },
     { ...opts, protect: args.protect },
   );
+  // Tag-based access control on the bucket: S3 evaluates aws:ResourceTag for bucket actions only once it is enabled
+  // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html), and the deploy roles'
+  // guardrail refuses to act on a resource tagged with another environment. The provider then manages the bucket's
+  // tags with S3 Control's TagResource (pulumi-aws s3.Bucket documentation).
+  new aws.s3.BucketAbac(resourceName, { bucket: bucket.bucket, abacStatus: { status: "Enabled" } }, opts);
   const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
     resourceName,
     {

@@ -1,30 +1,64 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
-import { serviceTrustPolicy } from "./service-trust";
+import { backendUrl, secretsKeyAlias, secretsProviderUrl, stateBucketName } from "./delivery";
 import { EncryptionKey } from "./encryption-key";
 import { denyInsecureTransport, privateBucket, type PrivateBucket } from "./private-bucket";
+import { serviceTrustPolicy } from "./service-trust";
+
+/** One stack whose state lives in the backend, and who may use its secrets key. */
+export interface BackendStack {
+  /** The stack's name. */
+  name: string;
+  /** The stack's environment: its secrets key carries it as its `Environment` tag. */
+  environment: string;
+  /** Roles (ARN patterns) that encrypt and decrypt the stack's secrets: its CI roles and the operators. */
+  secretsKeyUsers: pulumi.Input<string>[];
+}
+
+/** A role whose access to the state objects is confined to some keys (the other stacks' state stays out of reach). */
+export interface ConfinedPrincipal {
+  /** The role's ARN. */
+  principalArn: pulumi.Input<string>;
+  /** Object keys (S3 patterns, relative to the bucket) it may read, besides those it may write. */
+  read: string[];
+  /** Object keys it may write and delete. */
+  write: string[];
+}
 
 /** Arguments of {@link StateBackend}. */
 export interface StateBackendArgs {
-  /** The account and the region of the backend. */
-  account: AwsAccount;
-  /** The second region: a replica of the state bucket and of the secrets key, for a recovery there. */
+  /** The account and the region of the backend. Its id names the buckets, so it must be known (not an output). */
+  account: AwsAccount & { readonly accountId: string };
+  /** The second region: a replica of the state bucket and of every secrets key, for a recovery there. */
   drRegion: string;
   /** Days old versions of state files are kept (each update writes a new version). */
   versionRetentionDays: number;
-  /** Roles (ARN patterns) that encrypt and decrypt stack secrets with the secrets key. */
-  secretsKeyUsers: pulumi.Input<string>[];
+  /** The stacks kept in this backend; each gets its own multi-Region secrets key. */
+  stacks: BackendStack[];
+  /** Roles confined, by both buckets' policies, to some of the state objects. @default [] */
+  confinedPrincipals?: ConfinedPrincipal[];
   /** Tags of the component's second-region provider. */
   defaultTags?: Record<string, string>;
   /** Protects the buckets and keys from deletion by Pulumi. @default true */
   protect?: boolean;
 }
 
+/** What a stack needs to keep its secrets in the backend. */
+export interface StackSecretsProvider {
+  /** The secrets key's ARN. */
+  keyArn: pulumi.Output<string>;
+  /** `pulumi stack init --secrets-provider` (and the stack file's `secretsprovider`). */
+  secretsProvider: string;
+  /** The same with the key's replica in the second region, for a recovery there. */
+  drSecretsProvider: string;
+}
+
 /**
- * Pulumi's self-managed state backend: a versioned, KMS-encrypted, private S3 bucket (state files per stack under
- * `.pulumi/`, lock files beside them) replicated to a second region, and a multi-Region KMS key for the `awskms://`
- * secrets provider, replicated there too.
+ * Pulumi's self-managed state backend of one account: a versioned, KMS-encrypted, private S3 bucket (state files per
+ * stack under `.pulumi/`, lock files beside them) replicated to a second region, and one multi-Region KMS key per
+ * stack for its `awskms://` secrets provider, replicated there too. Names come from {@link stateBucketName} and
+ * {@link secretsKeyAlias}, so the runbook and CI can name them without reading this program's state.
  */
 export class StateBackend extends pulumi.ComponentResource {
   /** The state bucket's name. */
@@ -35,12 +69,10 @@ export class StateBackend extends pulumi.ComponentResource {
   public readonly backendUrl: pulumi.Output<string>;
   /** `pulumi login` URL of the replica in the second region (read it during a recovery there). */
   public readonly drBackendUrl: pulumi.Output<string>;
-  /** `--secrets-provider` for the stacks. */
-  public readonly secretsProvider: pulumi.Output<string>;
-  /** `--secrets-provider` with the replica key in the second region. */
-  public readonly drSecretsProvider: pulumi.Output<string>;
-  /** ARNs of the keys a CI role needs: the state key and the secrets key. */
-  public readonly keyArns: { state: pulumi.Output<string>; secrets: pulumi.Output<string> };
+  /** The key that encrypts the state objects (through S3). */
+  public readonly stateKeyArn: pulumi.Output<string>;
+  /** Each stack's secrets key and providers, by stack name. */
+  public readonly secrets: Record<string, StackSecretsProvider>;
 
   constructor(name: string, args: StateBackendArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:delivery:StateBackend", name, {}, opts);
@@ -48,37 +80,70 @@ export class StateBackend extends pulumi.ComponentResource {
     const protect = args.protect ?? true;
     const { accountId, region } = args.account;
 
-    const stateKey = new EncryptionKey(
-      `${name}-state`,
-      { description: "CloudWeave Pulumi state files", account: args.account, viaServices: ["s3"], protect },
-      child,
-    );
-    const secretsKey = new EncryptionKey(
-      "cloudweave-pulumi-secrets",
-      {
-        description: "CloudWeave Pulumi stack secrets (awskms:// secrets provider)",
-        account: args.account,
-        directPrincipalArns: args.secretsKeyUsers,
-        multiRegion: true,
-        protect,
-      },
-      child,
-    );
-    const state = privateBucket(`${name}-state`, { protect, kmsKeyArn: stateKey.arn }, child);
-    this.lifecycle(`${name}-state`, state.bucket, state.versioning, args.versionRetentionDays);
-    this.tlsOnly(`${name}-state`, state, child);
-
-    // --- The second region: a replica bucket and replica keys --------------------------------------------------
     const dr = new aws.Provider(
       `${name}-${args.drRegion}`,
       {
         region: args.drRegion,
-        allowedAccountIds: [args.account.accountId],
+        allowedAccountIds: [accountId],
         defaultTags: { tags: args.defaultTags ?? {} },
       },
       child,
     );
     const inDr = { parent: this, provider: dr };
+
+    // --- One secrets key per stack, replicated, with the same alias in both regions -----------------------------
+    this.secrets = {};
+    for (const stack of args.stacks) {
+      const keyName = `${name}-secrets-${stack.name}`;
+      const alias = secretsKeyAlias(stack.name);
+      if (alias !== `alias/${keyName}`) {
+        throw new Error(`StateBackend "${name}": its secrets keys' aliases would not be ${alias}, the name CI uses`);
+      }
+      const key = new EncryptionKey(
+        keyName,
+        {
+          description: `CloudWeave Pulumi secrets of the ${stack.name} stack (awskms:// secrets provider)`,
+          account: args.account,
+          directPrincipalArns: stack.secretsKeyUsers,
+          multiRegion: true,
+          tags: { Environment: stack.environment },
+          protect,
+        },
+        child,
+      );
+      const replica = new aws.kms.ReplicaKey(
+        `${name}-secrets-${stack.name}-replica`,
+        {
+          description: `CloudWeave Pulumi secrets of the ${stack.name} stack (replica in ${args.drRegion})`,
+          primaryKeyArn: key.arn,
+          policy: key.policy,
+          deletionWindowInDays: 30,
+          tags: { Environment: stack.environment },
+        },
+        { ...inDr, protect },
+      );
+      new aws.kms.Alias(`${name}-secrets-${stack.name}-replica`, { name: alias, targetKeyId: replica.keyId }, inDr);
+      this.secrets[stack.name] = {
+        keyArn: key.arn,
+        secretsProvider: secretsProviderUrl(stack.name, region),
+        drSecretsProvider: secretsProviderUrl(stack.name, args.drRegion),
+      };
+    }
+
+    // --- The state bucket and its replica ----------------------------------------------------------------------
+    const stateKey = new EncryptionKey(
+      `${name}-state`,
+      { description: "CloudWeave Pulumi state files", account: args.account, viaServices: ["s3"], protect },
+      child,
+    );
+    const state = privateBucket(
+      `${name}-state`,
+      { protect, kmsKeyArn: stateKey.arn, bucketName: stateBucketName(accountId, region) },
+      child,
+    );
+    this.lifecycle(`${name}-state`, state.bucket, state.versioning, args.versionRetentionDays);
+    this.bucketPolicy(`${name}-state`, state, args.confinedPrincipals ?? [], child);
+
     const replicaStateKey = new EncryptionKey(
       `${name}-state-replica`,
       {
@@ -89,19 +154,13 @@ export class StateBackend extends pulumi.ComponentResource {
       },
       inDr,
     );
-    const replicaSecretsKey = new aws.kms.ReplicaKey(
-      `${name}-secrets-replica`,
-      {
-        description: `CloudWeave Pulumi stack secrets (replica in ${args.drRegion})`,
-        primaryKeyArn: secretsKey.arn,
-        policy: secretsKey.policy,
-        deletionWindowInDays: 30,
-      },
-      { ...inDr, protect },
+    const replica = privateBucket(
+      `${name}-state-replica`,
+      { protect, kmsKeyArn: replicaStateKey.arn, bucketName: stateBucketName(accountId, args.drRegion) },
+      inDr,
     );
-    const replica = privateBucket(`${name}-state-replica`, { protect, kmsKeyArn: replicaStateKey.arn }, inDr);
     this.lifecycle(`${name}-state-replica`, replica.bucket, replica.versioning, args.versionRetentionDays, dr);
-    this.tlsOnly(`${name}-state-replica`, replica, inDr);
+    this.bucketPolicy(`${name}-state-replica`, replica, args.confinedPrincipals ?? [], inDr);
 
     const replicationRole = new aws.iam.Role(
       `${name}-replication`,
@@ -164,31 +223,58 @@ export class StateBackend extends pulumi.ComponentResource {
 
     this.bucketName = state.bucket.bucket;
     this.bucketArn = state.bucket.arn;
-    this.backendUrl = pulumi.interpolate`s3://${state.bucket.bucket}?region=${region}&awssdk=v2`;
-    this.drBackendUrl = pulumi.interpolate`s3://${replica.bucket.bucket}?region=${args.drRegion}&awssdk=v2`;
-    this.secretsProvider = pulumi.interpolate`awskms://${secretsKey.aliasName}?region=${region}`;
-    this.drSecretsProvider = pulumi.interpolate`awskms://${replicaSecretsKey.arn}?region=${args.drRegion}`;
-    this.keyArns = { state: stateKey.arn, secrets: secretsKey.arn };
+    this.backendUrl = state.bucket.bucket.apply((bucket) => backendUrl(bucket, region));
+    this.drBackendUrl = replica.bucket.bucket.apply((bucket) => backendUrl(bucket, args.drRegion));
+    this.stateKeyArn = stateKey.arn;
     this.registerOutputs({
       bucketName: this.bucketName,
       bucketArn: this.bucketArn,
       backendUrl: this.backendUrl,
       drBackendUrl: this.drBackendUrl,
-      secretsProvider: this.secretsProvider,
-      drSecretsProvider: this.drSecretsProvider,
-      keyArns: this.keyArns,
+      stateKeyArn: this.stateKeyArn,
+      secrets: this.secrets,
     });
   }
 
-  /** A bucket policy that refuses every request not made over TLS. */
-  private tlsOnly(resourceName: string, bucket: PrivateBucket, opts: pulumi.CustomResourceOptions): void {
+  /**
+   * A bucket policy that refuses every request not made over TLS, and confines each confined role to its objects:
+   * it may read only its `read` and `write` keys and write only its `write` keys, whatever its IAM policies allow.
+   */
+  private bucketPolicy(
+    resourceName: string,
+    bucket: PrivateBucket,
+    confined: ConfinedPrincipal[],
+    opts: pulumi.CustomResourceOptions,
+  ): void {
+    const objects = (keys: string[]) => keys.map((key) => pulumi.interpolate`${bucket.bucket.arn}/${key}`);
+    const confinement = confined.flatMap((principal, index) => [
+      {
+        Sid: `ConfinedReads${index}`,
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        NotResource: objects([...principal.read, ...principal.write]),
+        Condition: { ArnEquals: { "aws:PrincipalArn": principal.principalArn } },
+      },
+      {
+        Sid: `ConfinedWrites${index}`,
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+        NotResource: objects(principal.write),
+        Condition: { ArnEquals: { "aws:PrincipalArn": principal.principalArn } },
+      },
+    ]);
     new aws.s3.BucketPolicy(
       resourceName,
       {
         bucket: bucket.bucket.id,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
-          Statement: [denyInsecureTransport(bucket.bucket.arn, pulumi.interpolate`${bucket.bucket.arn}/*`)],
+          Statement: [
+            denyInsecureTransport(bucket.bucket.arn, pulumi.interpolate`${bucket.bucket.arn}/*`),
+            ...confinement,
+          ],
         }),
       },
       { ...opts, dependsOn: [bucket.publicAccessBlock] },

@@ -3,6 +3,7 @@ import { blockContains, blocksOverlap, isPrivateBlock, parseIpv4Block, type Ipv4
 import { FEATURE_FLAGS } from "./app";
 import { FARGATE_CPU_VALUES, describeMemoryOptions, fargateMemoryFor } from "./fargate";
 import { PULUMI_UP_OVERHEAD_MINUTES, deploymentTimeoutMinutes } from "./rollout";
+import { ENVIRONMENT_TAG } from "../components/delivery";
 import {
   DAILY_WINDOW,
   TIME_OF_DAY,
@@ -59,12 +60,6 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 /** What Docker and ECR accept as a tag. */
 /** An AWS account id: 12 digits (IAM User Guide, "Your AWS account ID and its alias"). */
 const ACCOUNT_ID = /^\d{12}$/;
-/**
- * The tag whose value says which environment a resource belongs to. The deploy roles' attribute-based guardrail
- * (bootstrap: GitHubOidcRoles) refuses to act on a resource tagged with another environment's value, so every
- * resource must carry it: it is part of `aws:defaultTags`, equal to `cloudweave:environment`.
- */
-export const ENVIRONMENT_TAG = "Environment";
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Tags that name no particular build: with immutable ECR tags they could never be pushed twice anyway. */
 const FLOATING_TAGS = ["latest", "stable", "main", "develop"];

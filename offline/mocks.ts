@@ -481,6 +481,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         };
       case "aws:backup/vault:Vault":
         return { ...state, arn: `arn:aws:backup:${region}:${this.accountId}:backup-vault:${physicalName}` };
+      case "aws:iam/policy:Policy":
+        return { ...state, arn: `arn:aws:iam::${this.accountId}:policy/${physicalName}`, policyId: `ANPA${id}` };
       case "aws:iam/role:Role":
         return {
           ...state,

@@ -1,164 +1,224 @@
 import * as path from "node:path";
 import { expect } from "chai";
-import { PROJECT_ROOT, runStack, type StackRun } from "../offline/harness";
-import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
+import { parseBootstrapConfig } from "../bootstrap/config";
+import { PROJECT_ROOT, readStackSettings, runStack, stackNames, type StackRun } from "../offline/harness";
+import type { DeclaredResource } from "../offline/mocks";
 import { checkStack } from "../offline/policies";
 import { policies } from "../policy-pack/policies";
-import { json, ofType, single, type Statement } from "./helpers";
+import { STACKS, json, ofType, single, stackConfig, type Statement } from "./helpers";
+import { evaluate, type PolicyDocument } from "./iam-evaluator";
 
 const BOOTSTRAP = path.join(PROJECT_ROOT, "bootstrap");
 
-describe("bootstrap program (state backend and CI roles)", () => {
-  let run: StackRun;
-  before(async () => {
-    run = await runStack("main", { projectDir: BOOTSTRAP });
-  });
-
-  const regionOf = (resource: DeclaredResource) => {
-    if (!resource.provider) return "default";
-    const urn = resource.provider.split("::").slice(0, -1).join("::");
-    return String(run.resources.find((candidate) => candidate.urn === urn)?.inputs.region);
-  };
-  const forBucket = (type: string, bucket: DeclaredResource) =>
-    ofType(run, type).filter((resource) => resource.inputs.bucket === bucket.id);
-
-  it("keeps state in a versioned, KMS-encrypted, private, TLS-only bucket that expires old versions", () => {
-    const bucket = single(run, "aws:s3/bucket:Bucket", "cloudweave-pulumi-state");
-    const stateKey = single(run, "aws:kms/key:Key", "cloudweave-pulumi-state-key");
-    expect(
-      forBucket("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", bucket)[0]
-        ?.inputs.rules,
-    ).to.deep.equal([
-      {
-        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: stateKey.outputs.arn },
-        bucketKeyEnabled: true,
-      },
-    ]);
-    expect(
-      forBucket("aws:s3/bucketVersioning:BucketVersioning", bucket)[0]?.inputs.versioningConfiguration,
-    ).to.deep.equal({
-      status: "Enabled",
-    });
-    expect(forBucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket)[0]?.inputs).to.include({
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    const lifecycle = forBucket("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", bucket)[0];
-    expect(
-      (lifecycle?.inputs.rules as { noncurrentVersionExpiration: unknown }[])[0]?.noncurrentVersionExpiration,
-    ).to.deep.equal({
-      noncurrentDays: 90,
-    });
-    const policy = forBucket("aws:s3/bucketPolicy:BucketPolicy", bucket)[0] as DeclaredResource;
-    expect(json<{ Statement: Statement[] }>(policy, "policy").Statement[0]).to.deep.include({ Effect: "Deny" });
-    expect(bucket.protect && stateKey.protect).to.equal(true);
-    expect(run.outputs.backendUrl).to.equal(`s3://${String(bucket.outputs.bucket)}?region=us-east-1&awssdk=v2`);
-  });
-
-  it("replicates the state bucket and the secrets key to the second region", () => {
-    const source = single(run, "aws:s3/bucket:Bucket", "cloudweave-pulumi-state");
-    const replica = single(run, "aws:s3/bucket:Bucket", "cloudweave-pulumi-state-replica");
-    expect(regionOf(replica)).to.equal("us-west-2");
-    const replication = single(run, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
-    expect(replication.inputs.bucket).to.equal(source.id);
-    const [rule] = replication.inputs.rules as {
-      status: string;
-      destination: { bucket: string; encryptionConfiguration: { replicaKmsKeyId: string } };
-    }[];
-    expect(rule?.status).to.equal("Enabled");
-    expect(rule?.destination.bucket).to.equal(replica.outputs.arn);
-    const replicaKey = single(run, "aws:kms/key:Key", "cloudweave-pulumi-state-replica-key");
-    expect(regionOf(replicaKey)).to.equal("us-west-2");
-    expect(rule?.destination.encryptionConfiguration.replicaKmsKeyId).to.equal(replicaKey.outputs.arn);
-
-    const secretsKey = single(run, "aws:kms/key:Key", "cloudweave-pulumi-secrets-key");
-    expect(secretsKey.inputs).to.include({ multiRegion: true, enableKeyRotation: true });
-    const secretsReplica = single(run, "aws:kms/replicaKey:ReplicaKey");
-    expect(regionOf(secretsReplica)).to.equal("us-west-2");
-    expect(secretsReplica.inputs.primaryKeyArn).to.equal(secretsKey.outputs.arn);
-    expect(secretsReplica.inputs.policy).to.equal(secretsKey.inputs.policy);
-    expect(run.outputs.secretsProvider).to.equal("awskms://alias/cloudweave-pulumi-secrets?region=us-east-1");
-  });
-
-  it("lets only the CI roles and the configured operators use the secrets key directly", () => {
-    const statements = json<{ Statement: Statement[] }>(
-      single(run, "aws:kms/key:Key", "cloudweave-pulumi-secrets-key"),
-      "policy",
-    ).Statement;
-    const direct = statements.find((statement) => statement.Sid === "NamedPrincipalsUseTheKeyDirectly");
-    expect(direct?.Condition).to.deep.equal({
-      ArnLike: {
-        "aws:PrincipalArn": [
-          `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/cloudweave-ci-*`,
-          "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_AdministratorAccess_*",
-        ],
-      },
-    });
-  });
-
-  it("trusts GitHub's OIDC provider for this repository only: pull requests preview, environments deploy", () => {
-    const provider = single(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
-    expect(provider.inputs).to.deep.include({
-      url: "https://token.actions.githubusercontent.com",
-      clientIdLists: ["sts.amazonaws.com"],
-    });
-    const subjects: Record<string, string> = {
-      "cloudweave-ci-preview": "repo:cloudweave/infrastructure:pull_request",
-      "cloudweave-ci-deploy-staging": "repo:cloudweave/infrastructure:environment:staging",
-      "cloudweave-ci-deploy-production": "repo:cloudweave/infrastructure:environment:production",
-    };
-    for (const [roleName, subject] of Object.entries(subjects)) {
-      const role = ofType(run, "aws:iam/role:Role").find((candidate) => candidate.inputs.name === roleName);
-      const [statement] = json<{ Statement: Statement[] }>(role!, "assumeRolePolicy").Statement;
-      expect(statement?.Principal).to.deep.equal({ Federated: provider.outputs.arn });
-      expect(statement?.Action).to.equal("sts:AssumeRoleWithWebIdentity");
-      expect(statement?.Condition?.StringEquals).to.deep.equal({
-        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": subject,
-      });
+describe("bootstrap program (state backend and CI roles, one stack per account)", () => {
+  it("has a bootstrap stack for the account of each stack, in that stack's account and region", () => {
+    expect(stackNames(BOOTSTRAP)).to.deep.equal([...STACKS].sort());
+    for (const stack of STACKS) {
+      const bootstrap = parseBootstrapConfig(readStackSettings(stack, {}, BOOTSTRAP));
+      const config = stackConfig(stack);
+      expect(bootstrap.accountId, stack).to.equal(config.accountId);
+      expect(bootstrap.region, stack).to.equal(config.region);
+      expect(bootstrap.stacks, stack).to.deep.include({ name: stack, environment: config.environment });
     }
-    expect(run.outputs.deployRoleArns).to.have.keys(["staging", "production"]);
+    // One account per stack: staging's deploy role has nothing in production's account to act on.
+    expect(stackConfig("staging").accountId).to.not.equal(stackConfig("production").accountId);
   });
 
-  it("gives the preview role read access and lock files only; deploy roles manage their own stack's IAM", () => {
-    const policyOf = (roleName: string) => {
-      const role = ofType(run, "aws:iam/role:Role").find((candidate) => candidate.inputs.name === roleName)!;
-      const inline = ofType(run, "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.outputs.name)!;
-      const attached = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-        .filter((a) => a.inputs.role === role.outputs.name)
-        .map((a) => a.inputs.policyArn);
-      return { statements: json<{ Statement: Statement[] }>(inline, "policy").Statement, attached };
-    };
-    const preview = policyOf("cloudweave-ci-preview");
-    expect(preview.attached).to.deep.equal(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
-    const bucket = single(run, "aws:s3/bucket:Bucket", "cloudweave-pulumi-state");
-    expect(preview.statements.find((s) => s.Sid === "WriteLocks")?.Resource).to.equal(
-      `${String(bucket.outputs.arn)}/.pulumi/locks/*`,
+  it("refuses a bootstrap stack file whose default tags do not mark what it creates", () => {
+    const settings = readStackSettings("staging", {}, BOOTSTRAP);
+    const tags = (settings["aws:defaultTags"] as { tags: Record<string, string> }).tags;
+    delete tags["cloudweave:bootstrap"];
+    expect(() => parseBootstrapConfig(settings)).to.throw(
+      /aws:defaultTags\.tags\.cloudweave:bootstrap: must be "true"/,
     );
-    expect(preview.statements.some((s) => s.Sid === "WriteState")).to.equal(false);
+  });
 
-    for (const stack of ["staging", "production"]) {
-      const deploy = policyOf(`cloudweave-ci-deploy-${stack}`);
-      expect(deploy.attached).to.deep.equal(["arn:aws:iam::aws:policy/PowerUserAccess"]);
-      const iam = deploy.statements.find((s) => s.Sid === "ManageTheStacksOwnRoles");
-      expect(iam?.Resource).to.deep.equal([
-        `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/cloudweave-${stack}-*`,
-        `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/cloudweave-${stack}-*`,
-      ]);
-      for (const statement of deploy.statements) {
-        const actions = [statement.Action].flat();
+  for (const stack of STACKS) {
+    describe(`the ${stack} account`, () => {
+      let run: StackRun;
+      before(async () => {
+        run = await runStack(stack, { projectDir: BOOTSTRAP });
+      });
+
+      const regionOf = (resource: DeclaredResource) => resource.region;
+      const forBucket = (type: string, bucket: DeclaredResource) =>
+        ofType(run, type).filter((resource) => resource.inputs.bucket === bucket.id);
+
+      it("keeps state in a versioned, KMS-encrypted, private, TLS-only bucket named after the account and region", () => {
+        const bucket = single(run, "aws:s3/bucket:Bucket", "cloudweave-pulumi-state");
+        const stateKey = single(run, "aws:kms/key:Key", "cloudweave-pulumi-state-key");
+        expect(bucket.inputs.bucket).to.equal(`cloudweave-pulumi-state-${run.accountId}-us-east-1`);
         expect(
-          actions.some((action) => action === "*" || action === "iam:*"),
-          statement.Sid,
-        ).to.equal(false);
-      }
-    }
-  });
+          forBucket("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", bucket)[0]
+            ?.inputs.rules,
+        ).to.deep.equal([
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: stateKey.outputs.arn },
+            bucketKeyEnabled: true,
+          },
+        ]);
+        expect(
+          forBucket("aws:s3/bucketVersioning:BucketVersioning", bucket)[0]?.inputs.versioningConfiguration,
+        ).to.deep.equal({ status: "Enabled" });
+        expect(forBucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket)[0]?.inputs).to.include({
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        });
+        // Tag-based access control is on, so the CI roles' guardrail is judged on the bucket.
+        expect(
+          ofType(run, "aws:s3/bucketAbac:BucketAbac").find((abac) => abac.inputs.bucket === bucket.outputs.bucket)
+            ?.inputs.abacStatus,
+        ).to.deep.equal({ status: "Enabled" });
+        const lifecycle = forBucket("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", bucket)[0];
+        expect(
+          (lifecycle?.inputs.rules as { noncurrentVersionExpiration: unknown }[])[0]?.noncurrentVersionExpiration,
+        ).to.deep.equal({ noncurrentDays: 90 });
+        const policy = forBucket("aws:s3/bucketPolicy:BucketPolicy", bucket)[0] as DeclaredResource;
+        expect(json<{ Statement: Statement[] }>(policy, "policy").Statement[0]).to.deep.include({
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+        });
+        expect(bucket.protect && stateKey.protect).to.equal(true);
+        expect(run.outputs.backendUrl).to.equal(
+          `s3://cloudweave-pulumi-state-${run.accountId}-us-east-1?region=us-east-1&awssdk=v2`,
+        );
+      });
 
-  it("passes the policy pack with no mandatory violation", async () => {
-    const report = await checkStack({ ...run, stack: "production" }, policies);
-    expect(report.violations.filter((violation) => violation.level === "mandatory")).to.deep.equal([]);
-  });
+      it("replicates the state bucket and the stack's secrets key to the second region, under the same alias", () => {
+        const source = single(run, "aws:s3/bucket:Bucket", "cloudweave-pulumi-state");
+        const replica = single(run, "aws:s3/bucket:Bucket", "cloudweave-pulumi-state-replica");
+        expect(regionOf(replica)).to.equal("us-west-2");
+        expect(replica.inputs.bucket).to.equal(`cloudweave-pulumi-state-${run.accountId}-us-west-2`);
+        const replication = single(run, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+        expect(replication.inputs.bucket).to.equal(source.id);
+        const [rule] = replication.inputs.rules as {
+          status: string;
+          destination: { bucket: string; encryptionConfiguration: { replicaKmsKeyId: string } };
+        }[];
+        expect(rule?.status).to.equal("Enabled");
+        expect(rule?.destination.bucket).to.equal(replica.outputs.arn);
+        const replicaKey = single(run, "aws:kms/key:Key", "cloudweave-pulumi-state-replica-key");
+        expect(regionOf(replicaKey)).to.equal("us-west-2");
+        expect(rule?.destination.encryptionConfiguration.replicaKmsKeyId).to.equal(replicaKey.outputs.arn);
+
+        const secretsKey = single(run, "aws:kms/key:Key", `cloudweave-pulumi-secrets-${stack}-key`);
+        expect(secretsKey.inputs).to.include({ multiRegion: true, enableKeyRotation: true });
+        const secretsReplica = single(run, "aws:kms/replicaKey:ReplicaKey");
+        expect(regionOf(secretsReplica)).to.equal("us-west-2");
+        expect(secretsReplica.inputs.primaryKeyArn).to.equal(secretsKey.outputs.arn);
+        expect(secretsReplica.inputs.policy).to.equal(secretsKey.inputs.policy);
+        const aliases = ofType(run, "aws:kms/alias:Alias").filter(
+          (alias) => alias.inputs.name === `alias/cloudweave-pulumi-secrets-${stack}`,
+        );
+        expect(aliases.map((alias) => [regionOf(alias), alias.inputs.targetKeyId])).to.have.deep.members([
+          ["us-east-1", secretsKey.outputs.keyId],
+          ["us-west-2", secretsReplica.outputs.keyId],
+        ]);
+        expect(run.outputs.secretsProviders).to.deep.equal({
+          [stack]: `awskms://alias/cloudweave-pulumi-secrets-${stack}?region=us-east-1`,
+        });
+        expect(run.outputs.drSecretsProviders).to.deep.equal({
+          [stack]: `awskms://alias/cloudweave-pulumi-secrets-${stack}?region=us-west-2`,
+        });
+      });
+
+      it("lets only the stack's CI roles and the configured operators use its secrets key directly", () => {
+        const statements = json<{ Statement: Statement[] }>(
+          single(run, "aws:kms/key:Key", `cloudweave-pulumi-secrets-${stack}-key`),
+          "policy",
+        ).Statement;
+        const direct = statements.find((statement) => statement.Sid === "NamedPrincipalsUseTheKeyDirectly");
+        expect(direct?.Condition).to.deep.equal({
+          ArnLike: {
+            "aws:PrincipalArn": [
+              `arn:aws:iam::${run.accountId}:role/cloudweave-ci-deploy-${stack}`,
+              `arn:aws:iam::${run.accountId}:role/cloudweave-ci-preview`,
+              `arn:aws:iam::${run.accountId}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_AdministratorAccess_*`,
+            ],
+          },
+        });
+      });
+
+      it("trusts GitHub's OIDC provider for this repository only: pull requests preview, the environment deploys", () => {
+        const provider = single(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
+        expect(provider.inputs).to.deep.include({
+          url: "https://token.actions.githubusercontent.com",
+          clientIdLists: ["sts.amazonaws.com"],
+        });
+        const subjects: Record<string, string> = {
+          "cloudweave-ci-preview": "repo:cloudweave/infrastructure:pull_request",
+          [`cloudweave-ci-deploy-${stack}`]: `repo:cloudweave/infrastructure:environment:${stack}`,
+        };
+        expect(ofType(run, "aws:iam/role:Role").map((role) => role.inputs.name)).to.include.members(
+          Object.keys(subjects),
+        );
+        for (const [roleName, subject] of Object.entries(subjects)) {
+          const role = ofType(run, "aws:iam/role:Role").find((candidate) => candidate.inputs.name === roleName);
+          const [statement] = json<{ Statement: Statement[] }>(role!, "assumeRolePolicy").Statement;
+          expect(statement?.Principal).to.deep.equal({ Federated: provider.outputs.arn });
+          expect(statement?.Action).to.equal("sts:AssumeRoleWithWebIdentity");
+          expect(statement?.Condition?.StringEquals).to.deep.equal({
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": subject,
+          });
+        }
+        expect(run.outputs.deployRoleArns).to.have.keys([stack]);
+      });
+
+      it("gives previews read access, and lock files as the only thing they write", () => {
+        const preview = ofType(run, "aws:iam/role:Role").find((role) => role.inputs.name === "cloudweave-ci-preview")!;
+        const attached = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+          .filter((attachment) => attachment.inputs.role === preview.outputs.name)
+          .map((attachment) => attachment.inputs.policyArn);
+        expect(attached).to.deep.equal(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        const inline = ofType(run, "aws:iam/rolePolicy:RolePolicy").filter(
+          (p) => p.inputs.role === preview.outputs.name,
+        );
+        const principal = {
+          identityPolicies: inline.map((policy) => json<PolicyDocument>(policy, "policy")),
+        };
+        const bucket = String(single(run, "aws:s3/bucket:Bucket", "cloudweave-pulumi-state").outputs.arn);
+        const request = (action: string, key: string) =>
+          evaluate(principal, { principalArn: String(preview.outputs.arn), action, resource: `${bucket}/${key}` });
+        expect(request("s3:GetObject", `.pulumi/stacks/cloudweave/${stack}.json`)).to.equal("allow");
+        expect(request("s3:PutObject", `.pulumi/locks/organization/cloudweave/${stack}/1.json`)).to.equal("allow");
+        expect(request("s3:PutObject", `.pulumi/stacks/cloudweave/${stack}.json`)).to.equal("implicit deny");
+        expect(request("s3:DeleteObject", `.pulumi/history/cloudweave/${stack}/x`)).to.equal("implicit deny");
+      });
+
+      it("tells what to set in GitHub: the environment's deploy role and backend, the repository's preview role", () => {
+        const suffix = stack.toUpperCase();
+        expect(run.outputs.githubVariables).to.deep.equal({
+          environments: {
+            [stack]: {
+              AWS_DEPLOY_ROLE_ARN: (run.outputs.deployRoleArns as Record<string, string>)[stack],
+              PULUMI_BACKEND_URL: run.outputs.backendUrl,
+            },
+          },
+          repository: {
+            [`AWS_PREVIEW_ROLE_ARN_${suffix}`]: run.outputs.previewRoleArn,
+            [`PULUMI_BACKEND_URL_${suffix}`]: run.outputs.backendUrl,
+          },
+        });
+      });
+
+      it("marks everything it creates as the bootstrap's, through the default provider and its own", () => {
+        const tags = JSON.parse(run.config["aws:defaultTags"] ?? "{}") as { tags: Record<string, string> };
+        expect(tags.tags["cloudweave:bootstrap"]).to.equal("true");
+        for (const provider of ofType(run, "pulumi:providers:aws")) {
+          const providerTags = JSON.parse(String(provider.inputs.defaultTags)) as { tags: Record<string, string> };
+          expect(providerTags.tags, provider.name).to.include({
+            "cloudweave:bootstrap": "true",
+          });
+        }
+      });
+
+      it("passes the policy pack with no mandatory violation", async () => {
+        const report = await checkStack({ ...run, stack }, policies);
+        expect(report.violations.filter((violation) => violation.level === "mandatory")).to.deep.equal([]);
+      });
+    });
+  }
 });

@@ -72,11 +72,11 @@ describe("offline plan (npm run plan)", () => {
   });
 
   it("plans the bootstrap project with --project bootstrap", async () => {
-    const { code, stdout } = await plan(["--project", "bootstrap", "--stack", "main"]);
+    const { code, stdout } = await plan(["--project", "bootstrap", "--stack", "production"]);
     expect(code).to.equal(0);
-    expect(stdout).to.include('Offline plan of stack "main" (project cloudweave-bootstrap');
+    expect(stdout).to.include('Offline plan of stack "production" (project cloudweave-bootstrap');
     expect(stdout).to.match(/cloudweave:delivery:StateBackend {2}cloudweave-pulumi$/m);
-    expect((await plan(["--project", "nowhere", "--stack", "main"])).code).to.equal(2);
+    expect((await plan(["--project", "nowhere", "--stack", "production"])).code).to.equal(2);
   });
 
   it("exits 2 on bad usage", async () => {

@@ -53,8 +53,9 @@ describe("releases fit their timeouts and CI's credentials", () => {
       .filter((seconds) => seconds !== undefined);
     expect(sessions.length).to.be.greaterThan(0);
     // The deploy roles as the bootstrap program declares them (not as its source reads).
-    const bootstrap = await runStack("main", { projectDir: path.join(PROJECT_ROOT, "bootstrap") });
     for (const stack of STACKS) {
+      // Each account's bootstrap stack is named after the stack it sets up.
+      const bootstrap = await runStack(stack, { projectDir: path.join(PROJECT_ROOT, "bootstrap") });
       const budget = stackConfig(stack).deployment.ciSessionMinutes * 60;
       for (const seconds of sessions) expect(Number(seconds), `${stack}: deploy.yml session`).to.be.at.least(budget);
       const deployRole = single(bootstrap, "aws:iam/role:Role", `cloudweave-ci-deploy-${stack}`);
