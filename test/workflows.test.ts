@@ -2,7 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { PROJECT_ROOT } from "../offline/harness";
+import { PROJECT_ROOT, runStack, type StackRun } from "../offline/harness";
+import { stackSecretsProblems } from "../offline/stack-secrets";
+import { json, single, type Statement } from "./helpers";
 
 interface Step {
   id?: string;
@@ -17,7 +19,7 @@ interface Job {
   environment?: string;
   permissions?: Record<string, string>;
   concurrency?: { group: string; "cancel-in-progress": boolean };
-  strategy?: { matrix: Record<string, unknown[]> };
+  strategy?: { matrix: { include?: Record<string, unknown>[] } & Record<string, unknown> };
   steps?: Step[];
 }
 interface Workflow {
@@ -33,6 +35,8 @@ function workflow(file: string): Workflow {
 }
 
 const needsOf = (job: Job) => [job.needs ?? []].flat();
+const matrixStacks = (job: Job) => (job.strategy?.matrix.include ?? []).map((entry) => entry.stack);
+const BOOTSTRAP = path.join(PROJECT_ROOT, "bootstrap");
 const uses = (job: Job, action: string) => (job.steps ?? []).filter((step) => step.uses?.startsWith(`${action}@`));
 
 describe("CI/CD workflows", () => {
@@ -127,7 +131,7 @@ describe("CI/CD workflows", () => {
 
     const preview = pr.jobs.preview as Job;
     expect(needsOf(preview)).to.have.members(["checks", "security"]);
-    expect(preview.strategy?.matrix.stack).to.deep.equal(["staging", "production"]);
+    expect(matrixStacks(preview)).to.deep.equal(["staging", "production"]);
     const [pulumi] = uses(preview, "pulumi/actions");
     expect(pulumi?.with).to.deep.include({
       command: "preview",
@@ -137,7 +141,82 @@ describe("CI/CD workflows", () => {
       "comment-on-pr": true,
     });
     const [credentials] = uses(preview, "aws-actions/configure-aws-credentials");
-    expect(credentials?.with?.["role-to-assume"]).to.equal("${{ vars.AWS_PREVIEW_ROLE_ARN }}");
+    expect(credentials?.with?.["role-to-assume"]).to.equal("${{ matrix.role }}");
+  });
+
+  // Every job that runs Pulumi on a stack: the stack file names the stack's own KMS secrets provider (the one its
+  // account's bootstrap created), a step checks the data key is committed before Pulumi runs, the role the job
+  // assumes is one the secrets key's policy admits, and the backend is that account's. No passphrase anywhere.
+  describe("give every step that runs Pulumi on a stack what it needs to decrypt its secrets", () => {
+    const bootstrapRuns = new Map<string, Promise<StackRun>>();
+    const bootstrapOf = (stack: string) => {
+      if (!bootstrapRuns.has(stack)) bootstrapRuns.set(stack, runStack(stack, { projectDir: BOOTSTRAP }));
+      return bootstrapRuns.get(stack) as Promise<StackRun>;
+    };
+
+    it("never hands CI a passphrase", () => {
+      for (const file of Object.keys(all)) {
+        const text = fs.readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", file), "utf8");
+        expect(text, file).to.not.match(/PULUMI_CONFIG_PASSPHRASE|secrets-provider:\s*passphrase/);
+      }
+    });
+
+    for (const [file, definition] of Object.entries({ "pull-request.yml": pr, "deploy.yml": deploy })) {
+      for (const [name, job] of Object.entries(definition.jobs)) {
+        const pulumiSteps = uses(job, "pulumi/actions");
+        if (pulumiSteps.length === 0) continue;
+        const entries: Record<string, unknown>[] = job.strategy?.matrix.include ?? [{}];
+        for (const entry of entries) {
+          const resolve = (value: unknown) =>
+            String(value).replace(/\$\{\{ matrix\.(\w+) \}\}/g, (_, key: string) => String(entry[key]));
+          const [step] = pulumiSteps;
+          const stack = resolve(step?.with?.["stack-name"]);
+
+          it(`${file} ${name}: ${stack}`, async () => {
+            const steps = job.steps ?? [];
+            const pulumiIndex = steps.indexOf(step!);
+            const guard = steps.findIndex(
+              (candidate) =>
+                candidate.run !== undefined &&
+                resolve(candidate.run.replace('"$STACK"', candidate.env?.STACK ?? "")) ===
+                  `npm run stack:secrets -- ${stack}`,
+            );
+            expect(guard, "the secrets check runs before Pulumi").to.be.within(0, pulumiIndex - 1);
+            const fileProblems = stackSecretsProblems(stack).filter((problem) => !problem.includes("no encryptedkey"));
+            expect(fileProblems).to.deep.equal([]);
+
+            const bootstrap = await bootstrapOf(stack);
+            const provider = (bootstrap.outputs.secretsProviders as Record<string, string>)[stack];
+            const stackFile = parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+              secretsprovider: string;
+            };
+            expect(stackFile.secretsprovider).to.equal(provider);
+
+            // The variables the job reads are the ones the bootstrap tells to set, for this stack.
+            const variables = bootstrap.outputs.githubVariables as {
+              environments: Record<string, Record<string, string>>;
+              repository: Record<string, string>;
+            };
+            const scope = job.environment === stack ? variables.environments[stack]! : variables.repository;
+            const variable = (expression: string) => {
+              const match = /^\$\{\{ vars\.(\w+) \}\}$/.exec(resolve(expression));
+              expect(match, expression).to.not.equal(null);
+              expect(scope, `vars.${match![1]}`).to.have.property(match![1]!);
+              return scope[match![1]!]!;
+            };
+            const [credentials] = uses(job, "aws-actions/configure-aws-credentials");
+            const roleArn = variable(String(credentials?.with?.["role-to-assume"]));
+            expect(variable(String(step?.with?.["cloud-url"]))).to.equal(bootstrap.outputs.backendUrl);
+
+            const key = single(bootstrap, "aws:kms/key:Key", `cloudweave-pulumi-secrets-${stack}-key`);
+            const users = json<{ Statement: Statement[] }>(key, "policy").Statement.find(
+              (statement) => statement.Sid === "NamedPrincipalsUseTheKeyDirectly",
+            )?.Condition?.ArnLike?.["aws:PrincipalArn"] as string[];
+            expect(users, "the secrets key admits the role the job assumes").to.include(roleArn);
+          });
+        }
+      }
+    }
   });
 
   it("deploy develop to staging then smoke-test it, and main to production behind its environment", () => {
