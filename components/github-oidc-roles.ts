@@ -358,7 +358,7 @@ const BOOTSTRAP_DATA_PLANE = [
  * from the request (IAM User Guide, "Condition operators"), which would refuse every untagged resource and every
  * action of a service that sends no tags. With the `Null` check, only resources that carry the tag are judged.
  */
-export function environmentGuardrails(environment: string, bootstrap: "all" | "bootstrap-data-plane"): object[] {
+function environmentGuardrails(environment: string, bootstrap: "all" | "bootstrap-data-plane"): object[] {
   const tagged = (key: string) => ({ Null: { [key]: "false" } });
   return [
     {
