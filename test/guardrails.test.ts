@@ -301,6 +301,20 @@ describe("stacks that share an account cannot harm each other (bootstrap with st
     ).to.equal("explicit deny");
   });
 
+  it("keeps every policy within AWS's size quotas, with both stacks' statements in one account", () => {
+    // IAM and AWS STS quotas (IAM User Guide): inline policies of a role 10,240 characters in all, a managed policy
+    // 6,144, whitespace not counted. A bucket policy: 20 KB (S3 User Guide, "Bucket policies").
+    const size = (resource: DeclaredResource, key: string) => String(resource.inputs[key]).replace(/\s/g, "").length;
+    const inlineByRole = new Map<unknown, number>();
+    for (const policy of ofType(run, "aws:iam/rolePolicy:RolePolicy"))
+      inlineByRole.set(policy.inputs.role, (inlineByRole.get(policy.inputs.role) ?? 0) + size(policy, "policy"));
+    for (const [roleName, total] of inlineByRole) expect(total, String(roleName)).to.be.at.most(10_240);
+    for (const policy of ofType(run, "aws:iam/policy:Policy"))
+      expect(size(policy, "policy"), policy.name).to.be.at.most(6_144);
+    for (const policy of ofType(run, "aws:s3/bucketPolicy:BucketPolicy"))
+      expect(Buffer.byteLength(String(policy.inputs.policy)), policy.name).to.be.at.most(20 * 1024);
+  });
+
   it("says where tags cannot protect: Route 53 records are judged by no resource tag", async () => {
     // Documented in docs/adr/0003-accounts-and-guardrails.md: in a shared account, give each stack its own hosted
     // zone, or better its own account.
