@@ -136,7 +136,7 @@ describe("bootstrap program (state backend and CI roles, one stack per account)"
             "aws:PrincipalArn": [
               `arn:aws:iam::${run.accountId}:role/cloudweave-ci-deploy-${stack}`,
               `arn:aws:iam::${run.accountId}:role/cloudweave-ci-preview`,
-              `arn:aws:iam::${run.accountId}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_AdministratorAccess_*`,
+              "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_AdministratorAccess_*",
             ],
           },
         });
