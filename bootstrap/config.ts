@@ -1,10 +1,8 @@
 import { z } from "zod";
 import { BOOTSTRAP_TAG } from "../components/delivery";
+import { ACCOUNT_ID, REGION } from "../config/schema";
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-/** An AWS account id: 12 digits (IAM User Guide, "Your AWS account ID and its alias"). */
-const ACCOUNT_ID = /^\d{12}$/;
 /** A stack or environment name: what Pulumi accepts in a stack name and IAM in a role name. */
 const STACK = /^[a-z0-9-]+$/;
 

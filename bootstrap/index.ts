@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  ALL_LOCKS_KEY,
   BACKEND_META_KEY,
   PREVIEW_ROLE_NAME,
   STACKS_PROJECT,
@@ -60,7 +61,7 @@ const backend = new StateBackend(STATE_BACKEND_NAME, {
         write: [...keys.state, keys.locks],
       };
     }),
-    { principalArn: previewRole, read: ["*"], write: [".pulumi/locks/*"] },
+    { principalArn: previewRole, read: ["*"], write: [ALL_LOCKS_KEY] },
   ],
   defaultTags: config.defaultTags,
 });

@@ -90,5 +90,8 @@ export function stackStateKeys(project: string, stack: string): { state: string[
   };
 }
 
+/** Every stack's lock files: what the preview role may write. */
+export const ALL_LOCKS_KEY = ".pulumi/locks/*";
+
 /** The backend's version marker, read by every CLI that logs in (pulumi/pulumi pkg/backend/diy/meta.go). */
 export const BACKEND_META_KEY = ".pulumi/meta.yaml";

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
 import {
+  ALL_LOCKS_KEY,
   BACKEND_META_KEY,
   BOOTSTRAP_TAG,
   CI_ROLE_PREFIX,
@@ -131,7 +132,7 @@ export class GitHubOidcRoles extends pulumi.ComponentResource {
               Sid: "WriteLocks",
               Effect: "Allow",
               Action: ["s3:PutObject", "s3:DeleteObject"],
-              Resource: objects([".pulumi/locks/*"]),
+              Resource: objects([ALL_LOCKS_KEY]),
             },
             useKeys("StateAndSecretsKeys", [args.state.stateKeyArn, ...Object.values(args.state.secretsKeyArns)]),
           ],

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "./aws-account";
-import { backendUrl, secretsKeyAlias, secretsProviderUrl, stateBucketName } from "./delivery";
+import { ENVIRONMENT_TAG, backendUrl, secretsKeyAlias, secretsProviderUrl, stateBucketName } from "./delivery";
 import { EncryptionKey } from "./encryption-key";
 import { denyInsecureTransport, privateBucket, type PrivateBucket } from "./private-bucket";
 import { serviceTrustPolicy } from "./service-trust";
@@ -10,7 +10,7 @@ import { serviceTrustPolicy } from "./service-trust";
 export interface BackendStack {
   /** The stack's name. */
   name: string;
-  /** The stack's environment: its secrets key carries it as its `Environment` tag. */
+  /** The stack's environment: its secrets key carries it as its {@link ENVIRONMENT_TAG} tag. */
   environment: string;
   /** Roles (ARN patterns) that encrypt and decrypt the stack's secrets: its CI roles and the operators. */
   secretsKeyUsers: pulumi.Input<string>[];
@@ -106,7 +106,7 @@ export class StateBackend extends pulumi.ComponentResource {
           account: args.account,
           directPrincipalArns: stack.secretsKeyUsers,
           multiRegion: true,
-          tags: { Environment: stack.environment },
+          tags: { [ENVIRONMENT_TAG]: stack.environment },
           protect,
         },
         child,
@@ -118,7 +118,7 @@ export class StateBackend extends pulumi.ComponentResource {
           primaryKeyArn: key.arn,
           policy: key.policy,
           deletionWindowInDays: 30,
-          tags: { Environment: stack.environment },
+          tags: { [ENVIRONMENT_TAG]: stack.environment },
         },
         { ...inDr, protect },
       );
