@@ -56,10 +56,11 @@ const PRODUCTION_MIN_TASKS = 2;
 const PRODUCTION_MIN_BAKE_MINUTES = 5;
 const MAX_TASKS_PER_SERVICE = 100;
 
+/** The shape of an AWS region name (`us-east-1`, `us-gov-west-1`, `us-iso-east-1`); the stack and bootstrap schemas use it. */
 export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-/** What Docker and ECR accept as a tag. */
 /** An AWS account id: 12 digits (IAM User Guide, "Your AWS account ID and its alias"). */
 export const ACCOUNT_ID = /^\d{12}$/;
+/** What Docker and ECR accept as a tag. */
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Tags that name no particular build: with immutable ECR tags they could never be pushed twice anyway. */
 const FLOATING_TAGS = ["latest", "stable", "main", "develop"];
