@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BOOTSTRAP_TAG } from "../components/delivery";
+import { BOOTSTRAP_TAG } from "../components/lib/delivery";
 import { ACCOUNT_ID, REGION } from "../config/schema";
 
 const NAME = /^[A-Za-z0-9_.-]+$/;

@@ -13,9 +13,9 @@ import {
   STATE_BACKEND_NAME,
   deployRoleName,
   stackStateKeys,
-} from "../components/delivery";
-import { GitHubOidcRoles } from "../components/github-oidc-roles";
-import { StateBackend } from "../components/state-backend";
+} from "../components/lib/delivery";
+import { GitHubOidcRoles } from "./components/github-oidc-roles";
+import { StateBackend } from "./components/state-backend";
 import { parseBootstrapConfig } from "./config";
 
 /** Provider settings the program reads besides its own namespace. */

@@ -3,7 +3,7 @@ import { blockContains, blocksOverlap, isPrivateBlock, parseIpv4Block, type Ipv4
 import { FEATURE_FLAGS } from "./app";
 import { FARGATE_CPU_VALUES, describeMemoryOptions, fargateMemoryFor } from "./fargate";
 import { PULUMI_UP_OVERHEAD_MINUTES, deploymentTimeoutMinutes } from "./rollout";
-import { ENVIRONMENT_TAG } from "../components/delivery";
+import { ENVIRONMENT_TAG } from "../components/lib/delivery";
 import {
   DAILY_WINDOW,
   TIME_OF_DAY,

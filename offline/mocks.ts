@@ -13,7 +13,7 @@ import {
   TYPES_WITHOUT_NAMES,
   generatedName,
   nameProblems,
-} from "../components/aws-names";
+} from "../components/lib/aws-names";
 
 /**
  * The account an offline run pretends to deploy into when its stack names none (`aws:allowedAccountIds`); a stack
@@ -206,7 +206,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     }
     if (!(args.type in AWS_NAME_RULES) && !TYPES_WITHOUT_NAMES.has(args.type)) {
       throw new Error(
-        `offline mocks: ${args.type} "${args.name}" has no naming rule: look up its name's limits and add them, with their source, to AWS_NAME_RULES in components/aws-names.ts (or the type to TYPES_WITHOUT_NAMES if it has no name)`,
+        `offline mocks: ${args.type} "${args.name}" has no naming rule: look up its name's limits and add them, with their source, to AWS_NAME_RULES in components/lib/aws-names.ts (or the type to TYPES_WITHOUT_NAMES if it has no name)`,
       );
     }
     const { names, problems } = physicalNames(args.type, args.name, inputs);

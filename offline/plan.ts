@@ -13,7 +13,7 @@ import { PROJECT_ROOT, ProgramFailed, runStack, stackNames, type RunOptions, typ
 import { policies } from "../policy-pack/policies";
 import { SecretValue, isAwsRejection, type DeclaredResource } from "./mocks";
 import { checkStack, type PolicyReport } from "./policies";
-import { AWS_NAME_RULES } from "../components/aws-names";
+import { AWS_NAME_RULES } from "../components/lib/aws-names";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--project <dir>] [--json]
 

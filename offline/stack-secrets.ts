@@ -16,7 +16,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { secretsProviderUrl } from "../components/delivery";
+import { secretsProviderUrl } from "../components/lib/delivery";
 import { PROJECT_ROOT } from "./harness";
 
 /** The top-level keys of a stack file that configure its secrets (pulumi/pulumi sdk/go/common/workspace ProjectStack). */

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Alerting } from "../components/alerting";
+import { Alerting } from "../components/operations/alerting";
 import { ProgramFailed, readStackSettings, runProgram, runStack, type StackRun } from "../offline/harness";
 import { AwsMocks, MOCK_ACCOUNT_ID, SecretValue, type DeclaredResource } from "../offline/mocks";
 import { renderAlertRouting } from "../offline/plan";

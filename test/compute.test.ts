@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { FargateService, type FargateServiceArgs } from "../components/fargate-service";
+import { FargateService, type FargateServiceArgs } from "../components/compute/fargate-service";
 import type { StackConfig } from "../config";
 import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES } from "../config/app";
 import { PROJECT_ROOT, runProgram, type StackRun } from "../offline/harness";

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { dailyWindow, overlaps, weeklyWindow } from "../config/windows";
-import { AppSecrets } from "../components/app-secrets";
-import { Cache } from "../components/cache";
-import { Database } from "../components/database";
+import { AppSecrets } from "../components/security/app-secrets";
+import { Cache } from "../components/data/cache";
+import { Database } from "../components/data/database";
 import { loadStackConfig, type StackConfig } from "../config";
 import { runProgram, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, SecretValue, type DeclaredResource } from "../offline/mocks";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { AWS_NAME_RULES, fittedName, nameProblems, physicalName } from "../components/aws-names";
+import { AWS_NAME_RULES, fittedName, nameProblems, physicalName } from "../components/lib/aws-names";
 import { ProgramFailed, readStackSettings, runProgram, runStack, type StackRun } from "../offline/harness";
 import { AwsMocks } from "../offline/mocks";
 import { STACKS, ofType, stackRun } from "./helpers";

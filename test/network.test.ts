@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Network, type NetworkArgs } from "../components/network";
+import { Network, type NetworkArgs } from "../components/network/network";
 import { loadStackConfig, type StackConfig } from "../config";
 import { APP_PORTS } from "../config/app";
 import { runProgram, type StackRun } from "../offline/harness";

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { expect } from "chai";
-import { FAULT_AGENT_SCRIPT } from "../components/task-fault-agent";
+import { FAULT_AGENT_SCRIPT } from "../components/resilience/task-fault-agent";
 import type { StackConfig } from "../config";
 import { FEATURE_FLAGS } from "../config/app";
 import { runStack, type StackRun } from "../offline/harness";

@@ -60,7 +60,7 @@ export const logGroupEncrypted = resourcePolicy({
   description: "CloudWatch log groups are encrypted with a customer-managed KMS key.",
   anchors: { checkov: ["CKV_AWS_158"], trivy: ["AVD-AWS-0017"] },
   severity: "medium",
-  remediation: "Create the log group with kmsKeyId set to the stack's logs key (components/log-group.ts does).",
+  remediation: "Create the log group with kmsKeyId set to the stack's logs key (components/lib/log-group.ts does).",
   types: TOKENS.logGroup,
   validate: (props, _args, report) => {
     if (!str(props, "kmsKeyId")) report("kmsKeyId must name a customer-managed KMS key.");
@@ -135,7 +135,7 @@ export const bucketEncrypted: StackValidationPolicy = stackPolicy({
   anchors: { checkov: ["CKV_AWS_19", "CKV_AWS_145"], trivy: ["AVD-AWS-0132"] },
   severity: "high",
   remediation:
-    "Add a BucketServerSideEncryptionConfiguration for the bucket (components/private-bucket.ts does). Set requireKms in the pack config to refuse SSE-S3.",
+    "Add a BucketServerSideEncryptionConfiguration for the bucket (components/lib/private-bucket.ts does). Set requireKms in the pack config to refuse SSE-S3.",
   configSchema: {
     properties: { requireKms: { type: "boolean", default: false } },
   },

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "./aws-account";
+import type { AwsAccount } from "../lib/aws-account";
 
 /** AWS services that act with a key as themselves (not on a caller's behalf) and so need the key policy to say so. */
 export type KeyServiceGrant = "cloudwatch-logs" | "sns-publishers";

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "./aws-account";
-import { serviceTrustPolicy } from "./service-trust";
+import type { AwsAccount } from "../lib/aws-account";
+import { serviceTrustPolicy } from "../lib/service-trust";
 
 /** How urgent an alarm is: `critical` pages someone now, `warning` is looked at in working hours. */
 export type Severity = "critical" | "warning";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { physicalName } from "./aws-names";
+import { physicalName } from "../lib/aws-names";
 
 /**
  * TLS 1.3 and TLS 1.2 with forward-secret AEAD ciphers only: AWS's recommended policy. TLS 1.3-only

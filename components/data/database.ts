@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { AwsAccount } from "./aws-account";
-import { JsonSecret } from "./json-secret";
-import { encryptedLogGroup, type LogDestination } from "./log-group";
+import type { AwsAccount } from "../lib/aws-account";
+import { JsonSecret } from "../security/json-secret";
+import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
 
 /** The connection document the backend reads from the database secret (the seed's shape, plus the port). */
 export interface DatabaseConnection {

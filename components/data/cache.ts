@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { JsonSecret } from "./json-secret";
-import { encryptedLogGroup, type LogDestination } from "./log-group";
+import { JsonSecret } from "../security/json-secret";
+import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
 
 /** The connection document the backend reads from the Redis secret (the seed's shape, plus TLS and the token). */
 export interface CacheConnection {

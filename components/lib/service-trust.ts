@@ -53,7 +53,7 @@ export function serviceTrustPolicy(
 ): pulumi.Output<string> {
   const documented = DOCUMENTED_KEYS[service];
   if (!documented && !UNCONDITIONED.includes(service)) {
-    throw new Error(`${service}: look up which condition keys it sends and add it to components/service-trust.ts`);
+    throw new Error(`${service}: look up which condition keys it sends and add it to components/lib/service-trust.ts`);
   }
   return pulumi.jsonStringify({
     Version: "2012-10-17",

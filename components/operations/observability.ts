@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Severity } from "./alerting";
-import { physicalName } from "./aws-names";
+import { physicalName } from "../lib/aws-names";
 
 /** The thresholds of the alarms that notify people (the stack's `cloudweave:alarms`). */
 export interface AlarmThresholds {

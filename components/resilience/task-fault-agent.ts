@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "./aws-account";
-import { serviceTrustPolicy } from "./service-trust";
+import type { AwsAccount } from "../lib/aws-account";
+import { serviceTrustPolicy } from "../lib/service-trust";
 
 /** The SSM agent image the fault-injection sidecar runs, pinned to a release. */
 export const DEFAULT_FAULT_AGENT_IMAGE = "public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:3.3.1142.0";

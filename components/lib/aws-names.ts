@@ -767,7 +767,7 @@ export function fittedName(type: string, base: string, digest: string): string {
 
 function ruleOf(type: string): NameRule {
   const rule = AWS_NAME_RULES[type]?.[0];
-  if (!rule) throw new Error(`no naming rule for ${type} in components/aws-names.ts`);
+  if (!rule) throw new Error(`no naming rule for ${type} in components/lib/aws-names.ts`);
   return rule;
 }
 

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "./aws-account";
-import { denyInsecureTransport, privateBucket } from "./private-bucket";
+import type { AwsAccount } from "../lib/aws-account";
+import { denyInsecureTransport, privateBucket } from "../lib/private-bucket";
 
 /** An AWS service that writes logs into the bucket, and under which prefix. */
 export type LogWriter =

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "./aws-account";
+import type { AwsAccount } from "../../components/lib/aws-account";
 import {
   ALL_LOCKS_KEY,
   BACKEND_META_KEY,
@@ -12,7 +12,7 @@ import {
   environmentRolePrefix,
   permissionsBoundaryName,
   stackStateKeys,
-} from "./delivery";
+} from "../../components/lib/delivery";
 
 const GITHUB_OIDC = "token.actions.githubusercontent.com";
 

@@ -1,15 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "./aws-account";
-import { physicalName } from "./aws-names";
-import { encryptedLogGroup, type LogDestination } from "./log-group";
-import { serviceTrustPolicy } from "./service-trust";
+import type { AwsAccount } from "../lib/aws-account";
+import { physicalName } from "../lib/aws-names";
+import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
+import { serviceTrustPolicy } from "../lib/service-trust";
 import {
   FAULT_AGENT_CONTAINER,
   faultAgentContainer,
   faultAgentTaskStatements,
   type FaultAgentSpec,
-} from "./task-fault-agent";
+} from "../resilience/task-fault-agent";
 
 /** The X-Ray daemon image the tracing sidecar runs, pinned to a release. */
 export const DEFAULT_XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14";

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "./aws-account";
-import { encryptedLogGroup } from "./log-group";
-import { serviceTrustPolicy } from "./service-trust";
+import type { AwsAccount } from "../lib/aws-account";
+import { encryptedLogGroup } from "../lib/log-group";
+import { serviceTrustPolicy } from "../lib/service-trust";
 
 /**
  * The security-group tiers of the design, outermost first: the public load balancer, the frontend tasks, the internal

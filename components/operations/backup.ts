@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "./aws-account";
-import { EncryptionKey } from "./encryption-key";
-import { encryptedLogGroup, type LogDestination } from "./log-group";
-import { serviceTrustPolicy } from "./service-trust";
+import type { AwsAccount } from "../lib/aws-account";
+import { EncryptionKey } from "../security/encryption-key";
+import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
+import { serviceTrustPolicy } from "../lib/service-trust";
 
 /** Arguments of {@link Backup}. */
 export interface BackupArgs {

@@ -1,10 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "./aws-account";
-import { ENVIRONMENT_TAG, backendUrl, secretsKeyAlias, secretsProviderUrl, stateBucketName } from "./delivery";
-import { EncryptionKey } from "./encryption-key";
-import { denyInsecureTransport, privateBucket, type PrivateBucket } from "./private-bucket";
-import { serviceTrustPolicy } from "./service-trust";
+import type { AwsAccount } from "../../components/lib/aws-account";
+import {
+  ENVIRONMENT_TAG,
+  backendUrl,
+  secretsKeyAlias,
+  secretsProviderUrl,
+  stateBucketName,
+} from "../../components/lib/delivery";
+import { EncryptionKey } from "../../components/security/encryption-key";
+import { denyInsecureTransport, privateBucket, type PrivateBucket } from "../../components/lib/private-bucket";
+import { serviceTrustPolicy } from "../../components/lib/service-trust";
 
 /** One stack whose state lives in the backend, and who may use its secrets key. */
 export interface BackendStack {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "./aws-account";
-import { serviceTrustPolicy } from "./service-trust";
+import type { AwsAccount } from "../lib/aws-account";
+import { serviceTrustPolicy } from "../lib/service-trust";
 import { SIDECAR_TAG, TASK_ARN_TAG } from "./task-fault-agent";
 
 /** The AWS-owned SSM document FIS runs for `aws:ecs:task-cpu-stress`. */

@@ -1,13 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { AwsAccount } from "./aws-account";
-import { Certificate } from "./certificate";
-import { EncryptionKey } from "./encryption-key";
-import { JsonSecret } from "./json-secret";
-import { encryptedLogGroup } from "./log-group";
-import { LogBucket } from "./log-bucket";
-import { denyInsecureTransport, privateBucket } from "./private-bucket";
+import type { AwsAccount } from "../lib/aws-account";
+import { Certificate } from "../dns/certificate";
+import { EncryptionKey } from "../security/encryption-key";
+import { JsonSecret } from "../security/json-secret";
+import { encryptedLogGroup } from "../lib/log-group";
+import { LogBucket } from "../storage/log-bucket";
+import { denyInsecureTransport, privateBucket } from "../lib/private-bucket";
 
 /** Where CloudFront certificates, CLOUDFRONT-scope WAF ACLs and their logs must live, whatever the stack's region. */
 export const GLOBAL_REGION = "us-east-1";
