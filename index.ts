@@ -45,7 +45,6 @@ const partition = aws.getPartitionOutput().partition;
 const account: AwsAccount = {
   accountId: config.accountId,
   partition,
-  region: config.region,
   // Created by the bootstrap program; the deploy role can create roles only with it.
   permissionsBoundaryArn: pulumi.interpolate`arn:${partition}:iam::${config.accountId}:policy/${permissionsBoundaryName(config.environment)}`,
 };
@@ -322,11 +321,14 @@ const serviceDefaults = {
   // A rolled-back release is worth a look in working hours, not a page.
   alarmActions: [alerting.topicArns.warning],
   protect,
-  faultAgent: faultAgent?.spec,
 };
+/** The fault-injection sidecar and what it needs, for services in a stack that runs task experiments. */
+const faultAgentOf = (clusterName: pulumi.Input<string>) =>
+  faultAgent ? { sidecars: [faultAgent.sidecar], taskPermissions: [faultAgent.taskPermissions(clusterName)] } : {};
 const frontend = new FargateService(`${prefix}-frontend`, {
   ...serviceDefaults,
   securityGroupId: network.securityGroupIds.frontend,
+  ...faultAgentOf(cluster.clusterName),
   ...sizeAndImage("frontend"),
   container: {
     ...APP_CONTAINERS.frontend,
@@ -356,6 +358,7 @@ const secretArnsByName: Record<BackendSecret, pulumi.Output<string>> = {
 const backend = new FargateService(`${prefix}-backend`, {
   ...serviceDefaults,
   securityGroupId: network.securityGroupIds.backend,
+  ...faultAgentOf(cluster.clusterName),
   ...sizeAndImage("backend"),
   container: {
     ...APP_CONTAINERS.backend,
@@ -397,8 +400,8 @@ const featureFlags = new FeatureFlags(`${prefix}-flags`, {
   })),
   rollout: config.featureFlags.rollout,
   monitorAlarmArns: backend.rollbackAlarmArns,
-  readerRoleName: backend.taskRoleName,
 });
+featureFlags.grantRead(backend.taskRole);
 
 // --- Operations: alarms, dashboard, tracing ----------------------------------------------------------------------
 const observability = new Observability(`${prefix}-ops`, {

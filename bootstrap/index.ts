@@ -36,13 +36,13 @@ const config = parseBootstrapConfig(settings);
 const account = {
   accountId: config.accountId,
   partition: aws.getPartitionOutput().partition,
-  region: config.region,
 };
 // The CI roles are named in advance: the keys' and the bucket's policies name them before they exist.
 const roleArn = (name: string) => pulumi.interpolate`arn:${account.partition}:iam::${account.accountId}:role/${name}`;
 const previewRole = roleArn(PREVIEW_ROLE_NAME);
 
 const backend = new StateBackend(STATE_BACKEND_NAME, {
+  region: config.region,
   account,
   drRegion: config.drRegion,
   versionRetentionDays: config.stateVersionRetentionDays,

@@ -139,7 +139,7 @@ describe("alerts reach people", () => {
   it("fails the deployment when the PagerDuty secret holds something else, without repeating it", async () => {
     const failure = await runProgram("staging", () => {
       new Alerting("cloudweave-staging-alerts", {
-        account: { accountId: MOCK_ACCOUNT_ID, partition: "aws", region: "us-east-1" },
+        account: { accountId: MOCK_ACCOUNT_ID, partition: "aws" },
         kmsKeyArn: `arn:aws:kms:us-east-1:${MOCK_ACCOUNT_ID}:key/alerts`,
         recipients: { critical: { emails: ["oncall@cloudweave.io"] }, warning: { emails: ["oncall@cloudweave.io"] } },
         pagerDuty: {

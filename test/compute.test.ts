@@ -709,7 +709,7 @@ describe("compute tier on both stacks", () => {
 
 describe("FargateService component", () => {
   const minimal = (overrides: Partial<FargateServiceArgs> = {}): FargateServiceArgs => ({
-    account: { accountId: MOCK_ACCOUNT_ID, partition: "aws", region: "us-east-1" },
+    account: { accountId: MOCK_ACCOUNT_ID, partition: "aws" },
     cluster: { arn: "arn:aws:ecs:us-east-1:123456789012:cluster/test", name: "test" },
     vpcId: "vpc-1",
     subnetIds: ["subnet-1", "subnet-2"],
@@ -731,11 +731,25 @@ describe("FargateService component", () => {
       priority: 10,
       testTraffic: { name: "X-Test", value: "a-secret-value" },
     },
-    deployment: { bakeTimeMinutes: 3, timeoutMinutes: 33 },
+    scaling: {
+      scaleOutCpuPercent: 70,
+      scaleOutPeriods: 2,
+      scaleInCpuPercent: 30,
+      scaleInPeriods: 5,
+      memoryTargetPercent: 75,
+    },
+    deployment: {
+      strategy: "BLUE_GREEN",
+      canary: { percent: 10, bakeMinutes: 10 },
+      linear: { stepPercent: 25, stepBakeMinutes: 5 },
+      rollbackOn5xxPerMinute: 10,
+      bakeTimeMinutes: 3,
+      timeoutMinutes: 33,
+    },
     ...overrides,
   });
 
-  it("defaults to the design's health checks, scaling steps and no secrets", async () => {
+  it("defaults to the design's health checks, wires the scaling thresholds to their alarms, and has no secrets", async () => {
     const run = await runProgram("staging", () => {
       new FargateService("web", minimal());
     });
@@ -790,7 +804,10 @@ describe("FargateService component", () => {
       ],
     ] as const) {
       const run = await runProgram("staging", () => {
-        new FargateService("web", minimal({ deployment: { ...deployment, timeoutMinutes: 60 } }));
+        new FargateService(
+          "web",
+          minimal({ deployment: { ...minimal().deployment, ...deployment, timeoutMinutes: 60 } }),
+        );
       });
       const service = single(run, "aws:ecs/service:Service");
       expect(service.inputs.deploymentConfiguration).to.deep.equal(expected);
@@ -809,7 +826,7 @@ describe("FargateService component", () => {
             user: "101:101",
             secrets: { API_KEY: { secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-AbCdEf" } },
           },
-          scaling: { scaleOutCpuPercent: 60, scaleOutPeriods: 3 },
+          scaling: { ...minimal().scaling, scaleOutCpuPercent: 60, scaleOutPeriods: 3 },
           routing: {
             listenerArn: "arn:listener",
             loadBalancerArnSuffix: "app/lb/1",

@@ -27,7 +27,7 @@ async function dataTierOf(stack: string): Promise<DataTier> {
     const protect = config.deletionProtection;
     const logs = { kmsKeyArn: KEYS.logs, retentionInDays: config.logs.retentionInDays };
     const database = new Database("db", {
-      account: { accountId: "111122223333", partition: "aws", region: "us-east-1" },
+      account: { accountId: "111122223333", partition: "aws" },
       subnetGroupName: "db-subnets",
       securityGroupId: "sg-database",
       instanceClass: config.database.instanceClass,

@@ -20,7 +20,7 @@ async function networkOf(
     new Network(
       "net",
       adjust({
-        account: { accountId: MOCK_ACCOUNT_ID, partition: "aws", region: config.region },
+        account: { accountId: MOCK_ACCOUNT_ID, partition: "aws" },
         cidrBlock: config.vpc.cidr,
         availabilityZones: config.vpc.availabilityZones,
         subnetCidrs: config.vpc.subnets,

@@ -34,8 +34,13 @@ export interface ConfinedPrincipal {
 
 /** Arguments of {@link StateBackend}. */
 export interface StateBackendArgs {
-  /** The account and the region of the backend. Its id names the buckets, so it must be known (not an output). */
+  /** The account of the backend. Its id names the buckets, so it must be known (not an output). */
   account: AwsAccount & { readonly accountId: string };
+  /**
+   * The region of the backend: that of the provider the component is created through (`aws:region`). It names the
+   * bucket and the `pulumi login` URL, which must be known before anything is deployed, so it is given as text.
+   */
+  region: string;
   /** The second region: a replica of the state bucket and of every secrets key, for a recovery there. */
   drRegion: string;
   /** Days old versions of state files are kept (each update writes a new version). */
@@ -84,7 +89,8 @@ export class StateBackend extends pulumi.ComponentResource {
     super("cloudweave:delivery:StateBackend", name, {}, opts);
     const child = { parent: this };
     const protect = args.protect ?? true;
-    const { accountId, region } = args.account;
+    const { accountId } = args.account;
+    const region = args.region;
 
     const dr = new aws.Provider(
       `${name}-${args.drRegion}`,
@@ -154,7 +160,7 @@ export class StateBackend extends pulumi.ComponentResource {
       `${name}-state-replica`,
       {
         description: `CloudWeave Pulumi state files (replica in ${args.drRegion})`,
-        account: { ...args.account, region: args.drRegion },
+        account: args.account,
         viaServices: ["s3"],
         protect,
       },

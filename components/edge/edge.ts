@@ -122,7 +122,6 @@ export class Edge extends pulumi.ComponentResource {
       child,
     );
     const inGlobal = { parent: this, provider: global };
-    const globalAccount: AwsAccount = { ...args.account, region: GLOBAL_REGION };
 
     // --- Origin verification: a generated header value only CloudFront and the load balancer know -------------
     const verifyValue = new random.RandomPassword(`${name}-origin-verify`, { length: 48, special: false }, child);
@@ -230,7 +229,7 @@ export class Edge extends pulumi.ComponentResource {
         `${name}-edge-logs`,
         {
           description: `CloudWeave edge logs of ${args.domainName} (WAF) in ${GLOBAL_REGION}`,
-          account: globalAccount,
+          account: args.account,
           serviceGrants: ["cloudwatch-logs"],
           protect: args.protect,
         },
@@ -394,7 +393,7 @@ export class Edge extends pulumi.ComponentResource {
     const logBucket = new LogBucket(
       `${name}-cdn-logs`,
       {
-        account: globalAccount,
+        account: args.account,
         writers: [{ service: "log-delivery", prefix: "cloudfront", sourceRegion: GLOBAL_REGION }],
         retentionInDays: args.logs.retentionInDays,
         protect: args.protect,

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "../lib/aws-account";
+import { regionOf, type AwsAccount } from "../lib/aws-account";
 import { encryptedLogGroup } from "../lib/log-group";
 import { serviceTrustPolicy } from "../lib/service-trust";
 
@@ -25,7 +25,7 @@ export type NatStrategy = "one-per-az" | "single";
 
 /** Arguments of {@link Network}. */
 export interface NetworkArgs {
-  /** The account and region; used for the flow-log role's trust conditions and the S3 endpoint's service name. */
+  /** The account; used for the flow-log role's trust conditions. */
   account: AwsAccount;
   /** The VPC's IPv4 block, e.g. `10.0.0.0/16`. */
   cidrBlock: string;
@@ -323,7 +323,7 @@ export class Network extends pulumi.ComponentResource {
       `${name}-s3`,
       {
         vpcId: vpc.id,
-        serviceName: `com.amazonaws.${args.account.region}.s3`,
+        serviceName: pulumi.interpolate`com.amazonaws.${regionOf(this)}.s3`,
         vpcEndpointType: "Gateway",
         routeTableIds: privateRouteTables.map((table) => table.id),
         tags: { Name: `${name}-s3` },
@@ -422,7 +422,8 @@ export class Network extends pulumi.ComponentResource {
   /** Flow logs of every ENI in the VPC into a KMS-encrypted log group, delivered by a role only VPC Flow Logs of this account can assume. */
   private flowLogs(name: string, vpc: aws.ec2.Vpc, args: NetworkArgs): aws.cloudwatch.LogGroup {
     const child = { parent: this };
-    const { accountId, partition, region } = args.account;
+    const { accountId, partition } = args.account;
+    const region = regionOf(this);
     const logGroup = encryptedLogGroup(
       `${name}-flow-logs`,
       `/vpc/${name}/flow-logs`,

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "../lib/aws-account";
+import { regionOf, type AwsAccount } from "../lib/aws-account";
 import { serviceTrustPolicy } from "../lib/service-trust";
 
 /** How urgent an alarm is: `critical` pages someone now, `warning` is looked at in working hours. */
@@ -65,7 +65,8 @@ export class Alerting extends pulumi.ComponentResource {
   constructor(name: string, args: AlertingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:operations:Alerting", name, {}, opts);
     const child = { parent: this };
-    const { accountId, partition, region } = args.account;
+    const { accountId, partition } = args.account;
+    const region = regionOf(this);
 
     const topics = {} as Record<Severity, aws.sns.Topic>;
     for (const severity of SEVERITIES) {

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "../lib/aws-account";
+import { regionOf, type AwsAccount } from "../lib/aws-account";
 import { EncryptionKey } from "../security/encryption-key";
 import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
 import { serviceTrustPolicy } from "../lib/service-trust";
@@ -98,7 +98,7 @@ export class Backup extends pulumi.ComponentResource {
     const vaultKey = new EncryptionKey(
       `${name}-vault`,
       {
-        description: `CloudWeave backups of ${name} in ${args.account.region}`,
+        description: pulumi.interpolate`CloudWeave backups of ${name} in ${regionOf(this)}`,
         account: args.account,
         viaServices: ["backup"],
         protect: args.protect,
@@ -129,7 +129,7 @@ export class Backup extends pulumi.ComponentResource {
         `${name}-dr`,
         {
           description: `CloudWeave backups of ${name} in ${args.drRegion} (copies, replicated automated backups)`,
-          account: { ...args.account, region: args.drRegion },
+          account: args.account,
           viaServices: ["backup", "rds", "secretsmanager"],
           protect: args.protect,
         },

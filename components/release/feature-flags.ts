@@ -1,11 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "../lib/aws-account";
+import { regionOf, type AwsAccount } from "../lib/aws-account";
 import { serviceTrustPolicy } from "../lib/service-trust";
 
 /** Arguments of {@link FeatureFlags}. */
 export interface FeatureFlagsArgs {
-  /** The account and region (the reader's resource ARN, the monitor role's trust condition). */
+  /** The account (the reader's resource ARN, the monitor role's trust condition). */
   account: AwsAccount;
   /** The AppConfig application, environment and profile names the application asks for. */
   names: { application: string; environment: string; profile: string };
@@ -18,24 +18,26 @@ export interface FeatureFlagsArgs {
   rollout: { durationMinutes: number; growthPercent: number; bakeMinutes: number };
   /** Alarms that roll a flag deployment back (the backend's rollback alarms). */
   monitorAlarmArns: pulumi.Input<string>[];
-  /** The role that reads the flags (the backend's task role); it may read this profile in this environment only. */
-  readerRoleName: pulumi.Input<string>;
 }
 
 /**
  * Feature flags for gradual rollouts: an AWS AppConfig application with an environment per stack, a feature-flag
  * configuration profile, the stack's flag values as a hosted version, a gradual deployment strategy, alarm monitors
- * that roll a bad flag change back, and read access for the backend.
+ * that roll a bad flag change back. Readers are granted access with {@link FeatureFlags.grantRead}.
  */
 export class FeatureFlags extends pulumi.ComponentResource {
   public readonly applicationId: pulumi.Output<string>;
   public readonly environmentId: pulumi.Output<string>;
   public readonly profileId: pulumi.Output<string>;
+  /** The profile in this environment: what a reader may fetch. */
+  public readonly profileArn: pulumi.Output<string>;
+  private readonly baseName: string;
 
   constructor(name: string, args: FeatureFlagsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:release:FeatureFlags", name, {}, opts);
     const child = { parent: this };
-    const { accountId, partition, region } = args.account;
+    const { accountId, partition } = args.account;
+    const region = regionOf(this);
 
     const application = new aws.appconfig.Application(
       `${name}-application`,
@@ -125,26 +127,8 @@ export class FeatureFlags extends pulumi.ComponentResource {
       child,
     );
 
-    // The reader may fetch this profile in this environment, nothing else.
-    new aws.iam.RolePolicy(
-      `${name}-reader`,
-      {
-        role: args.readerRoleName,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "ReadFeatureFlags",
-              Effect: "Allow",
-              Action: ["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"],
-              Resource: pulumi.interpolate`arn:${partition}:appconfig:${region}:${accountId}:application/${application.id}/environment/${environment.environmentId}/configuration/${profile.configurationProfileId}`,
-            },
-          ],
-        }),
-      },
-      child,
-    );
-
+    this.baseName = name;
+    this.profileArn = pulumi.interpolate`arn:${partition}:appconfig:${region}:${accountId}:application/${application.id}/environment/${environment.environmentId}/configuration/${profile.configurationProfileId}`;
     this.applicationId = application.id;
     this.environmentId = environment.environmentId;
     this.profileId = profile.configurationProfileId;
@@ -153,5 +137,30 @@ export class FeatureFlags extends pulumi.ComponentResource {
       environmentId: this.environmentId,
       profileId: this.profileId,
     });
+  }
+
+  /**
+   * Lets `role` (an application's task role) read the flags: this profile in this environment, nothing else.
+   * @param id distinguishes the grants of several readers; the policy is named `<component>-<id>`.
+   */
+  public grantRead(role: { name: pulumi.Input<string> }, id = "reader"): aws.iam.RolePolicy {
+    return new aws.iam.RolePolicy(
+      `${this.baseName}-${id}`,
+      {
+        role: role.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "ReadFeatureFlags",
+              Effect: "Allow",
+              Action: ["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"],
+              Resource: this.profileArn,
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
   }
 }

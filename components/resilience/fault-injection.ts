@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "../lib/aws-account";
+import { regionOf, type AwsAccount } from "../lib/aws-account";
 import { serviceTrustPolicy } from "../lib/service-trust";
 import { SIDECAR_TAG, TASK_ARN_TAG } from "./task-fault-agent";
 
@@ -84,7 +84,8 @@ export class FaultInjection extends pulumi.ComponentResource {
   constructor(name: string, args: FaultInjectionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:resilience:FaultInjection", name, {}, opts);
     const child = { parent: this };
-    const { accountId, partition, region } = args.account;
+    const { accountId, partition } = args.account;
+    const region = regionOf(this);
     const tasks = pulumi.interpolate`arn:${partition}:ecs:${region}:${accountId}:task/${args.cluster.name}/*`;
 
     const stopPercent = args.stopTaskPercent ?? 50;

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "../lib/aws-account";
+import { regionOf, type AwsAccount } from "../lib/aws-account";
 import { serviceTrustPolicy } from "../lib/service-trust";
+import type { SidecarSpec, TaskPermissions } from "../compute/fargate-service";
 
 /** The SSM agent image the fault-injection sidecar runs, pinned to a release. */
 export const DEFAULT_FAULT_AGENT_IMAGE = "public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:3.3.1142.0";
@@ -12,16 +13,6 @@ export const FAULT_AGENT_CONTAINER = "fault-agent";
 /** The tag FIS resolves `aws:ecs:task` targets by, and the tag that marks a managed instance as this sidecar. */
 export const TASK_ARN_TAG = "ECS_TASK_ARN";
 export const SIDECAR_TAG = "FAULT_INJECTION_SIDECAR";
-
-/** What a task needs to carry the fault-injection sidecar. */
-export interface FaultAgentSpec {
-  /** The SSM agent image. */
-  image: string;
-  /** The managed-instance role the task registers itself with (its name, for `ssm create-activation`). */
-  managedInstanceRoleName: pulumi.Input<string>;
-  /** The same role's ARN: the task role may pass exactly this role to Systems Manager. */
-  managedInstanceRoleArn: pulumi.Input<string>;
-}
 
 /**
  * The sidecar's entry point. It registers the task as an SSM managed instance tagged with the task's ARN (how FIS
@@ -57,10 +48,9 @@ wait "$agent"
  * (it stopping never stops the application), runs as root with a writable root filesystem because the agent
  * registers itself and installs the stress tool there, and adds no capabilities.
  */
-export function faultAgentContainer(spec: FaultAgentSpec, logConfiguration: unknown): Record<string, unknown> {
+function faultAgentDefinition(image: string, managedInstanceRoleName: pulumi.Input<string>): Record<string, unknown> {
   return {
-    name: FAULT_AGENT_CONTAINER,
-    image: spec.image,
+    image,
     essential: false,
     user: "0",
     readonlyRootFilesystem: false,
@@ -70,9 +60,8 @@ export function faultAgentContainer(spec: FaultAgentSpec, logConfiguration: unkn
     memoryReservation: 128,
     entryPoint: ["/bin/bash", "-c"],
     command: [FAULT_AGENT_SCRIPT],
-    environment: [{ name: "MANAGED_INSTANCE_ROLE_NAME", value: spec.managedInstanceRoleName }],
+    environment: [{ name: "MANAGED_INSTANCE_ROLE_NAME", value: managedInstanceRoleName }],
     stopTimeout: 30,
-    logConfiguration,
   };
 }
 
@@ -83,12 +72,13 @@ export function faultAgentContainer(spec: FaultAgentSpec, logConfiguration: unkn
  * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html): `aws:RequestTag`
  * and `aws:TagKeys` on CreateActivation and AddTagsToResource, `aws:ResourceTag` on managed instances.
  */
-export function faultAgentTaskStatements(
-  spec: FaultAgentSpec,
+function faultAgentTaskStatements(
+  managedInstanceRoleArn: pulumi.Input<string>,
   account: AwsAccount,
+  region: pulumi.Input<string>,
   clusterName: pulumi.Input<string>,
 ): unknown[] {
-  const { accountId, partition, region } = account;
+  const { accountId, partition } = account;
   const managedInstances = pulumi.interpolate`arn:${partition}:ssm:${region}:${accountId}:managed-instance/*`;
   const clusterTasks = pulumi.interpolate`arn:${partition}:ecs:${region}:${accountId}:task/${clusterName}/*`;
   const sidecarTags = {
@@ -129,7 +119,7 @@ export function faultAgentTaskStatements(
       Sid: "PassManagedInstanceRole",
       Effect: "Allow",
       Action: "iam:PassRole",
-      Resource: spec.managedInstanceRoleArn,
+      Resource: managedInstanceRoleArn,
       Condition: { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } },
     },
   ];
@@ -137,7 +127,7 @@ export function faultAgentTaskStatements(
 
 /** Arguments of {@link TaskFaultAgent}. */
 export interface TaskFaultAgentArgs {
-  /** The account and region (trust conditions, ARNs). */
+  /** The account (trust conditions, ARNs). */
   account: AwsAccount;
   /** The SSM agent image the sidecars run. @default {@link DEFAULT_FAULT_AGENT_IMAGE} */
   image?: string;
@@ -145,13 +135,15 @@ export interface TaskFaultAgentArgs {
 
 /**
  * The managed-instance role that tasks carrying the fault-injection sidecar register with Systems Manager under, so
- * FIS can run CPU stress inside them. Hand {@link spec} to each `FargateService` (its `faultAgent` argument).
+ * FIS can run CPU stress inside them. A `FargateService` carries it as one of its `sidecars` ({@link sidecar}), with
+ * the task-role permissions the sidecar needs ({@link taskPermissions}).
  */
 export class TaskFaultAgent extends pulumi.ComponentResource {
-  /** What a `FargateService` needs to carry the sidecar. */
-  public readonly spec: FaultAgentSpec;
+  /** The sidecar container, for a `FargateService`'s `sidecars`. */
+  public readonly sidecar: SidecarSpec;
   /** The managed-instance role's ARN. */
   public readonly roleArn: pulumi.Output<string>;
+  private readonly account: AwsAccount;
 
   constructor(name: string, args: TaskFaultAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:resilience:TaskFaultAgent", name, {}, opts);
@@ -166,7 +158,7 @@ export class TaskFaultAgent extends pulumi.ComponentResource {
         assumeRolePolicy: serviceTrustPolicy(
           "ssm.amazonaws.com",
           accountId,
-          pulumi.interpolate`arn:${partition}:ssm:${args.account.region}:${accountId}:*`,
+          pulumi.interpolate`arn:${partition}:ssm:${regionOf(this)}:${accountId}:*`,
         ),
       },
       child,
@@ -179,12 +171,23 @@ export class TaskFaultAgent extends pulumi.ComponentResource {
       child,
     );
 
+    this.account = args.account;
     this.roleArn = role.arn;
-    this.spec = {
-      image: args.image ?? DEFAULT_FAULT_AGENT_IMAGE,
-      managedInstanceRoleName: role.name,
-      managedInstanceRoleArn: role.arn,
+    this.sidecar = {
+      name: FAULT_AGENT_CONTAINER,
+      definition: faultAgentDefinition(args.image ?? DEFAULT_FAULT_AGENT_IMAGE, role.name),
     };
     this.registerOutputs({ roleArn: this.roleArn });
+  }
+
+  /**
+   * What the task role of a service carrying the sidecar must be granted, scoped to the tasks of `clusterName`
+   * (a `FargateService`'s `taskPermissions`).
+   */
+  public taskPermissions(clusterName: pulumi.Input<string>): TaskPermissions {
+    return {
+      purpose: "registers for fault injection",
+      statements: faultAgentTaskStatements(this.roleArn, this.account, regionOf(this), clusterName),
+    };
   }
 }

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "../lib/aws-account";
+import { regionOf, type AwsAccount } from "../lib/aws-account";
 
 /** AWS services that act with a key as themselves (not on a caller's behalf) and so need the key policy to say so. */
 export type KeyServiceGrant = "cloudwatch-logs" | "sns-publishers";
@@ -33,8 +33,8 @@ const USAGE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:Gene
 /** Arguments of {@link EncryptionKey}. */
 export interface EncryptionKeyArgs {
   /** What the key protects; shown in the KMS console. */
-  description: string;
-  /** The account and region that own the key. */
+  description: pulumi.Input<string>;
+  /** The account that owns the key (the key lives in its provider's region). */
   account: AwsAccount;
   /**
    * Services allowed to use the key as themselves, each scoped by the key policy to this account and region:
@@ -95,7 +95,8 @@ export class EncryptionKey extends pulumi.ComponentResource {
   constructor(name: string, args: EncryptionKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:security:EncryptionKey", name, {}, opts);
 
-    const { accountId, partition, region } = args.account;
+    const { accountId, partition } = args.account;
+    const region = regionOf(this);
     const account = pulumi.interpolate`arn:${partition}:iam::${accountId}:root`;
     const statements: unknown[] = [
       {
@@ -119,7 +120,7 @@ export class EncryptionKey extends pulumi.ComponentResource {
         Condition: {
           StringEquals: {
             "kms:CallerAccount": accountId,
-            "kms:ViaService": viaServices.map((service) => `${service}.${region}.amazonaws.com`),
+            "kms:ViaService": viaServices.map((service) => pulumi.interpolate`${service}.${region}.amazonaws.com`),
           },
         },
       });
@@ -138,7 +139,7 @@ export class EncryptionKey extends pulumi.ComponentResource {
       statements.push({
         Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
         Effect: "Allow",
-        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Principal: { Service: pulumi.interpolate`logs.${region}.amazonaws.com` },
         Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
         Resource: "*",
         Condition: {

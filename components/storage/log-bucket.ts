@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount } from "../lib/aws-account";
+import { regionOf, type AwsAccount } from "../lib/aws-account";
 import { denyInsecureTransport, privateBucket } from "../lib/private-bucket";
 
 /** An AWS service that writes logs into the bucket, and under which prefix. */
@@ -51,7 +51,8 @@ export class LogBucket extends pulumi.ComponentResource {
   constructor(name: string, args: LogBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:storage:LogBucket", name, {}, opts);
     const child = { parent: this };
-    const { accountId, partition, region } = args.account;
+    const { accountId, partition } = args.account;
+    const region = regionOf(this);
 
     const { bucket, publicAccessBlock, versioning } = privateBucket(`${name}-bucket`, { protect: args.protect }, child);
     new aws.s3.BucketLifecycleConfiguration(
