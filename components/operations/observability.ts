@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Severity } from "./alerting";
 import { physicalName } from "../lib/aws-names";
+import { regionOf } from "../lib/aws-account";
 
 /** The thresholds of the alarms that notify people (the stack's `cloudweave:alarms`). */
 export interface AlarmThresholds {
@@ -57,8 +58,6 @@ export interface ObservabilityArgs {
   /** The SNS topic of each severity (from {@link Alerting}). */
   topicArns: Record<Severity, pulumi.Input<string>>;
   thresholds: AlarmThresholds;
-  /** The stack's region (dashboard widgets) and whether WAF metrics (published in us-east-1) are local. */
-  region: string;
   loadBalancers: WatchedLoadBalancer[];
   services: WatchedService[];
   /** The RDS instance identifier. */
@@ -66,10 +65,10 @@ export interface ObservabilityArgs {
   /** The Redis nodes (member cluster ids: primary and replicas). */
   cache: { nodeIds: string[] };
   /**
-   * The CLOUDFRONT-scope web ACL's name. Its metrics live in us-east-1, so its alarm exists only when the stack's
-   * region is us-east-1 (alarm actions cannot cross regions).
+   * The CLOUDFRONT-scope web ACL: its name (a dashboard row), and whether to alarm on its blocked requests. Its
+   * metrics live in us-east-1, so the alarm can exist only in a stack there (alarm actions cannot cross regions).
    */
-  waf?: { webAclName: pulumi.Input<string> };
+  waf?: { webAclName: pulumi.Input<string>; alarm: boolean };
   /** The backend's log group and the namespace for metrics derived from its logs. */
   backendLogs: { logGroupName: pulumi.Input<string>; metricNamespace: string };
   /** X-Ray: the backend's traced service name and the share of requests sampled beyond one per second. */
@@ -108,6 +107,7 @@ export class Observability extends pulumi.ComponentResource {
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:operations:Observability", name, {}, opts);
     const t = args.thresholds;
+    const region = regionOf(this);
     const alarmNames: Record<Severity, pulumi.Output<string>[]> = { critical: [], warning: [] };
     const alarm = (resourceName: string, severity: Severity, spec: AlarmSpec) => {
       const topic = args.topicArns[severity];
@@ -298,7 +298,7 @@ export class Observability extends pulumi.ComponentResource {
     }
 
     // --- WAF ---------------------------------------------------------------------------------------------------
-    if (args.waf && args.region === "us-east-1") {
+    if (args.waf?.alarm) {
       alarm(`${name}-waf-blocked`, "warning", {
         description: `WAF blocked more than ${t.wafBlockedPer5Minutes} requests in 5 minutes: an attack, or a false positive`,
         comparisonOperator: "GreaterThanThreshold",
@@ -311,11 +311,6 @@ export class Observability extends pulumi.ComponentResource {
           dimensions: { WebACL: args.waf.webAclName, Rule: "ALL" },
         },
       });
-    } else if (args.waf) {
-      void pulumi.log.warn(
-        `WAF metrics are published in us-east-1 and this stack runs in ${args.region}: no WAF alarm was created`,
-        this,
-      );
     }
 
     // --- Backend error log lines -------------------------------------------------------------------------------
@@ -378,7 +373,7 @@ export class Observability extends pulumi.ComponentResource {
     const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       // Dashboard names are global to the account: the region keeps a recovery stack's apart.
-      { dashboardName: `${name}-${args.region}`, dashboardBody: dashboardBody(args) },
+      { dashboardName: pulumi.interpolate`${name}-${region}`, dashboardBody: dashboardBody(args, region) },
       { parent: this },
     );
 
@@ -395,8 +390,15 @@ export class Observability extends pulumi.ComponentResource {
 }
 
 /** The dashboard: traffic, errors, latency and saturation per tier, one row each. */
-function dashboardBody(args: ObservabilityArgs): pulumi.Output<string> {
-  const widget = (title: string, metrics: unknown[][], y: number, x: number, stat = "Sum", region = args.region) => ({
+function dashboardBody(args: ObservabilityArgs, stackRegion: pulumi.Input<string>): pulumi.Output<string> {
+  const widget = (
+    title: string,
+    metrics: unknown[][],
+    y: number,
+    x: number,
+    stat = "Sum",
+    region: pulumi.Input<string> = stackRegion,
+  ) => ({
     type: "metric",
     x,
     y,

@@ -1,0 +1,150 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES, type BackendSecret } from "../config/app";
+import { vpcResolverAddress } from "../config/cidr";
+import { deploymentTimeoutMinutes } from "../config/rollout";
+import { Cluster } from "../components/compute/cluster";
+import { FargateService, type SecretReference } from "../components/compute/fargate-service";
+import { ImageRepository } from "../components/compute/image-repository";
+import type { Network } from "../components/network/network";
+import type { Alerting } from "../components/operations/alerting";
+import { TaskFaultAgent } from "../components/resilience/task-fault-agent";
+import { serviceLogs, type StackContext } from "./context";
+import type { DataTier } from "./data";
+import type { EdgeTier } from "./edge";
+import type { featureFlagNames } from "./release";
+import type { StackKeys } from "./security";
+
+/** The compute tier: the cluster, the image repositories and the two services. */
+export interface ComputeTier {
+  cluster: Cluster;
+  images: Record<"frontend" | "backend", ImageRepository>;
+  frontend: FargateService;
+  backend: FargateService;
+  /** The secrets injected into the backend task, by what they hold. */
+  backendSecretArns: Record<BackendSecret, pulumi.Output<string>>;
+  /** The fault-injection sidecar's role, where task experiments run. */
+  faultAgent: TaskFaultAgent | undefined;
+}
+
+/** Compute tier: ECS cluster, ECR repositories, and the frontend and backend services behind their load balancers. */
+export function buildCompute(
+  ctx: StackContext,
+  deps: {
+    network: Network;
+    keys: StackKeys;
+    data: DataTier;
+    edge: EdgeTier;
+    alerting: Alerting;
+    flagNames: ReturnType<typeof featureFlagNames>;
+  },
+): ComputeTier {
+  const { config, prefix, account, protect } = ctx;
+  const { network, keys, data, edge } = deps;
+  const cluster = new Cluster(`${prefix}-ecs`);
+  const images = {
+    frontend: new ImageRepository(`${prefix}-frontend-images`, {
+      repositoryName: `cloudweave-${config.environment}/frontend`,
+      kmsKeyArn: keys.images.arn,
+      protect,
+    }),
+    backend: new ImageRepository(`${prefix}-backend-images`, {
+      repositoryName: `cloudweave-${config.environment}/backend`,
+      kmsKeyArn: keys.images.arn,
+      protect,
+    }),
+  };
+
+  /** A service's image, task size and task count range, from its stack settings. */
+  const sizeAndImage = (service: keyof typeof images) => {
+    const { imageTag, cpu, memory, desiredCount, maxCount } = config.compute[service];
+    const repository = images[service];
+    return {
+      image: { repositoryUrl: repository.repositoryUrl, repositoryArn: repository.arn, tag: imageTag },
+      cpu,
+      memory,
+      desiredCount,
+      maxCount,
+    };
+  };
+  // Where task experiments run (staging), the tasks carry an SSM agent sidecar FIS stresses their CPU through.
+  const faultAgent = config.faultInjection.taskAgent
+    ? new TaskFaultAgent(`${prefix}-fault-agent`, { account, image: config.faultInjection.agentImage })
+    : undefined;
+  const common = {
+    account,
+    cluster: { arn: cluster.arn, name: cluster.clusterName },
+    vpcId: network.vpcId,
+    subnetIds: network.privateSubnetIds,
+    logs: serviceLogs(ctx, keys.logs.arn),
+    scaling: config.scaling,
+    deployment: { ...config.deployment, timeoutMinutes: deploymentTimeoutMinutes(config.deployment) },
+    // A rolled-back release is worth a look in working hours, not a page.
+    alarmActions: [deps.alerting.topicArns.warning],
+    protect,
+    ...(faultAgent
+      ? { sidecars: [faultAgent.sidecar], taskPermissions: [faultAgent.taskPermissions(cluster.clusterName)] }
+      : {}),
+  };
+
+  const frontend = new FargateService(`${prefix}-frontend`, {
+    ...common,
+    securityGroupId: network.securityGroupIds.frontend,
+    ...sizeAndImage("frontend"),
+    container: {
+      ...APP_CONTAINERS.frontend,
+      port: APP_PORTS.frontend,
+      environment: {
+        // nginx proxies /api/ here; the name resolves, in the VPC only, to the internal load balancer's addresses.
+        API_UPSTREAM: `https://${edge.apiHostname}`,
+        // Those addresses change: nginx re-resolves the name through the VPC's DNS server (the image contract).
+        DNS_RESOLVER: vpcResolverAddress(config.vpc.cidr),
+      },
+    },
+    routing: {
+      listenerArn: edge.publicLoadBalancer.httpsListenerArn,
+      loadBalancerArnSuffix: edge.publicLoadBalancer.arnSuffix,
+      priority: 100,
+      requiredHeader: edge.originVerifyHeader,
+      testTraffic: data.appSecrets.testTraffic,
+    },
+  });
+
+  const backendSecretArns: Record<BackendSecret, pulumi.Output<string>> = {
+    database: data.database.secretArn,
+    redis: data.cache.secretArn,
+    jwt: data.appSecrets.jwtSecretArn,
+  };
+  const backend = new FargateService(`${prefix}-backend`, {
+    ...common,
+    securityGroupId: network.securityGroupIds.backend,
+    ...sizeAndImage("backend"),
+    container: {
+      ...APP_CONTAINERS.backend,
+      port: APP_PORTS.backend,
+      environment: {
+        APP_ENV: config.environment,
+        PORT: String(APP_PORTS.backend),
+        // The X-Ray segment name; the sampling rule and trace group select on it.
+        AWS_XRAY_TRACING_NAME: `${prefix}-backend`,
+        // Where the backend reads its feature flags (AppConfig accepts names as identifiers).
+        APPCONFIG_APPLICATION: deps.flagNames.application,
+        APPCONFIG_ENVIRONMENT: deps.flagNames.environment,
+        APPCONFIG_PROFILE: deps.flagNames.profile,
+      },
+      secrets: Object.fromEntries(
+        Object.entries(BACKEND_SECRET_VARIABLES).map(([variable, { secret, key }]): [string, SecretReference] => [
+          variable,
+          { secretArn: backendSecretArns[secret], jsonKey: key },
+        ]),
+      ),
+    },
+    secretsKmsKeyArn: keys.secrets.arn,
+    routing: {
+      listenerArn: edge.apiLoadBalancer.httpsListenerArn,
+      loadBalancerArnSuffix: edge.apiLoadBalancer.arnSuffix,
+      priority: 100,
+      testTraffic: data.appSecrets.testTraffic,
+    },
+  });
+  return { cluster, images, frontend, backend, backendSecretArns, faultAgent };
+}

@@ -1,0 +1,45 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config";
+import type { AwsAccount } from "../components/lib/aws-account";
+import { permissionsBoundaryName } from "../components/lib/delivery";
+import type { LogDestination } from "../components/lib/log-group";
+
+/** What every tier's builder shares: the validated settings and the facts derived from them once. */
+export interface StackContext {
+  /** The stack's validated settings. */
+  readonly config: StackConfig;
+  /** Prefix of every component name: `cloudweave-<environment>`. */
+  readonly prefix: string;
+  /** Protects stateful resources from deletion (`cloudweave:deletionProtection`). */
+  readonly protect: boolean;
+  /** The account the stack deploys into, with the permissions boundary every role carries. */
+  readonly account: AwsAccount;
+}
+
+/** The context of a stack, from its validated settings. */
+export function stackContext(config: StackConfig): StackContext {
+  // The provider refuses credentials of another account than the stack file names, so the stack's account is known.
+  const partition = aws.getPartitionOutput().partition;
+  return {
+    config,
+    prefix: `cloudweave-${config.environment}`,
+    protect: config.deletionProtection,
+    account: {
+      accountId: config.accountId,
+      partition,
+      // Created by the bootstrap program; the deploy role can create roles only with it.
+      permissionsBoundaryArn: pulumi.interpolate`arn:${partition}:iam::${config.accountId}:policy/${permissionsBoundaryName(config.environment)}`,
+    },
+  };
+}
+
+/** Where services write their logs: the stack's logs key and retention. */
+export function serviceLogs(ctx: StackContext, logsKeyArn: pulumi.Input<string>): LogDestination {
+  return { kmsKeyArn: logsKeyArn, retentionInDays: ctx.config.logs.retentionInDays };
+}
+
+/** The stack's own CloudWatch namespace for metrics derived from its logs. */
+export function metricNamespace(ctx: StackContext): string {
+  return `CloudWeave/${ctx.config.environment}`;
+}

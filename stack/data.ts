@@ -1,0 +1,59 @@
+import { APP_PORTS } from "../config/app";
+import { Cache } from "../components/data/cache";
+import { Database } from "../components/data/database";
+import type { Network } from "../components/network/network";
+import { AppSecrets } from "../components/security/app-secrets";
+import { serviceLogs, type StackContext } from "./context";
+import type { StackKeys } from "./security";
+
+/** The data tier: PostgreSQL, Redis and the application's own secrets. */
+export interface DataTier {
+  database: Database;
+  cache: Cache;
+  appSecrets: AppSecrets;
+}
+
+/** Data tier: the database and the cache in their subnets, and the application's generated secrets. */
+export function buildData(ctx: StackContext, network: Network, keys: StackKeys): DataTier {
+  const { config, prefix, account, protect } = ctx;
+  const logs = serviceLogs(ctx, keys.logs.arn);
+  const database = new Database(`${prefix}-postgres`, {
+    account,
+    subnetGroupName: network.databaseSubnetGroupName,
+    securityGroupId: network.securityGroupIds.database,
+    instanceClass: config.database.instanceClass,
+    multiAz: config.database.multiAZ,
+    engineVersion: config.database.engineVersion,
+    allocatedStorage: config.database.allocatedStorage,
+    maxAllocatedStorage: config.database.maxAllocatedStorage,
+    backupRetentionDays: config.database.backupRetention,
+    backupWindow: config.database.backupWindow,
+    maintenanceWindow: config.database.maintenanceWindow,
+    databaseName: `cloudweave_${config.environment}`,
+    ...(config.database.restoreFrom ? { restoreFrom: config.database.restoreFrom } : {}),
+    port: APP_PORTS.database,
+    storageKmsKeyArn: keys.database.arn,
+    secretKmsKeyArn: keys.secrets.arn,
+    logs,
+    protect,
+  });
+  const cache = new Cache(`${prefix}-redis`, {
+    availabilityZones: config.vpc.availabilityZones,
+    subnetGroupName: network.cacheSubnetGroupName,
+    securityGroupId: network.securityGroupIds.cache,
+    nodeType: config.cache.nodeType,
+    replicas: config.cache.replicas,
+    multiAz: config.cache.multiAZ,
+    engineVersion: config.cache.engineVersion,
+    port: APP_PORTS.cache,
+    snapshotRetentionDays: config.cache.snapshotRetention,
+    snapshotWindow: config.cache.snapshotWindow,
+    maintenanceWindow: config.cache.maintenanceWindow,
+    atRestKmsKeyArn: keys.cache.arn,
+    secretKmsKeyArn: keys.secrets.arn,
+    logs,
+    protect,
+  });
+  const appSecrets = new AppSecrets(`${prefix}-app`, { kmsKeyArn: keys.secrets.arn, protect });
+  return { database, cache, appSecrets };
+}

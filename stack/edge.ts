@@ -1,0 +1,129 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { LoadBalancer } from "../components/compute/load-balancer";
+import { Certificate } from "../components/dns/certificate";
+import { HostedZone } from "../components/dns/hosted-zone";
+import { PrivateZone } from "../components/dns/private-zone";
+import { Edge, GLOBAL_REGION } from "../components/edge/edge";
+import type { Network } from "../components/network/network";
+import type { Backup } from "../components/operations/backup";
+import type { AppSecrets } from "../components/security/app-secrets";
+import { LogBucket } from "../components/storage/log-bucket";
+import type { StackContext } from "./context";
+import type { StackKeys } from "./security";
+
+/** How traffic arrives: names, the CDN and its WAF, and the two load balancers behind it. */
+export interface EdgeTier {
+  /** The stack's public hosted zone. */
+  zoneId: pulumi.Output<string>;
+  /** The internal API's name, resolvable in the VPC only. */
+  apiHostname: string;
+  /** CloudFront, its WAF and assets bucket; a recovery stack has none (production's distribution reaches it). */
+  cdn: Edge | undefined;
+  /** The header CloudFront adds to every origin request; the public load balancer requires it. */
+  originVerifyHeader: { name: string; value: pulumi.Output<string> };
+  /** The load balancers' access-log bucket. */
+  loadBalancerLogs: LogBucket;
+  /** CloudFront's origin. */
+  publicLoadBalancer: LoadBalancer;
+  /** The internal API load balancer only the frontend's nginx reaches. */
+  apiLoadBalancer: LoadBalancer;
+}
+
+/**
+ * Edge tier: the stack's public zone (created on request for a new account), and the names under the stack's
+ * domain — the public load balancer (CloudFront's origin) and the internal API load balancer — with their
+ * certificate, the CDN in front, and both load balancers.
+ */
+export function buildEdge(
+  ctx: StackContext,
+  deps: { network: Network; keys: StackKeys; appSecrets: AppSecrets; backup: Backup },
+): EdgeTier {
+  const { config, prefix, account, protect } = ctx;
+  const { network, keys } = deps;
+  const zoneId = new HostedZone(`${prefix}-dns`, {
+    zoneName: config.domain.hostedZone,
+    create: config.domain.createHostedZone,
+    protect,
+  }).zoneId;
+  const originHostname = `origin.${config.domain.name}`;
+  // The internal API's name resolves in the VPC only: a private zone keeps its private addresses out of public DNS.
+  const internalZone = new PrivateZone(`${prefix}-internal-dns`, {
+    zoneName: `internal.${config.domain.name}`,
+    vpcId: network.vpcId,
+  });
+  const apiHostname = `api.${internalZone.zoneName}`;
+  const certificate = new Certificate(`${prefix}-alb`, {
+    domainName: originHostname,
+    alternativeNames: [apiHostname],
+    zoneId,
+  });
+
+  // Behind CloudFront and its WAF. A recovery stack (docs/runbook-restore.md) has no edge of its own: production's
+  // distribution reaches it once the origin record points here, with the origin header read from the secret's
+  // replica.
+  const cdn = config.recovery
+    ? undefined
+    : new Edge(`${prefix}-edge`, {
+        account,
+        domainName: config.domain.name,
+        zoneId,
+        originDomainName: originHostname,
+        priceClass: config.edge.priceClass,
+        minimumTlsVersion: config.edge.minimumTlsVersion,
+        rateLimitPer5Minutes: config.edge.rateLimitPer5Minutes,
+        // The test-traffic credential comes from the deployment's checks, never from a viewer.
+        strippedHeaders: [deps.appSecrets.testTraffic.name],
+        secretsKmsKeyArn: keys.secrets.arn,
+        ...(deps.backup.drKeyArn
+          ? { originVerifyReplica: { region: config.backup.drRegion, kmsKeyArn: deps.backup.drKeyArn } }
+          : {}),
+        // The WAF's log group lives in us-east-1; the stack's logs key serves when the stack is there too.
+        logs: {
+          retentionInDays: config.logs.retentionInDays,
+          kmsKeyArn: config.region === GLOBAL_REGION ? keys.logs.arn : undefined,
+        },
+        defaultTags: { ...config.defaultTags },
+        protect,
+      });
+  const originVerifyHeader = cdn
+    ? cdn.originVerifyHeader
+    : {
+        name: "X-Origin-Verify",
+        value: pulumi.secret(
+          aws.secretsmanager
+            .getSecretVersionOutput({
+              secretId: (config.recovery as { originVerifySecretArn: string }).originVerifySecretArn,
+            })
+            .secretString.apply((text) => (JSON.parse(text) as { value: string }).value),
+        ),
+      };
+
+  const loadBalancerLogs = new LogBucket(`${prefix}-lb-logs`, {
+    account,
+    writers: [{ service: "elb", prefix: "alb" }],
+    retentionInDays: config.logs.retentionInDays,
+    protect,
+  });
+  const publicLoadBalancer = new LoadBalancer(`${prefix}-public`, {
+    subnetIds: network.publicSubnetIds,
+    securityGroupId: network.securityGroupIds.alb,
+    certificateArn: certificate.arn,
+    logs: { bucketName: loadBalancerLogs.bucketName, prefix: "alb/public" },
+    // CloudFront reaches its origins over HTTPS only, and nothing else may connect.
+    httpRedirect: false,
+    deletionProtection: protect,
+    // A recovery stack takes over production's names (the cutover); a normal stack owns them.
+    dnsAliases: { zoneId, names: [originHostname], overwrite: config.recovery !== undefined },
+  });
+  const apiLoadBalancer = new LoadBalancer(`${prefix}-api`, {
+    internal: true,
+    subnetIds: network.privateSubnetIds,
+    securityGroupId: network.securityGroupIds.apiAlb,
+    certificateArn: certificate.arn,
+    logs: { bucketName: loadBalancerLogs.bucketName, prefix: "alb/api" },
+    deletionProtection: protect,
+    dnsAliases: { zoneId: internalZone.zoneId, names: [apiHostname] },
+  });
+  return { zoneId, apiHostname, cdn, originVerifyHeader, loadBalancerLogs, publicLoadBalancer, apiLoadBalancer };
+}
