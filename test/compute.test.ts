@@ -6,6 +6,8 @@ import type { StackConfig } from "../config";
 import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES } from "../config/app";
 import { PROJECT_ROOT, runProgram, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
+import { checkStack } from "../offline/policies";
+import { policies } from "../policy-pack/policies";
 import { STACKS, byArn, byId, json, ofType, revealed, single, stackRun, stackConfig, type Statement } from "./helpers";
 
 type Service = "frontend" | "backend";
@@ -707,47 +709,50 @@ describe("compute tier on both stacks", () => {
   }
 });
 
+/** The arguments of a FargateService with every required field, as a test starts from them. */
+const minimalServiceArgs = (overrides: Partial<FargateServiceArgs> = {}): FargateServiceArgs => ({
+  account: { accountId: MOCK_ACCOUNT_ID, partition: "aws" },
+  cluster: { arn: "arn:aws:ecs:us-east-1:123456789012:cluster/test", name: "test" },
+  vpcId: "vpc-1",
+  subnetIds: ["subnet-1", "subnet-2"],
+  securityGroupId: "sg-1",
+  image: {
+    repositoryUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web",
+    repositoryArn: "arn:repo",
+    tag: "2.0.1",
+  },
+  cpu: 512,
+  memory: 1024,
+  desiredCount: 2,
+  maxCount: 4,
+  container: { port: 8080, healthCheckPath: "/healthz", user: "1000:1000" },
+  logs: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/logs", retentionInDays: 14 },
+  routing: {
+    listenerArn: "arn:listener",
+    loadBalancerArnSuffix: "app/lb/1",
+    priority: 10,
+    testTraffic: { name: "X-Test", value: "a-secret-value" },
+  },
+  scaling: {
+    scaleOutCpuPercent: 70,
+    scaleOutPeriods: 2,
+    scaleInCpuPercent: 30,
+    scaleInPeriods: 5,
+    memoryTargetPercent: 75,
+  },
+  deployment: {
+    strategy: "BLUE_GREEN",
+    canary: { percent: 10, bakeMinutes: 10 },
+    linear: { stepPercent: 25, stepBakeMinutes: 5 },
+    rollbackOn5xxPerMinute: 10,
+    bakeTimeMinutes: 3,
+    timeoutMinutes: 33,
+  },
+  ...overrides,
+});
+
 describe("FargateService component", () => {
-  const minimal = (overrides: Partial<FargateServiceArgs> = {}): FargateServiceArgs => ({
-    account: { accountId: MOCK_ACCOUNT_ID, partition: "aws" },
-    cluster: { arn: "arn:aws:ecs:us-east-1:123456789012:cluster/test", name: "test" },
-    vpcId: "vpc-1",
-    subnetIds: ["subnet-1", "subnet-2"],
-    securityGroupId: "sg-1",
-    image: {
-      repositoryUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web",
-      repositoryArn: "arn:repo",
-      tag: "2.0.1",
-    },
-    cpu: 512,
-    memory: 1024,
-    desiredCount: 2,
-    maxCount: 4,
-    container: { port: 8080, healthCheckPath: "/healthz", user: "1000:1000" },
-    logs: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/logs", retentionInDays: 14 },
-    routing: {
-      listenerArn: "arn:listener",
-      loadBalancerArnSuffix: "app/lb/1",
-      priority: 10,
-      testTraffic: { name: "X-Test", value: "a-secret-value" },
-    },
-    scaling: {
-      scaleOutCpuPercent: 70,
-      scaleOutPeriods: 2,
-      scaleInCpuPercent: 30,
-      scaleInPeriods: 5,
-      memoryTargetPercent: 75,
-    },
-    deployment: {
-      strategy: "BLUE_GREEN",
-      canary: { percent: 10, bakeMinutes: 10 },
-      linear: { stepPercent: 25, stepBakeMinutes: 5 },
-      rollbackOn5xxPerMinute: 10,
-      bakeTimeMinutes: 3,
-      timeoutMinutes: 33,
-    },
-    ...overrides,
-  });
+  const minimal = minimalServiceArgs;
 
   it("defaults to the design's health checks, wires the scaling thresholds to their alarms, and has no secrets", async () => {
     const run = await runProgram("staging", () => {
@@ -852,5 +857,32 @@ describe("FargateService component", () => {
       { name: "API_KEY", valueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-AbCdEf" },
     ]);
     expect(app?.systemControls).to.deep.equal([{ namespace: "net.ipv4.ip_unprivileged_port_start", value: "80" }]);
+  });
+});
+
+describe("component escape hatches (transform)", () => {
+  it("merges properties over a child's arguments, or lets a function edit them, and the policy pack still sees the result", async () => {
+    const run = await runProgram("staging", () => {
+      new FargateService(
+        "web",
+        minimalServiceArgs({
+          transform: {
+            service: (args) => {
+              args.enableExecuteCommand = true;
+              args.networkConfiguration = { subnets: ["subnet-1"], assignPublicIp: true };
+            },
+            taskDefinition: { ephemeralStorage: { sizeInGib: 30 } },
+          },
+        }),
+      );
+    });
+    expect(single(run, "aws:ecs/service:Service").inputs.enableExecuteCommand).to.equal(true);
+    expect(single(run, "aws:ecs/taskDefinition:TaskDefinition").inputs.ephemeralStorage).to.deep.equal({
+      sizeInGib: 30,
+    });
+    // Untouched children keep what the component computed.
+    expect(single(run, "aws:ecs/service:Service").inputs.launchType).to.equal("FARGATE");
+    const report = await checkStack(run, policies);
+    expect(report.violations.map((violation) => violation.policy)).to.include("ecs-service-no-public-ip");
   });
 });

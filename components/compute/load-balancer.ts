@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { physicalName } from "../lib/aws-names";
+import { applyTransform, type Transform } from "../lib/transform";
 
 /**
  * TLS 1.3 and TLS 1.2 with forward-secret AEAD ciphers only: AWS's recommended policy. TLS 1.3-only
@@ -49,6 +50,13 @@ export interface LoadBalancerArgs {
     /** Take over records another stack created (a disaster-recovery cutover). @default false */
     overwrite?: boolean;
   };
+  /** Edits to the arguments of the main children (see {@link Transform}). @default none */
+  transform?: {
+    /** The load balancer. */
+    loadBalancer?: Transform<aws.lb.LoadBalancerArgs>;
+    /** The HTTPS listener. */
+    httpsListener?: Transform<aws.lb.ListenerArgs>;
+  };
 }
 
 /**
@@ -79,44 +87,50 @@ export class LoadBalancer extends pulumi.ComponentResource {
     // with the inputs that replace a load balancer, so a replacement never collides with the one it replaces.
     const loadBalancerType = "application";
     const loadBalancer = new aws.lb.LoadBalancer(
-      `${name}-alb`,
-      {
-        name: physicalName("aws:lb/loadBalancer:LoadBalancer", `${name}-alb`, [internal, loadBalancerType]),
-        loadBalancerType,
-        internal,
-        subnets: args.subnetIds,
-        securityGroups: [args.securityGroupId],
-        ipAddressType: "ipv4",
-        dropInvalidHeaderFields: true,
-        desyncMitigationMode: "defensive",
-        enableDeletionProtection: args.deletionProtection ?? false,
-        idleTimeout: args.idleTimeoutSeconds ?? 60,
-        enableHttp2: true,
-        xffHeaderProcessingMode: "append",
-        accessLogs: { enabled: true, bucket: args.logs.bucketName, prefix: `${args.logs.prefix}/access` },
-        connectionLogs: { enabled: true, bucket: args.logs.bucketName, prefix: `${args.logs.prefix}/connection` },
-        tags: { Name: name },
-      },
-      child,
+      ...applyTransform(
+        `${name}-alb`,
+        {
+          name: physicalName("aws:lb/loadBalancer:LoadBalancer", `${name}-alb`, [internal, loadBalancerType]),
+          loadBalancerType,
+          internal,
+          subnets: args.subnetIds,
+          securityGroups: [args.securityGroupId],
+          ipAddressType: "ipv4",
+          dropInvalidHeaderFields: true,
+          desyncMitigationMode: "defensive",
+          enableDeletionProtection: args.deletionProtection ?? false,
+          idleTimeout: args.idleTimeoutSeconds ?? 60,
+          enableHttp2: true,
+          xffHeaderProcessingMode: "append",
+          accessLogs: { enabled: true, bucket: args.logs.bucketName, prefix: `${args.logs.prefix}/access` },
+          connectionLogs: { enabled: true, bucket: args.logs.bucketName, prefix: `${args.logs.prefix}/connection` },
+          tags: { Name: name },
+        },
+        child,
+        args.transform?.loadBalancer,
+      ),
     );
 
     const https = new aws.lb.Listener(
-      `${name}-https`,
-      {
-        loadBalancerArn: loadBalancer.arn,
-        port: 443,
-        protocol: "HTTPS",
-        sslPolicy: args.tlsPolicy ?? DEFAULT_TLS_POLICY,
-        certificateArn: args.certificateArn,
-        defaultActions: [
-          {
-            type: "fixed-response",
-            fixedResponse: { statusCode: "404", contentType: "text/plain", messageBody: "Not found" },
-          },
-        ],
-        tags: { Name: `${name}-https` },
-      },
-      child,
+      ...applyTransform(
+        `${name}-https`,
+        {
+          loadBalancerArn: loadBalancer.arn,
+          port: 443,
+          protocol: "HTTPS",
+          sslPolicy: args.tlsPolicy ?? DEFAULT_TLS_POLICY,
+          certificateArn: args.certificateArn,
+          defaultActions: [
+            {
+              type: "fixed-response",
+              fixedResponse: { statusCode: "404", contentType: "text/plain", messageBody: "Not found" },
+            },
+          ],
+          tags: { Name: `${name}-https` },
+        },
+        child,
+        args.transform?.httpsListener,
+      ),
     );
 
     if (args.httpRedirect ?? !internal) {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { JsonSecret } from "../security/json-secret";
 import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
+import { applyTransform, type Transform } from "../lib/transform";
 
 /** The connection document the backend reads from the Redis secret (the seed's shape, plus TLS and the token). */
 export interface CacheConnection {
@@ -53,6 +54,11 @@ export interface CacheArgs {
    * @default false
    */
   protect?: boolean;
+  /** Edits to the arguments of the main children (see {@link Transform}). @default none */
+  transform?: {
+    /** The replication group. */
+    replicationGroup?: Transform<aws.elasticache.ReplicationGroupArgs>;
+  };
 }
 
 /**
@@ -133,49 +139,51 @@ export class Cache extends pulumi.ComponentResource {
     const authToken = new random.RandomPassword(`${name}-auth-token`, { length: 64, special: false }, child);
 
     const group = new aws.elasticache.ReplicationGroup(
-      `${name}-redis`,
-      {
-        replicationGroupId: name,
-        description: `CloudWeave sessions and API cache (${name})`,
-        engine: "redis",
-        engineVersion,
-        nodeType: args.nodeType,
-        numCacheClusters: 1 + (args.replicas ?? 1),
-        ...(args.availabilityZones?.length
-          ? {
-              preferredCacheClusterAzs: Array.from(
-                { length: 1 + (args.replicas ?? 1) },
-                (_, i) => args.availabilityZones![i % args.availabilityZones!.length] as string,
-              ),
-            }
-          : {}),
-        port,
-        parameterGroupName: parameterGroup.name,
-        subnetGroupName: args.subnetGroupName,
-        securityGroupIds: [args.securityGroupId],
-        automaticFailoverEnabled: multiAz,
-        multiAzEnabled: multiAz,
-        atRestEncryptionEnabled: true,
-        kmsKeyId: args.atRestKmsKeyArn,
-        transitEncryptionEnabled: true,
-        transitEncryptionMode: "required",
-        authToken: authToken.result,
-        snapshotRetentionLimit: args.snapshotRetentionDays ?? 7,
-        snapshotWindow: args.snapshotWindow,
-        maintenanceWindow: args.maintenanceWindow,
-        finalSnapshotIdentifier: protect ? `${name}-final` : undefined,
-        autoMinorVersionUpgrade: true,
-        applyImmediately: !protect,
-        logDeliveryConfigurations: logGroups.map(({ logType, group: logGroup }) => ({
-          destination: logGroup.name,
-          destinationType: "cloudwatch-logs",
-          logFormat: "json",
-          logType,
-        })),
-        tags: { Name: name },
-      },
-      // A fixed id (the alarms name its member clusters): a replacement deletes the old group first, or they collide.
-      { ...child, protect, deleteBeforeReplace: true },
+      ...applyTransform(
+        `${name}-redis`,
+        {
+          replicationGroupId: name,
+          description: `CloudWeave sessions and API cache (${name})`,
+          engine: "redis",
+          engineVersion,
+          nodeType: args.nodeType,
+          numCacheClusters: 1 + (args.replicas ?? 1),
+          ...(args.availabilityZones?.length
+            ? {
+                preferredCacheClusterAzs: Array.from(
+                  { length: 1 + (args.replicas ?? 1) },
+                  (_, i) => args.availabilityZones![i % args.availabilityZones!.length] as string,
+                ),
+              }
+            : {}),
+          port,
+          parameterGroupName: parameterGroup.name,
+          subnetGroupName: args.subnetGroupName,
+          securityGroupIds: [args.securityGroupId],
+          automaticFailoverEnabled: multiAz,
+          multiAzEnabled: multiAz,
+          atRestEncryptionEnabled: true,
+          kmsKeyId: args.atRestKmsKeyArn,
+          transitEncryptionEnabled: true,
+          transitEncryptionMode: "required",
+          authToken: authToken.result,
+          snapshotRetentionLimit: args.snapshotRetentionDays ?? 7,
+          snapshotWindow: args.snapshotWindow,
+          maintenanceWindow: args.maintenanceWindow,
+          finalSnapshotIdentifier: protect ? `${name}-final` : undefined,
+          autoMinorVersionUpgrade: true,
+          applyImmediately: !protect,
+          logDeliveryConfigurations: logGroups.map(({ logType, group: logGroup }) => ({
+            destination: logGroup.name,
+            destinationType: "cloudwatch-logs",
+            logFormat: "json",
+            logType,
+          })),
+          tags: { Name: name },
+        }, // A fixed id (the alarms name its member clusters): a replacement deletes the old group first, or they collide.
+        { ...child, protect, deleteBeforeReplace: true },
+        args.transform?.replicationGroup,
+      ),
     );
 
     this.connection = pulumi.secret(

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import type { AwsAccount } from "../lib/aws-account";
 import { JsonSecret } from "../security/json-secret";
 import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
+import { applyTransform, type Transform } from "../lib/transform";
 
 /** The connection document the backend reads from the database secret (the seed's shape, plus the port). */
 export interface DatabaseConnection {
@@ -71,6 +72,13 @@ export interface DatabaseArgs {
    * @default false
    */
   protect?: boolean;
+  /** Edits to the arguments of the main children (see {@link Transform}). @default none */
+  transform?: {
+    /** The DB parameter group. */
+    parameterGroup?: Transform<aws.rds.ParameterGroupArgs>;
+    /** The RDS instance. */
+    instance?: Transform<aws.rds.InstanceArgs>;
+  };
 }
 
 /**
@@ -127,18 +135,21 @@ export class Database extends pulumi.ComponentResource {
     const username = args.username ?? "cloudweave_user";
 
     const parameterGroup = new aws.rds.ParameterGroup(
-      `${name}-params`,
-      {
-        family: "postgres15",
-        description: `CloudWeave PostgreSQL 15 settings for ${name}: TLS only, slow-query and connection logging`,
-        parameters: PARAMETERS.map(({ name: parameter, value, applyMethod }) => ({
-          name: parameter,
-          value,
-          applyMethod: applyMethod ?? "immediate",
-        })),
-        tags: { Name: `${name}-params` },
-      },
-      child,
+      ...applyTransform(
+        `${name}-params`,
+        {
+          family: "postgres15",
+          description: `CloudWeave PostgreSQL 15 settings for ${name}: TLS only, slow-query and connection logging`,
+          parameters: PARAMETERS.map(({ name: parameter, value, applyMethod }) => ({
+            name: parameter,
+            value,
+            applyMethod: applyMethod ?? "immediate",
+          })),
+          tags: { Name: `${name}-params` },
+        },
+        child,
+        args.transform?.parameterGroup,
+      ),
     );
 
     const monitoringRole = new aws.iam.Role(
@@ -180,49 +191,51 @@ export class Database extends pulumi.ComponentResource {
     );
 
     const instance = new aws.rds.Instance(
-      `${name}-instance`,
-      {
-        identifier: name,
-        engine: "postgres",
-        engineVersion: args.engineVersion ?? "15",
-        instanceClass: args.instanceClass,
-        multiAz: args.multiAz,
-        ...restoreArgs(args),
-        password: password.result,
-        port,
-        dbSubnetGroupName: args.subnetGroupName,
-        vpcSecurityGroupIds: [args.securityGroupId],
-        publiclyAccessible: false,
-        parameterGroupName: parameterGroup.name,
-        caCertIdentifier: "rds-ca-rsa2048-g1",
-        storageType: "gp3",
-        allocatedStorage: args.allocatedStorage ?? 20,
-        maxAllocatedStorage: args.maxAllocatedStorage ?? 100,
-        storageEncrypted: true,
-        kmsKeyId: args.storageKmsKeyArn,
-        backupRetentionPeriod: args.backupRetentionDays,
-        backupWindow: args.backupWindow,
-        maintenanceWindow: args.maintenanceWindow,
-        copyTagsToSnapshot: true,
-        deleteAutomatedBackups: !protect,
-        deletionProtection: protect,
-        skipFinalSnapshot: !protect,
-        finalSnapshotIdentifier: protect ? `${name}-final` : undefined,
-        autoMinorVersionUpgrade: true,
-        allowMajorVersionUpgrade: false,
-        applyImmediately: !protect,
-        iamDatabaseAuthenticationEnabled: true,
-        performanceInsightsEnabled: true,
-        performanceInsightsKmsKeyId: args.storageKmsKeyArn,
-        performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays ?? 7,
-        monitoringInterval: args.monitoringIntervalSeconds ?? 60,
-        monitoringRoleArn: monitoringRole.arn,
-        enabledCloudwatchLogsExports: exportedLogs,
-        tags: { Name: name },
-      },
-      // The identifier is fixed (RDS names the exported log groups after it): a replacement must delete the old
-      // instance before creating the new one, or the two would collide. Production is protected anyway.
-      { ...child, protect, deleteBeforeReplace: true, dependsOn: [...logGroups, monitoringPolicy] },
+      ...applyTransform(
+        `${name}-instance`,
+        {
+          identifier: name,
+          engine: "postgres",
+          engineVersion: args.engineVersion ?? "15",
+          instanceClass: args.instanceClass,
+          multiAz: args.multiAz,
+          ...restoreArgs(args),
+          password: password.result,
+          port,
+          dbSubnetGroupName: args.subnetGroupName,
+          vpcSecurityGroupIds: [args.securityGroupId],
+          publiclyAccessible: false,
+          parameterGroupName: parameterGroup.name,
+          caCertIdentifier: "rds-ca-rsa2048-g1",
+          storageType: "gp3",
+          allocatedStorage: args.allocatedStorage ?? 20,
+          maxAllocatedStorage: args.maxAllocatedStorage ?? 100,
+          storageEncrypted: true,
+          kmsKeyId: args.storageKmsKeyArn,
+          backupRetentionPeriod: args.backupRetentionDays,
+          backupWindow: args.backupWindow,
+          maintenanceWindow: args.maintenanceWindow,
+          copyTagsToSnapshot: true,
+          deleteAutomatedBackups: !protect,
+          deletionProtection: protect,
+          skipFinalSnapshot: !protect,
+          finalSnapshotIdentifier: protect ? `${name}-final` : undefined,
+          autoMinorVersionUpgrade: true,
+          allowMajorVersionUpgrade: false,
+          applyImmediately: !protect,
+          iamDatabaseAuthenticationEnabled: true,
+          performanceInsightsEnabled: true,
+          performanceInsightsKmsKeyId: args.storageKmsKeyArn,
+          performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays ?? 7,
+          monitoringInterval: args.monitoringIntervalSeconds ?? 60,
+          monitoringRoleArn: monitoringRole.arn,
+          enabledCloudwatchLogsExports: exportedLogs,
+          tags: { Name: name },
+        }, // The identifier is fixed (RDS names the exported log groups after it): a replacement must delete the old
+        // instance before creating the new one, or the two would collide. Production is protected anyway.
+        { ...child, protect, deleteBeforeReplace: true, dependsOn: [...logGroups, monitoringPolicy] },
+        args.transform?.instance,
+      ),
     );
 
     this.connection = pulumi.secret(

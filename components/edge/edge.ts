@@ -8,6 +8,7 @@ import { JsonSecret } from "../security/json-secret";
 import { encryptedLogGroup } from "../lib/log-group";
 import { LogBucket } from "../storage/log-bucket";
 import { denyInsecureTransport, privateBucket } from "../lib/private-bucket";
+import { applyTransform, type Transform } from "../lib/transform";
 
 /** Where CloudFront certificates, CLOUDFRONT-scope WAF ACLs and their logs must live, whatever the stack's region. */
 export const GLOBAL_REGION = "us-east-1";
@@ -75,6 +76,13 @@ export interface EdgeArgs {
    * @default false
    */
   protect?: boolean;
+  /** Edits to the arguments of the main children (see {@link Transform}). @default none */
+  transform?: {
+    /** The WAF web ACL. */
+    webAcl?: Transform<aws.wafv2.WebAclArgs>;
+    /** The CloudFront distribution. */
+    distribution?: Transform<aws.cloudfront.DistributionArgs>;
+  };
 }
 
 /**
@@ -182,46 +190,49 @@ export class Edge extends pulumi.ComponentResource {
     });
     const metricPrefix = name.replace(/[^A-Za-z0-9]/g, "");
     const webAcl = new aws.wafv2.WebAcl(
-      `${name}-waf`,
-      {
-        description: `Protects ${args.domainName}: AWS managed rules and a per-IP rate limit`,
-        scope: "CLOUDFRONT",
-        defaultAction: { allow: {} },
-        rules: [
-          ...MANAGED_RULE_GROUPS.map((group) => ({
-            name: group.name,
-            priority: group.priority,
-            overrideAction: { none: {} },
-            statement: {
-              managedRuleGroupStatement: {
-                vendorName: "AWS",
-                name: group.name,
-                // API requests (file imports) may exceed the common rule set's 8 KB body limit; count, not block.
-                ...(group.name === "AWSManagedRulesCommonRuleSet"
-                  ? { ruleActionOverrides: [{ name: "SizeRestrictions_BODY", actionToUse: { count: {} } }] }
-                  : {}),
+      ...applyTransform(
+        `${name}-waf`,
+        {
+          description: `Protects ${args.domainName}: AWS managed rules and a per-IP rate limit`,
+          scope: "CLOUDFRONT",
+          defaultAction: { allow: {} },
+          rules: [
+            ...MANAGED_RULE_GROUPS.map((group) => ({
+              name: group.name,
+              priority: group.priority,
+              overrideAction: { none: {} },
+              statement: {
+                managedRuleGroupStatement: {
+                  vendorName: "AWS",
+                  name: group.name,
+                  // API requests (file imports) may exceed the common rule set's 8 KB body limit; count, not block.
+                  ...(group.name === "AWSManagedRulesCommonRuleSet"
+                    ? { ruleActionOverrides: [{ name: "SizeRestrictions_BODY", actionToUse: { count: {} } }] }
+                    : {}),
+                },
               },
-            },
-            visibilityConfig: visibility(`${metricPrefix}-${group.name}`),
-          })),
-          {
-            name: "RateLimitPerIp",
-            priority: 10,
-            action: { block: {} },
-            statement: {
-              rateBasedStatement: {
-                limit: args.rateLimitPer5Minutes,
-                aggregateKeyType: "IP",
-                evaluationWindowSec: 300,
+              visibilityConfig: visibility(`${metricPrefix}-${group.name}`),
+            })),
+            {
+              name: "RateLimitPerIp",
+              priority: 10,
+              action: { block: {} },
+              statement: {
+                rateBasedStatement: {
+                  limit: args.rateLimitPer5Minutes,
+                  aggregateKeyType: "IP",
+                  evaluationWindowSec: 300,
+                },
               },
+              visibilityConfig: visibility(`${metricPrefix}-RateLimitPerIp`),
             },
-            visibilityConfig: visibility(`${metricPrefix}-RateLimitPerIp`),
-          },
-        ],
-        visibilityConfig: visibility(`${metricPrefix}-waf`),
-        tags: { Name: `${name}-waf` },
-      },
-      inGlobal,
+          ],
+          visibilityConfig: visibility(`${metricPrefix}-waf`),
+          tags: { Name: `${name}-waf` },
+        },
+        inGlobal,
+        args.transform?.webAcl,
+      ),
     );
     const logsKeyArn =
       args.logs.kmsKeyArn ??
@@ -304,67 +315,70 @@ export class Edge extends pulumi.ComponentResource {
     const appOrigin = "app";
     const assetsOrigin = "assets";
     const distribution = new aws.cloudfront.Distribution(
-      `${name}-cdn`,
-      {
-        comment: `CloudWeave ${args.domainName}`,
-        enabled: true,
-        aliases: [args.domainName],
-        httpVersion: "http2and3",
-        isIpv6Enabled: true,
-        priceClass: args.priceClass,
-        defaultRootObject: "index.html",
-        webAclId: webAcl.arn,
-        viewerCertificate: {
-          acmCertificateArn: certificate.arn,
-          sslSupportMethod: "sni-only",
-          minimumProtocolVersion: args.minimumTlsVersion ?? "TLSv1.2_2021",
-        },
-        restrictions: { geoRestriction: { restrictionType: "none", locations: [] } },
-        origins: [
-          {
-            originId: appOrigin,
-            domainName: args.originDomainName,
-            customOriginConfig: {
-              httpPort: 80,
-              httpsPort: 443,
-              originProtocolPolicy: "https-only",
-              originSslProtocols: ["TLSv1.2"],
-              originReadTimeout: 30,
-              originKeepaliveTimeout: 5,
+      ...applyTransform(
+        `${name}-cdn`,
+        {
+          comment: `CloudWeave ${args.domainName}`,
+          enabled: true,
+          aliases: [args.domainName],
+          httpVersion: "http2and3",
+          isIpv6Enabled: true,
+          priceClass: args.priceClass,
+          defaultRootObject: "index.html",
+          webAclId: webAcl.arn,
+          viewerCertificate: {
+            acmCertificateArn: certificate.arn,
+            sslSupportMethod: "sni-only",
+            minimumProtocolVersion: args.minimumTlsVersion ?? "TLSv1.2_2021",
+          },
+          restrictions: { geoRestriction: { restrictionType: "none", locations: [] } },
+          origins: [
+            {
+              originId: appOrigin,
+              domainName: args.originDomainName,
+              customOriginConfig: {
+                httpPort: 80,
+                httpsPort: 443,
+                originProtocolPolicy: "https-only",
+                originSslProtocols: ["TLSv1.2"],
+                originReadTimeout: 30,
+                originKeepaliveTimeout: 5,
+              },
+              customHeaders: [originVerifyHeader],
             },
-            customHeaders: [originVerifyHeader],
+            {
+              originId: assetsOrigin,
+              domainName: assets.bucketRegionalDomainName,
+              originAccessControlId: accessControl.id,
+              s3OriginConfig: { originAccessIdentity: "" },
+            },
+          ],
+          // The app and its API: never cached (responses may be per user), everything the app needs forwarded.
+          defaultCacheBehavior: {
+            targetOriginId: appOrigin,
+            viewerProtocolPolicy: "redirect-to-https",
+            allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+            cachedMethods: ["GET", "HEAD"],
+            cachePolicyId: MANAGED.cachingDisabled,
+            originRequestPolicyId: originRequests.id,
+            responseHeadersPolicyId: headers.id,
+            compress: true,
           },
-          {
-            originId: assetsOrigin,
-            domainName: assets.bucketRegionalDomainName,
-            originAccessControlId: accessControl.id,
-            s3OriginConfig: { originAccessIdentity: "" },
-          },
-        ],
-        // The app and its API: never cached (responses may be per user), everything the app needs forwarded.
-        defaultCacheBehavior: {
-          targetOriginId: appOrigin,
-          viewerProtocolPolicy: "redirect-to-https",
-          allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
-          cachedMethods: ["GET", "HEAD"],
-          cachePolicyId: MANAGED.cachingDisabled,
-          originRequestPolicyId: originRequests.id,
-          responseHeadersPolicyId: headers.id,
-          compress: true,
+          orderedCacheBehaviors: (args.staticPathPatterns ?? ["/assets/*"]).map((pathPattern) => ({
+            pathPattern,
+            targetOriginId: assetsOrigin,
+            viewerProtocolPolicy: "redirect-to-https",
+            allowedMethods: ["GET", "HEAD", "OPTIONS"],
+            cachedMethods: ["GET", "HEAD"],
+            cachePolicyId: MANAGED.cachingOptimized,
+            responseHeadersPolicyId: headers.id,
+            compress: true,
+          })),
+          tags: { Name: `${name}-cdn` },
         },
-        orderedCacheBehaviors: (args.staticPathPatterns ?? ["/assets/*"]).map((pathPattern) => ({
-          pathPattern,
-          targetOriginId: assetsOrigin,
-          viewerProtocolPolicy: "redirect-to-https",
-          allowedMethods: ["GET", "HEAD", "OPTIONS"],
-          cachedMethods: ["GET", "HEAD"],
-          cachePolicyId: MANAGED.cachingOptimized,
-          responseHeadersPolicyId: headers.id,
-          compress: true,
-        })),
-        tags: { Name: `${name}-cdn` },
-      },
-      child,
+        child,
+        args.transform?.distribution,
+      ),
     );
 
     new aws.s3.BucketPolicy(

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { regionOf, type AwsAccount } from "../lib/aws-account";
 import { encryptedLogGroup } from "../lib/log-group";
 import { serviceTrustPolicy } from "../lib/service-trust";
+import { applyTransform, type Transform } from "../lib/transform";
 
 /**
  * The security-group tiers of the design, outermost first: the public load balancer, the frontend tasks, the internal
@@ -64,6 +65,11 @@ export interface NetworkArgs {
    * @default false
    */
   protect?: boolean;
+  /** Edits to the arguments of the main children (see {@link Transform}). @default none */
+  transform?: {
+    /** The VPC. */
+    vpc?: Transform<aws.ec2.VpcArgs>;
+  };
 }
 
 interface SecurityRule {
@@ -224,9 +230,12 @@ export class Network extends pulumi.ComponentResource {
     const zones = args.availabilityZones;
 
     const vpc = new aws.ec2.Vpc(
-      `${name}-vpc`,
-      { cidrBlock: args.cidrBlock, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: name } },
-      { ...child, protect: args.protect },
+      ...applyTransform(
+        `${name}-vpc`,
+        { cidrBlock: args.cidrBlock, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: name } },
+        { ...child, protect: args.protect },
+        args.transform?.vpc,
+      ),
     );
 
     // Owning the default security group with no rules strips the ones AWS creates (CKV2_AWS_12, EC2.2):
