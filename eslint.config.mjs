@@ -29,7 +29,7 @@ export default tseslint.config(
   { files: ["**/*.mjs"], ...tseslint.configs.disableTypeChecked },
   {
     // k6 scripts run in k6's own JavaScript runtime (its modules and globals), not Node.
-    files: ["tests/load/**/*.js"],
+    files: ["release-gates/load/**/*.js"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,

@@ -280,7 +280,7 @@ describe("CI/CD workflows", () => {
   });
 
   it("keep the load test's peak under staging's WAF rate limit (it comes from one runner)", () => {
-    const k6 = fs.readFileSync(path.join(PROJECT_ROOT, "tests", "load", "api.k6.js"), "utf8");
+    const k6 = fs.readFileSync(path.join(PROJECT_ROOT, "release-gates", "load", "api.k6.js"), "utf8");
     expect(k6).to.include('timeUnit: "1s"');
     const peakPerSecond = Math.max(...[...k6.matchAll(/target: (\d+)/g)].map((match) => Number(match[1])));
     const stack = parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.staging.yaml"), "utf8")) as {
@@ -300,15 +300,15 @@ describe("CI/CD workflows", () => {
   });
 
   it("load-test and Lighthouse with thresholds that fail the run", () => {
-    const k6 = fs.readFileSync(path.join(PROJECT_ROOT, "tests", "load", "api.k6.js"), "utf8");
+    const k6 = fs.readFileSync(path.join(PROJECT_ROOT, "release-gates", "load", "api.k6.js"), "utf8");
     expect(k6).to.match(/http_req_failed: \["rate<0\.01"\]/);
     expect(k6).to.match(/http_req_duration: \["p\(95\)<500"/);
     const lighthouse = JSON.parse(
-      fs.readFileSync(path.join(PROJECT_ROOT, "tests", "frontend", "lighthouserc.json"), "utf8"),
+      fs.readFileSync(path.join(PROJECT_ROOT, "release-gates", "frontend", "lighthouserc.json"), "utf8"),
     ) as { ci: { assert: { assertions: Record<string, [string, unknown]> } } };
     for (const [audit, [level]] of Object.entries(lighthouse.ci.assert.assertions))
       expect(level, audit).to.equal("error");
-    const zap = fs.readFileSync(path.join(PROJECT_ROOT, "tests", "security", "zap-rules.tsv"), "utf8");
+    const zap = fs.readFileSync(path.join(PROJECT_ROOT, "release-gates", "security", "zap-rules.tsv"), "utf8");
     expect(zap).to.match(/^10035\tFAIL\t/m);
   });
 });
