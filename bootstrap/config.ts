@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BOOTSTRAP_TAG } from "../components/lib/delivery";
-import { ACCOUNT_ID, REGION } from "../config/schema";
+import { ACCOUNT_ID, REGION } from "../config/fields";
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 /** A stack or environment name: what Pulumi accepts in a stack name and IAM in a role name. */

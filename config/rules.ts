@@ -1,0 +1,367 @@
+import type { z } from "zod";
+import { blockContains, blocksOverlap, parseIpv4Block, type Ipv4Block } from "./cidr";
+import { PULUMI_UP_OVERHEAD_MINUTES, deploymentTimeoutMinutes } from "./rollout";
+import { ENVIRONMENT_TAG } from "../components/lib/delivery";
+import {
+  dailyDuration,
+  dailyWindow,
+  everyDay,
+  overlaps,
+  weeklyDuration,
+  weeklyWindow,
+  widenedBefore,
+  type Spans,
+} from "./windows";
+import {
+  SUBNET_TIERS,
+  BACKUP_RETENTION_RANGE,
+  MIN_BACKUP_RETENTION,
+  BACKUP_MARGIN_MINUTES,
+  PRODUCTION_MIN_TASKS,
+  PRODUCTION_MIN_BAKE_MINUTES,
+} from "./fields";
+import type { rawSettings } from "./settings";
+
+/**
+ * The rules between settings (and production's safeguards) that no single field can check, each reported on the key
+ * to change.
+ */
+export function checkSettings(raw: z.output<typeof rawSettings>, ctx: z.RefinementCtx): void {
+  const production = raw["cloudweave:environment"] === "production";
+  const region = raw["aws:region"];
+  const vpc = raw["cloudweave:vpc"];
+
+  const environmentTag = raw["aws:defaultTags"]?.tags[ENVIRONMENT_TAG];
+  if (environmentTag !== raw["cloudweave:environment"]) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["aws:defaultTags", "tags", ENVIRONMENT_TAG],
+      message: `must equal cloudweave:environment (${raw["cloudweave:environment"]}): the deploy roles act only on resources tagged with their own environment`,
+    });
+  }
+
+  vpc.availabilityZones.forEach((zone, index) => {
+    if (!new RegExp(`^${region}[a-z]$`).test(zone)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:vpc", "availabilityZones", index],
+        message: `must be an availability zone of aws:region ${region}, e.g. ${region}a`,
+      });
+    }
+  });
+  const duplicateZone = vpc.availabilityZones.findIndex((zone, index) => vpc.availabilityZones.indexOf(zone) !== index);
+  if (duplicateZone >= 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:vpc", "availabilityZones", duplicateZone],
+      message: "is listed twice; each availability zone may appear once",
+    });
+  }
+
+  // Field checks above have already reported unparsable blocks; the checks between blocks skip them.
+  const vpcBlock = parseIpv4Block(vpc.cidr);
+
+  const seen: { block: Ipv4Block; path: (string | number)[] }[] = [];
+  for (const tier of SUBNET_TIERS) {
+    const cidrs = vpc.subnets[tier];
+    if (cidrs.length !== vpc.availabilityZones.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:vpc", "subnets", tier],
+        message: `must list one CIDR per availability zone (${vpc.availabilityZones.length}), in the order of availabilityZones`,
+      });
+    }
+    cidrs.forEach((cidr, index) => {
+      const path = ["cloudweave:vpc", "subnets", tier, index];
+      const block = parseIpv4Block(cidr);
+      if (!block) return;
+      if (vpcBlock && !blockContains(vpcBlock, block)) {
+        ctx.addIssue({ code: "custom", path, message: `must lie inside the VPC CIDR ${vpc.cidr}` });
+      }
+      const clash = seen.find((other) => blocksOverlap(other.block, block));
+      if (clash) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `overlaps ${formatPath(clash.path)} (${clash.block.text}); subnets must not overlap`,
+        });
+      }
+      seen.push({ block, path });
+    });
+  }
+
+  if (production && vpc.natGateways !== "one-per-az") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:vpc", "natGateways"],
+      message: 'must be "one-per-az" in production, so losing one AZ does not cut the others off from the internet',
+    });
+  }
+
+  const database = raw["cloudweave:database"];
+  if (database.backupRetention < MIN_BACKUP_RETENTION) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:database", "backupRetention"],
+      message: `must be at least ${MIN_BACKUP_RETENTION} days (the design's backup retention, in every environment), at most ${BACKUP_RETENTION_RANGE.max}`,
+    });
+  }
+  if (database.maxAllocatedStorage <= database.allocatedStorage) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:database", "maxAllocatedStorage"],
+      message: `must exceed allocatedStorage (${database.allocatedStorage} GiB): it is the storage autoscaling ceiling`,
+    });
+  }
+  if (production && !database.multiAZ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:database", "multiAZ"],
+      message: "must be true in production (the design runs RDS Multi-AZ)",
+    });
+  }
+
+  const cache = raw["cloudweave:cache"];
+  if (cache.multiAZ && cache.replicas < 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:cache", "replicas"],
+      message: "must be at least 1 when multiAZ is true (failover needs a replica to promote)",
+    });
+  }
+  if (production && !cache.multiAZ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:cache", "multiAZ"],
+      message: "must be true in production (automatic failover to a replica in another AZ)",
+    });
+  }
+  if (production && cache.snapshotRetention < 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:cache", "snapshotRetention"],
+      message: "must be at least 1 day in production, at most 35",
+    });
+  }
+
+  for (const service of ["frontend", "backend"] as const) {
+    if (production && raw["cloudweave:compute"][service].desiredCount < PRODUCTION_MIN_TASKS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:compute", service, "desiredCount"],
+        message: `must be at least ${PRODUCTION_MIN_TASKS} in production, so a task or an AZ can fail without an outage`,
+      });
+    }
+  }
+
+  if (production && raw["cloudweave:deployment"].bakeTimeMinutes < PRODUCTION_MIN_BAKE_MINUTES) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:deployment", "bakeTimeMinutes"],
+      message: `must be at least ${PRODUCTION_MIN_BAKE_MINUTES} minutes in production, so the rollback alarms can judge the new version before the old one is gone`,
+    });
+  }
+
+  const backup = raw["cloudweave:backup"];
+  if (backup.drRegion === region) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:backup", "drRegion"],
+      message: `must differ from aws:region (${region}): a regional outage must not take the backups with it`,
+    });
+  }
+  const recovery = raw["cloudweave:recovery"];
+  if (recovery && !database.restoreFrom) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:database", "restoreFrom"],
+      message: "must be set when cloudweave:recovery is: a recovery stack restores the database from a backup",
+    });
+  }
+  if (recovery && !recovery.originVerifySecretArn.includes(`:${region}:`)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:recovery", "originVerifySecretArn"],
+      message: `must be the replica in aws:region ${region}`,
+    });
+  }
+  // A recovery stack runs while the primary region is down: it cannot protect itself there until that is back.
+  if (production && !recovery) {
+    const required: [keyof typeof backup, boolean, string][] = [
+      [
+        "copyRetentionDays",
+        backup.copyRetentionDays >= MIN_BACKUP_RETENTION,
+        `must be at least ${MIN_BACKUP_RETENTION} in production (cross-region copies are the regional-outage recovery)`,
+      ],
+      [
+        "replicateAutomatedBackups",
+        backup.replicateAutomatedBackups,
+        "must be true in production (point-in-time recovery in the second region keeps the 1-hour RPO through a regional outage)",
+      ],
+      ["vaultLock", backup.vaultLock, "must be true in production (recovery points nobody can delete early)"],
+      [
+        "restoreTests",
+        backup.restoreTests === "daily",
+        'must be "daily" in production, so a broken backup is found within a day',
+      ],
+    ];
+    for (const [key, ok, message] of required) {
+      if (!ok) ctx.addIssue({ code: "custom", path: ["cloudweave:backup", key], message });
+    }
+  }
+  if (backup.dailyRetentionDays < database.backupRetention) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:backup", "dailyRetentionDays"],
+      message: `must be at least cloudweave:database.backupRetention (${database.backupRetention})`,
+    });
+  }
+
+  const deploymentSettings = raw["cloudweave:deployment"];
+  const releaseMinutes = deploymentTimeoutMinutes(deploymentSettings) + PULUMI_UP_OVERHEAD_MINUTES;
+  if (releaseMinutes > deploymentSettings.ciSessionMinutes) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:deployment", "strategy"],
+      message: `rolls out for ${releaseMinutes} minutes (tasks starting and tested, ${deploymentSettings.strategy} shifts and bakes, the rest of pulumi up), longer than CI's deploy session (cloudweave:deployment.ciSessionMinutes = ${deploymentSettings.ciSessionMinutes}): shorten the bakes or steps`,
+    });
+  }
+
+  const faults = raw["cloudweave:faultInjection"];
+  // Every service has a stop-tasks experiment: it must stop at least one task and leave at least one running,
+  // whichever way FIS rounds PERCENT(n) (https://docs.aws.amazon.com/fis/latest/userguide/targets.html#target-selection-mode).
+  for (const serviceName of ["frontend", "backend"] as const) {
+    const size = raw["cloudweave:compute"][serviceName];
+    const share = (size.desiredCount * faults.stopTaskPercent) / 100;
+    if (Math.floor(share) < 1 || Math.ceil(share) > size.desiredCount - 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:compute", serviceName, "desiredCount"],
+        message: `must leave the stop-tasks experiment (cloudweave:faultInjection.stopTaskPercent = ${faults.stopTaskPercent}) at least one task to stop and one to keep: ${size.desiredCount} task${size.desiredCount === 1 ? "" : "s"} cannot`,
+      });
+    }
+    if (faults.taskAgent && size.maxCount <= size.desiredCount) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:compute", serviceName, "maxCount"],
+        message: `must exceed desiredCount (${size.desiredCount}) where the CPU-stress experiment runs (cloudweave:faultInjection.taskAgent): it proves that auto scaling adds tasks`,
+      });
+    }
+  }
+  if (faults.cpuStressPercent <= raw["cloudweave:scaling"].scaleOutCpuPercent) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:faultInjection", "cpuStressPercent"],
+      message: `must be above cloudweave:scaling.scaleOutCpuPercent (${raw["cloudweave:scaling"].scaleOutCpuPercent}), or the experiment proves nothing`,
+    });
+  }
+
+  checkWindows(raw, ctx);
+
+  const alerting = raw["cloudweave:alerting"];
+  for (const severity of ["critical", "warning"] as const) {
+    const recipients = alerting[severity];
+    const paged = severity === "critical" && alerting.critical.pagerDuty !== undefined;
+    if (recipients.emails.length === 0 && !recipients.slack && !paged) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:alerting", severity],
+        message: `must name at least one recipient (emails${severity === "critical" ? ", slack or pagerDuty" : " or slack"}): ${severity} alarms would reach no one`,
+      });
+    }
+  }
+  if (production && !recovery && !alerting.critical.pagerDuty && alerting.unpagedReason === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:alerting", "critical", "pagerDuty"],
+      message:
+        "must be set in production, so critical alarms page someone; to deploy without paging, say why in cloudweave:alerting.unpagedReason",
+    });
+  }
+  if (alerting.critical.pagerDuty && alerting.unpagedReason !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:alerting", "unpagedReason"],
+      message: "must not be set when critical.pagerDuty pages someone",
+    });
+  }
+
+  const domain = raw["cloudweave:domain"];
+  if (domain.name !== domain.hostedZone && !domain.name.endsWith(`.${domain.hostedZone}`)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:domain", "name"],
+      message: `must be ${domain.hostedZone} or a name under it (the hostedZone)`,
+    });
+  }
+}
+
+/**
+ * Backups, snapshots and maintenance must not collide: RDS refuses a backup window that overlaps its maintenance
+ * window (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ManagingAutomatedBackups.html); AWS Backup
+ * cannot start within an hour before or during it (BACKUP_MARGIN_MINUTES), and two rules whose start windows overlap
+ * make it skip the shorter-lived one (plan-options-and-configuration.html); ElastiCache snapshots must stay out of its
+ * maintenance window (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-automatic.html).
+ */
+function checkWindows(raw: z.output<typeof rawSettings>, ctx: z.RefinementCtx): void {
+  const database = raw["cloudweave:database"];
+  const cache = raw["cloudweave:cache"];
+  const backup = raw["cloudweave:backup"];
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+
+  if (dailyDuration(database.backupWindow) < 30) {
+    issue(["cloudweave:database", "backupWindow"], "must last at least 30 minutes (RDS)");
+  }
+  if (weeklyDuration(database.maintenanceWindow) < 30) {
+    issue(["cloudweave:database", "maintenanceWindow"], "must last at least 30 minutes (RDS)");
+  }
+  if (weeklyDuration(cache.maintenanceWindow) < 60) {
+    issue(["cloudweave:cache", "maintenanceWindow"], "must last at least 60 minutes (ElastiCache)");
+  }
+  const rdsBackup = dailyWindow(database.backupWindow);
+  const rdsMaintenance = weeklyWindow(database.maintenanceWindow);
+  if (overlaps(rdsBackup, rdsMaintenance)) {
+    issue(
+      ["cloudweave:database", "backupWindow"],
+      `must not overlap cloudweave:database.maintenanceWindow (${database.maintenanceWindow}): RDS refuses it`,
+    );
+  }
+  if (overlaps(dailyWindow(cache.snapshotWindow), weeklyWindow(cache.maintenanceWindow))) {
+    issue(
+      ["cloudweave:cache", "snapshotWindow"],
+      `must not overlap cloudweave:cache.maintenanceWindow (${cache.maintenanceWindow})`,
+    );
+  }
+  const rules: [string, Spans][] = [
+    ["continuousBackupStart", everyDay(backup.continuousBackupStart, backup.startWindowMinutes)],
+    ["dailyBackupStart", everyDay(backup.dailyBackupStart, backup.startWindowMinutes)],
+  ];
+  for (const [key, starts] of rules) {
+    const blocked: [string, Spans][] = [
+      [`cloudweave:database.maintenanceWindow (${database.maintenanceWindow})`, rdsMaintenance],
+      [`cloudweave:database.backupWindow (${database.backupWindow})`, rdsBackup],
+    ];
+    for (const [what, spans] of blocked) {
+      if (overlaps(starts, widenedBefore(spans, BACKUP_MARGIN_MINUTES))) {
+        issue(
+          ["cloudweave:backup", key],
+          `must not start (within its ${backup.startWindowMinutes}-minute start window) during or in the ${BACKUP_MARGIN_MINUTES} minutes before ${what}: AWS Backup cannot start then`,
+        );
+      }
+    }
+  }
+  if (overlaps(rules[0]![1], rules[1]![1])) {
+    issue(
+      ["cloudweave:backup", "dailyBackupStart"],
+      `must not overlap the continuous rule's start window (${backup.continuousBackupStart} + ${backup.startWindowMinutes} minutes): AWS Backup would skip one`,
+    );
+  }
+}
+
+/** The stack settings as they are written in `Pulumi.<stack>.yaml`, keyed by their full config key. */
+/** Formats a schema path as the user writes it: `cloudweave:vpc.subnets.public[1]`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  return path
+    .map((segment, index) => (typeof segment === "number" ? `[${segment}]` : index === 0 ? segment : `.${segment}`))
+    .join("");
+}
