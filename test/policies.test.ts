@@ -867,25 +867,6 @@ describe("policy pack", () => {
       );
     });
 
-    it("are listed in the README with each stack's level", () => {
-      const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
-      const section = readme.slice(readme.indexOf("## Policy pack"), readme.indexOf("## npm scripts"));
-      const rows = new Map(
-        section
-          .split("\n")
-          .map((line) => /^\| `([a-z0-9-]+)` *\|.*\| *(\w+) *\| *(\w+) *\|[^|]*\|$/.exec(line))
-          .filter((match): match is RegExpExecArray => match !== null)
-          .map((match) => [match[1], [match[2], match[3]]]),
-      );
-      expect([...rows.keys()].sort()).to.deep.equal(policies.map((candidate) => candidate.name).sort());
-      for (const candidate of policies) {
-        expect(rows.get(candidate.name), candidate.name).to.deep.equal([
-          enforcementLevelOf(candidate, readPackConfig("production").config),
-          enforcementLevelOf(candidate, readPackConfig("staging").config),
-        ]);
-      }
-    });
-
     it("make Multi-AZ and deletion protection mandatory in production and advisory in staging", () => {
       for (const name of [
         "rds-multi-az",
