@@ -3,7 +3,7 @@
  * state backend and a secrets key per stack, the GitHub OIDC roles CI assumes, and each environment's permissions
  * boundary. One bootstrap stack per account (`Pulumi.<account>.yaml`): docs/delivery.md.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../components/lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
   ALL_LOCKS_KEY,

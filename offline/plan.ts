@@ -3,8 +3,8 @@
  * `pulumi preview` would create, as a tree under each component, with counts by type and the stack outputs.
  * Needs no Pulumi CLI, no provider plugins and no AWS credentials.
  */
-// First: keeps the SDK from compiling the TypeScript compiler it loads but the plan never uses.
-import "./lazy-typescript";
+// First: keeps the SDK from loading the parts an offline run never uses (offline/lazy-sdk.ts).
+import "./lazy-sdk";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -69,7 +69,13 @@ export interface PlanResult {
 }
 
 /** The plan command, without touching the process: parses `argv`, runs the stack, renders the plan. */
-export async function plan(argv: readonly string[], options: RunOptions = {}): Promise<PlanResult> {
+/** Options of {@link plan}: overrides for the run, and the runner (tests hand in one that shares runs). */
+export interface PlanOptions extends RunOptions {
+  /** Runs the stack. @default {@link runStack} */
+  readonly run?: (stack: string, options: RunOptions) => Promise<StackRun>;
+}
+
+export async function plan(argv: readonly string[], options: PlanOptions = {}): Promise<PlanResult> {
   let values: { stack?: string; json?: boolean; help?: boolean; project?: string };
   try {
     ({ values } = parseArgs({
@@ -102,7 +108,8 @@ export async function plan(argv: readonly string[], options: RunOptions = {}): P
 
   let run: StackRun;
   try {
-    run = await runStack(values.stack, { ...options, projectDir });
+    const { run: runner = runStack, ...runOptions } = options;
+    run = await runner(values.stack, { ...runOptions, projectDir });
   } catch (error) {
     if (error instanceof ProgramFailed && isConfigError(error.cause)) {
       return { code: 1, stdout: "", stderr: `Pulumi.${values.stack}.yaml: ${error.message}` };

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../components/lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LoadBalancer } from "../components/compute/load-balancer";
 import { Certificate } from "../components/dns/certificate";

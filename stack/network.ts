@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../components/lib/aws";
 import { APP_PORTS } from "../config/app";
 import { Network } from "../components/network/network";
 import type { StackContext } from "./context";

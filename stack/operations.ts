@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../components/lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Cache } from "../components/data/cache";
 import type { Database } from "../components/data/database";

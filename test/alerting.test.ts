@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { Alerting } from "../components/operations/alerting";
-import { ProgramFailed, readStackSettings, runProgram, runStack, type StackRun } from "../offline/harness";
+import { Alerting, type AlertingArgs } from "../components/operations/alerting";
+import { ProgramFailed, readStackSettings, runProgram, type StackRun } from "../offline/harness";
 import { AwsMocks, MOCK_ACCOUNT_ID, SecretValue, type DeclaredResource } from "../offline/mocks";
 import { renderAlertRouting } from "../offline/plan";
 import { STACKS, json, ofType, single, stackRun, type Statement } from "./helpers";
@@ -14,6 +14,15 @@ function topicOf(run: StackRun, severity: "critical" | "warning"): DeclaredResou
 
 function subscriptionsOf(run: StackRun, topic: DeclaredResource): DeclaredResource[] {
   return ofType(run, SUBSCRIPTION).filter((subscription) => subscription.inputs.topic === topic.outputs.arn);
+}
+
+/** An Alerting component's arguments with an e-mail recipient per severity, no paging. */
+function alertingArgs(): AlertingArgs {
+  return {
+    account: { accountId: MOCK_ACCOUNT_ID, partition: "aws" },
+    kmsKeyArn: `arn:aws:kms:us-east-1:${MOCK_ACCOUNT_ID}:key/alerts`,
+    recipients: { critical: { emails: ["oncall@cloudweave.io"] }, warning: { emails: ["platform@cloudweave.io"] } },
+  };
 }
 
 describe("alerts reach people", () => {
@@ -103,11 +112,13 @@ describe("alerts reach people", () => {
   });
 
   it("lets production deploy without paging only with a reason, which the preview repeats", async () => {
-    const settings = structuredClone(readStackSettings("production"));
-    const alerting = settings["cloudweave:alerting"] as { critical: Record<string, unknown>; unpagedReason?: string };
-    delete alerting.critical.pagerDuty;
-    alerting.unpagedReason = "the PagerDuty service for CloudWeave is being set up (ticket OPS-142)";
-    const run = await runStack("production", { configOverrides: { "cloudweave:alerting": alerting } });
+    // The schema requires the reason in production (config.test); the component repeats it as a preview warning.
+    const run = await runProgram("production", () => {
+      new Alerting("cloudweave-production-alerts", {
+        ...alertingArgs(),
+        unpagedReason: "the PagerDuty service for CloudWeave is being set up (ticket OPS-142)",
+      });
+    });
     expect(subscriptionsOf(run, topicOf(run, "critical")).map((s) => s.inputs.protocol)).to.deep.equal(["email"]);
     expect(run.warnings.join("\n")).to.include(
       "critical alarms page no one: the PagerDuty service for CloudWeave is being set up (ticket OPS-142)",
@@ -115,12 +126,16 @@ describe("alerts reach people", () => {
   });
 
   it("posts to Slack through AWS Chatbot, in a region Chatbot serves, with a read-only guardrail", async () => {
-    const alerting = structuredClone(readStackSettings("staging")["cloudweave:alerting"]) as Record<
-      string,
-      Record<string, unknown>
-    >;
-    alerting.warning!.slack = { workspaceId: "T07ABCDE12", channelId: "C07PLATFORM" };
-    const run = await runStack("staging", { configOverrides: { "cloudweave:alerting": alerting } });
+    const run = await runProgram("staging", () => {
+      const args = alertingArgs();
+      new Alerting("cloudweave-staging-alerts", {
+        ...args,
+        recipients: {
+          ...args.recipients,
+          warning: { emails: [], slack: { workspaceId: "T07ABCDE12", channelId: "C07PLATFORM" } },
+        },
+      });
+    });
     const slack = single(run, SLACK);
     expect(slack.region).to.equal("us-east-2");
     expect(slack.inputs).to.include({ slackTeamId: "T07ABCDE12", slackChannelId: "C07PLATFORM" });

@@ -1,11 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { FargateService, type FargateServiceArgs } from "../components/compute/fargate-service";
+import { FargateService } from "../components/compute/fargate-service";
 import type { StackConfig } from "../config";
 import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES } from "../config/app";
 import { PROJECT_ROOT, runProgram, type StackRun } from "../offline/harness";
-import { MOCK_ACCOUNT_ID, type DeclaredResource } from "../offline/mocks";
+import { type DeclaredResource } from "../offline/mocks";
+import { minimalServiceArgs } from "./fixtures/service";
 import { checkStack } from "../offline/policies";
 import { policies } from "../policy-pack/policies";
 import { STACKS, byArn, byId, json, ofType, revealed, single, stackRun, stackConfig, type Statement } from "./helpers";
@@ -707,48 +708,6 @@ describe("compute tier on both stacks", () => {
       });
     });
   }
-});
-
-/** The arguments of a FargateService with every required field, as a test starts from them. */
-const minimalServiceArgs = (overrides: Partial<FargateServiceArgs> = {}): FargateServiceArgs => ({
-  account: { accountId: MOCK_ACCOUNT_ID, partition: "aws" },
-  cluster: { arn: "arn:aws:ecs:us-east-1:123456789012:cluster/test", name: "test" },
-  vpcId: "vpc-1",
-  subnetIds: ["subnet-1", "subnet-2"],
-  securityGroupId: "sg-1",
-  image: {
-    repositoryUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web",
-    repositoryArn: "arn:repo",
-    tag: "2.0.1",
-  },
-  cpu: 512,
-  memory: 1024,
-  desiredCount: 2,
-  maxCount: 4,
-  container: { port: 8080, healthCheckPath: "/healthz", user: "1000:1000" },
-  logs: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/logs", retentionInDays: 14 },
-  routing: {
-    listenerArn: "arn:listener",
-    loadBalancerArnSuffix: "app/lb/1",
-    priority: 10,
-    testTraffic: { name: "X-Test", value: "a-secret-value" },
-  },
-  scaling: {
-    scaleOutCpuPercent: 70,
-    scaleOutPeriods: 2,
-    scaleInCpuPercent: 30,
-    scaleInPeriods: 5,
-    memoryTargetPercent: 75,
-  },
-  deployment: {
-    strategy: "BLUE_GREEN",
-    canary: { percent: 10, bakeMinutes: 10 },
-    linear: { stepPercent: 25, stepBakeMinutes: 5 },
-    rollbackOn5xxPerMinute: 10,
-    bakeTimeMinutes: 3,
-    timeoutMinutes: 33,
-  },
-  ...overrides,
 });
 
 describe("FargateService component", () => {

@@ -1,8 +1,11 @@
 import { expect } from "chai";
-import * as aws from "@pulumi/aws";
+import * as aws from "../components/lib/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { AWS_NAME_RULES, fittedName, nameProblems, physicalName } from "../components/lib/aws-names";
-import { ProgramFailed, readStackSettings, runProgram, runStack, type StackRun } from "../offline/harness";
+import { FargateService } from "../components/compute/fargate-service";
+import { Certificate } from "../components/dns/certificate";
+import { ProgramFailed, runProgram, type StackRun } from "../offline/harness";
+import { minimalServiceArgs } from "./fixtures/service";
 import { AwsMocks } from "../offline/mocks";
 import { STACKS, ofType, stackRun } from "./helpers";
 
@@ -119,10 +122,10 @@ describe("physical names: AWS's rules, enforced by the offline mocks", () => {
       const name = (length: number) => `${"o".repeat(length - ".cloudweave.io".length)}.cloudweave.io`;
       expect(register(type, "x", { domainName: name(64) }).violations).to.deep.equal([]);
       expect(register(type, "x", { domainName: name(65) }).violations[0]).to.include("is 65 characters, at most 64");
-      // A stack whose domain is valid DNS but too long for the load balancers' certificate (origin.<domain>).
+      // A domain that is valid DNS but too long for the load balancers' certificate (origin.<domain>).
       const longDomain = `${"s".repeat(45)}.cloudweave.io`;
-      const failure = await runStack("staging", {
-        configOverrides: { "cloudweave:domain": { name: longDomain, hostedZone: "cloudweave.io" } },
+      const failure = await runProgram("staging", () => {
+        new Certificate("alb", { domainName: `origin.${longDomain}`, zoneId: "Z0123456789" });
       }).catch((error: unknown) => error);
       expect(failure).to.be.instanceOf(ProgramFailed);
       expect((failure as ProgramFailed).message).to.include(`certificate domain name "origin.${longDomain}"`);
@@ -184,12 +187,15 @@ describe("physical names: AWS's rules, enforced by the offline mocks", () => {
 
     it("gives a stack's target groups the same names on every run: no diff on the next preview", async () => {
       const before = await stackRun("staging");
-      const blueOf = (run: StackRun) =>
-        ofType(run, "aws:lb/targetGroup:TargetGroup").find((tg) => tg.name === "cloudweave-staging-backend-blue");
+      const blueOf = (run: StackRun, name = "cloudweave-staging-backend-blue") =>
+        ofType(run, "aws:lb/targetGroup:TargetGroup").find((tg) => tg.name === name);
       expect(String(blueOf(before)?.outputs.name)).to.match(/^staging-backend-blue-[0-9a-f]{6}$/);
-      const vpc = readStackSettings("staging")["cloudweave:vpc"] as { cidr: string };
-      const moved = await runStack("staging", { configOverrides: { "cloudweave:vpc": { ...vpc } } });
-      expect(blueOf(moved)?.outputs.name, "same inputs, same name").to.equal(blueOf(before)?.outputs.name);
+      // The same service declared twice with the same inputs, as two previews would: the same names.
+      const declare = () => runProgram("staging", () => void new FargateService("web", minimalServiceArgs()));
+      const [first, second] = [await declare(), await declare()];
+      expect(blueOf(first, "web-blue")?.outputs.name, "same inputs, same name").to.equal(
+        blueOf(second, "web-blue")?.outputs.name,
+      );
     });
   });
 });

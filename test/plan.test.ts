@@ -1,7 +1,63 @@
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
 import { expect } from "chai";
-import { PROJECT_ROOT, ProgramFailed, readStackSettings, runProgram } from "../offline/harness";
-import { plan } from "../offline/plan";
+import {
+  PROJECT_ROOT,
+  ProgramFailed,
+  readStackSettings,
+  runProgram,
+  runStack,
+  type RunOptions,
+} from "../offline/harness";
+import { plan as runPlan, type PlanOptions } from "../offline/plan";
+import { stackRun } from "./helpers";
+
+/** The plan, sharing the stack files' runs with the other tests (a run with overrides or another project is its own). */
+function plan(argv: readonly string[], options: PlanOptions = {}) {
+  const shared = (stack: string, runOptions: RunOptions) =>
+    runOptions.configOverrides === undefined && runOptions.projectDir === PROJECT_ROOT
+      ? stackRun(stack)
+      : runStack(stack, runOptions);
+  return runPlan(argv, { run: shared, ...options });
+}
+
+const execFileAsync = promisify(execFile);
+/** A fresh Node process: started when this file loads, so it runs beside the other tests. */
+function fresh(args: string[]) {
+  return execFileAsync(process.execPath, args, { cwd: PROJECT_ROOT, encoding: "utf8" }).then(
+    ({ stdout, stderr }) => ({ status: 0, stdout, stderr }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({
+      status: error.code ?? 1,
+      stdout: error.stdout ?? "",
+      stderr: error.stderr ?? "",
+    }),
+  );
+}
+/** `npm run plan` as package.json defines it (the node command, without npm's own start-up). */
+const planScript = (
+  JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: { plan: string } }
+).scripts.plan;
+/** Which heavy parts of the SDK load with it, and whether they still load when used (offline/lazy-sdk.ts). */
+const lazyCheck = fresh([
+  "-r",
+  "sucrase/register/ts",
+  "-e",
+  [
+    'require("./offline/lazy-sdk");',
+    'require("@pulumi/pulumi");',
+    "const loaded = (pattern) => Object.keys(require.cache).some((f) => pattern.test(f));",
+    "const parts = { typescript: /typescript[\\/]lib[\\/]typescript\\.js$/, arborist: /@npmcli[\\/]arborist[\\/]lib[\\/]arborist/, automation: /pulumi[\\/]automation[\\/]localWorkspace\\.js$/ };",
+    "const before = Object.fromEntries(Object.entries(parts).map(([k, p]) => [k, loaded(p)]));",
+    'const ts = require("@pulumi/pulumi/typescript-shim");',
+    'const pulumi = require("@pulumi/pulumi");',
+    "const used = { typescript: ts.version, automation: typeof pulumi.automation.LocalWorkspace, arborist: typeof require(require.resolve('@npmcli/arborist', { paths: [require.resolve('@pulumi/pulumi')] })).Arborist };",
+    "const after = Object.fromEntries(Object.entries(parts).map(([k, p]) => [k, loaded(p)]));",
+    "console.log(JSON.stringify({ before, used, after }));",
+  ].join("\n"),
+]);
+const freshPlan = fresh([...planScript.replace(/^node /, "").split(" "), "--stack", "staging"]);
 
 describe("offline plan (npm run plan)", () => {
   it("prints the resource tree under each component, counts by type and the outputs", async () => {
@@ -85,35 +141,18 @@ describe("offline plan (npm run plan)", () => {
     expect((await plan(["--stak", "staging"])).code).to.equal(2);
   });
 
-  it("loads the SDK without compiling the TypeScript compiler, which it still finds when asked", () => {
-    const script = [
-      'require("./offline/lazy-typescript");',
-      'require("@pulumi/pulumi");',
-      "const loaded = () => Object.keys(require.cache).some((f) => /typescript[\\/]lib[\\/]typescript\\.js$/.test(f));",
-      "const before = loaded();",
-      'const ts = require("@pulumi/pulumi/typescript-shim");',
-      "console.log(JSON.stringify({ before, version: ts.version, after: loaded() }));",
-    ].join("\n");
-    const result = spawnSync(process.execPath, ["-r", "sucrase/register/ts", "-e", script], {
-      cwd: PROJECT_ROOT,
-      encoding: "utf8",
-    });
+  it("loads the SDK without the parts a mocked run never uses, which still load when asked", async () => {
+    const result = await lazyCheck;
     expect(result.status, result.stderr).to.equal(0);
-    const { before, version, after } = JSON.parse(result.stdout) as {
-      before: boolean;
-      version: string;
-      after: boolean;
-    };
-    expect(before, "typescript.js compiled while loading the SDK").to.equal(false);
-    expect(version).to.match(/^5\./);
-    expect(after).to.equal(true);
+    const { before, used, after } = JSON.parse(result.stdout) as Record<string, Record<string, unknown>>;
+    expect(before, "loaded with the SDK").to.deep.equal({ typescript: false, arborist: false, automation: false });
+    expect(used?.typescript).to.match(/^5\./);
+    expect(used).to.deep.include({ automation: "function", arborist: "function" });
+    expect(after).to.deep.equal({ typescript: true, arborist: true, automation: true });
   });
 
-  it("runs as `npm run plan -- --stack staging` in a fresh process", () => {
-    const result = spawnSync("npm", ["run", "--silent", "plan", "--", "--stack", "staging"], {
-      cwd: PROJECT_ROOT,
-      encoding: "utf8",
-    });
+  it("runs as `npm run plan -- --stack staging` in a fresh process", async () => {
+    const result = await freshPlan;
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.include("+ cloudweave:network:Network  cloudweave-staging");
   });

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as aws from "@pulumi/aws";
+import * as aws from "../components/lib/aws";
 import type { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { expect } from "chai";
 import { PROJECT_ROOT, runProgram, type StackRun } from "../offline/harness";

@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { expect } from "chai";
-import { FAULT_AGENT_SCRIPT } from "../components/resilience/task-fault-agent";
+import { FargateService } from "../components/compute/fargate-service";
+import { FAULT_AGENT_SCRIPT, TaskFaultAgent } from "../components/resilience/task-fault-agent";
 import type { StackConfig } from "../config";
 import { FEATURE_FLAGS } from "../config/app";
-import { runStack, type StackRun } from "../offline/harness";
+import { runProgram, runStack, type StackRun } from "../offline/harness";
+import { minimalServiceArgs } from "./fixtures/service";
 import { checkStack } from "../offline/policies";
 import { policies } from "../policy-pack/policies";
 import { type DeclaredResource } from "../offline/mocks";
@@ -373,15 +375,17 @@ describe("release engineering and resilience on both stacks", () => {
 
 describe("the CPU-stress sidecar in production", () => {
   it("is refused by production's policy pack: turning it on fails the preview", async () => {
-    const run = await runStack("production", {
-      configOverrides: { "cloudweave:faultInjection": { taskAgent: true, stopTaskPercent: 50 } },
+    // A service carrying the sidecar, judged with production's pack config (the config schema lets the stack ask).
+    const run = await runProgram("production", () => {
+      const agent = new TaskFaultAgent("fault-agent", { account: minimalServiceArgs().account });
+      new FargateService(
+        "api",
+        minimalServiceArgs({ sidecars: [agent.sidecar], taskPermissions: [agent.taskPermissions("test")] }),
+      );
     });
     const report = await checkStack(run, policies);
     const refused = report.violations.filter((violation) => violation.policy === "ecs-task-hardening");
-    expect(refused.map((violation) => violation.resource?.name).sort()).to.deep.equal([
-      "cloudweave-production-backend-task",
-      "cloudweave-production-frontend-task",
-    ]);
+    expect(refused.map((violation) => violation.resource?.name)).to.deep.equal(["api-task"]);
     for (const violation of refused) {
       expect(violation.level).to.equal("mandatory");
       expect(violation.message).to.include("container fault-agent has a writable root filesystem");

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../../components/lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "../../components/lib/aws-account";
 import {

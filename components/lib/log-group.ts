@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws";
 import type * as pulumi from "@pulumi/pulumi";
 
 /** Where a component's logs go: the stack's logs key and how long to keep them. */

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "./aws";
 import type * as pulumi from "@pulumi/pulumi";
 
 /** The resources of a private bucket that callers attach their own policy and lifecycle to. */

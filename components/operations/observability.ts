@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Severity } from "./alerting";
 import { physicalName } from "../lib/aws-names";

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { regionOf } from "../../lib/aws-account";
 import { encryptedLogGroup } from "../../lib/log-group";

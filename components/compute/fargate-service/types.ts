@@ -1,4 +1,4 @@
-import type * as aws from "@pulumi/aws";
+import type * as aws from "../../lib/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "../../lib/aws-account";
 import type { LogDestination } from "../../lib/log-group";
