@@ -28,6 +28,17 @@ export default tseslint.config(
   },
   { files: ["**/*.mjs"], ...tseslint.configs.disableTypeChecked },
   {
+    // The TypeScript runtime itself: CommonJS, loaded by node before any TypeScript can be.
+    files: ["offline/register.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: "commonjs",
+      globals: { require: "readonly", __dirname: "readonly", process: "readonly" },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     // k6 scripts run in k6's own JavaScript runtime (its modules and globals), not Node.
     files: ["release-gates/load/**/*.js"],
     ...tseslint.configs.disableTypeChecked,

@@ -66,16 +66,23 @@ export function revealed(value: unknown): unknown {
 const stackRuns = new Map<string, Promise<StackRun>>();
 
 /**
- * The run of a stack file as written, shared by every test file that only reads it (a stack's run is the same each
- * time). Tests that change records work on a copy.
+ * The run of a stack file (as written, or with `overrides`), shared by every test that only reads it: a run with the
+ * same settings is the same each time. Tests that change records work on a copy.
  */
-export function stackRun(stack: string): Promise<StackRun> {
-  let run = stackRuns.get(stack);
+export function stackRun(stack: string, overrides?: Readonly<Record<string, unknown>>): Promise<StackRun> {
+  const key = `${stack} ${JSON.stringify(overrides ?? {})}`;
+  let run = stackRuns.get(key);
   if (!run) {
-    run = runStack(stack);
-    stackRuns.set(stack, run);
+    run = runStack(stack, overrides ? { configOverrides: overrides } : {});
+    stackRuns.set(key, run);
   }
   return run;
+}
+
+/** The stack's deployment settings switched to a canary release (5 % for 20 minutes), as a release's PR would. */
+export function canaryRelease(stack: string): Record<string, unknown> {
+  const deployment = readStackSettings(stack)["cloudweave:deployment"] as Record<string, unknown>;
+  return { "cloudweave:deployment": { ...deployment, strategy: "CANARY", canary: { percent: 5, bakeMinutes: 20 } } };
 }
 
 /** The validated settings of a stack file as written: what the tests compare the declared resources with. */

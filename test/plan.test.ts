@@ -42,7 +42,7 @@ const planScript = (
 /** Which heavy parts of the SDK load with it, and whether they still load when used (offline/lazy-sdk.ts). */
 const lazyCheck = fresh([
   "-r",
-  "sucrase/register/ts",
+  "./offline/register.js",
   "-e",
   [
     'require("./offline/lazy-sdk");',

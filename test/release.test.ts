@@ -4,12 +4,23 @@ import { FargateService } from "../components/compute/fargate-service";
 import { FAULT_AGENT_SCRIPT, TaskFaultAgent } from "../components/resilience/task-fault-agent";
 import type { StackConfig } from "../config";
 import { FEATURE_FLAGS } from "../config/app";
-import { runProgram, runStack, type StackRun } from "../offline/harness";
+import { runProgram, type StackRun } from "../offline/harness";
 import { minimalServiceArgs } from "./fixtures/service";
 import { checkStack } from "../offline/policies";
 import { policies } from "../policy-pack/policies";
 import { type DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, json, ofType, revealed, single, stackRun, stackConfig, type Statement } from "./helpers";
+import {
+  STACKS,
+  byArn,
+  canaryRelease,
+  json,
+  ofType,
+  revealed,
+  single,
+  stackRun,
+  stackConfig,
+  type Statement,
+} from "./helpers";
 
 interface Template {
   description: string;
@@ -354,8 +365,7 @@ describe("release engineering and resilience on both stacks", () => {
 
       describe("progressive delivery", () => {
         it("switches both services to a canary from the stack's config, keeping the rollback alarms", async () => {
-          const deployment = { ...config.deployment, strategy: "CANARY", canary: { percent: 5, bakeMinutes: 20 } };
-          const canary = await runStack(stack, { configOverrides: { "cloudweave:deployment": deployment } });
+          const canary = await stackRun(stack, canaryRelease(stack));
           for (const service of ["frontend", "backend"]) {
             const ecsService = single(canary, "aws:ecs/service:Service", `${prefix}-${service}-service`);
             expect(ecsService.inputs.deploymentConfiguration).to.deep.equal({

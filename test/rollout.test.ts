@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { PROJECT_ROOT, readStackSettings, runStack, type StackRun } from "../offline/harness";
-import { STACKS, ofType, single, stackConfig, stackRun } from "./helpers";
+import { PROJECT_ROOT, runStack, type StackRun } from "../offline/harness";
+import { STACKS, canaryRelease, ofType, single, stackConfig, stackRun } from "./helpers";
 
 /** Minutes of a Go-style duration the program sets as a custom timeout (`45m`). */
 function minutes(duration: string | undefined): number {
@@ -31,15 +31,10 @@ describe("releases fit their timeouts and CI's credentials", () => {
   }
 
   it("gives a canary release time for the canary's bake and the final bake", async () => {
-    const deployment = {
-      ...(readStackSettings("production")["cloudweave:deployment"] as object),
-      strategy: "CANARY",
-      canary: { percent: 10, bakeMinutes: 30 },
-    };
-    const run = await runStack("production", { configOverrides: { "cloudweave:deployment": deployment } });
+    const run = await stackRun("production", canaryRelease("production"));
     const blueGreen = serviceTimeouts(await stackRun("production"));
     for (const [index, timeout] of serviceTimeouts(run).entries()) {
-      expect(timeout - (blueGreen[index] as number), "the canary's 30 minutes added").to.equal(30);
+      expect(timeout - (blueGreen[index] as number), "the canary's 20 minutes added").to.equal(20);
     }
   });
 
