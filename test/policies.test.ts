@@ -899,9 +899,7 @@ describe("policy pack", () => {
 
   describe("in the offline plan", () => {
     it("lists the violations and exits 3 on a mandatory one, as pulumi preview would fail", async () => {
-      const result = await plan(["--stack", "production"], {
-        configOverrides: { "cloudweave:deletionProtection": false },
-      });
+      const result = await plan(["--project", "test/fixtures/unprotected", "--stack", "production"]);
       expect(result.code).to.equal(3);
       expect(result.stderr).to.match(/\d+ mandatory policy violations?: pulumi preview would fail/);
       expect(result.stdout).to.match(
