@@ -66,11 +66,19 @@ export function revealed(value: unknown): unknown {
 const stackRuns = new Map<string, Promise<StackRun>>();
 
 /**
+ * The mutant StrykerJS has switched on (`npm run mutate`), or none. Stryker loads the test files once and switches
+ * mutants at run time, so a run shared between tests belongs to one mutant.
+ */
+export function activeMutant(): string {
+  return (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant ?? "none";
+}
+
+/**
  * The run of a stack file (as written, or with `overrides`), shared by every test that only reads it: a run with the
  * same settings is the same each time. Tests that change records work on a copy.
  */
 export function stackRun(stack: string, overrides?: Readonly<Record<string, unknown>>): Promise<StackRun> {
-  const key = `${stack} ${JSON.stringify(overrides ?? {})}`;
+  const key = `${stack} ${JSON.stringify(overrides ?? {})} ${activeMutant()}`;
   let run = stackRuns.get(key);
   if (!run) {
     run = runStack(stack, overrides ? { configOverrides: overrides } : {});

@@ -15,7 +15,7 @@ import {
 } from "../offline/policies";
 import { plan } from "../offline/plan";
 import { policies } from "../policy-pack/policies";
-import { revealed, stackRun } from "./helpers";
+import { activeMutant, revealed, stackRun } from "./helpers";
 
 type Stack = "staging" | "production";
 type Inputs = Record<string, unknown>;
@@ -582,12 +582,13 @@ describe("policy pack", () => {
     const only = policies.filter((policy) => policy.name === policyName);
     return evaluatePolicies({ ...run, resources: change(copyOf(run)) }, only, readPackConfig(stack).config);
   }
-  const baselines = new Map<Stack, Promise<PolicyReport>>();
+  const baselines = new Map<string, Promise<PolicyReport>>();
   const baselineOf = (stack: Stack) => {
-    let report = baselines.get(stack);
+    const key = `${stack} ${activeMutant()}`;
+    let report = baselines.get(key);
     if (!report) {
       report = checkStack(runOf(stack), policies);
-      baselines.set(stack, report);
+      baselines.set(key, report);
     }
     return report;
   };

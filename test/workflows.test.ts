@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { parse } from "yaml";
 import { PROJECT_ROOT, runStack, type StackRun } from "../offline/harness";
 import { stackSecretsProblems } from "../offline/stack-secrets";
-import { json, single, type Statement } from "./helpers";
+import { activeMutant, json, single, type Statement } from "./helpers";
 
 interface Step {
   id?: string;
@@ -150,8 +150,9 @@ describe("CI/CD workflows", () => {
   describe("give every step that runs Pulumi on a stack what it needs to decrypt its secrets", () => {
     const bootstrapRuns = new Map<string, Promise<StackRun>>();
     const bootstrapOf = (stack: string) => {
-      if (!bootstrapRuns.has(stack)) bootstrapRuns.set(stack, runStack(stack, { projectDir: BOOTSTRAP }));
-      return bootstrapRuns.get(stack) as Promise<StackRun>;
+      const key = `${stack} ${activeMutant()}`;
+      if (!bootstrapRuns.has(key)) bootstrapRuns.set(key, runStack(stack, { projectDir: BOOTSTRAP }));
+      return bootstrapRuns.get(key) as Promise<StackRun>;
     };
 
     it("never hands CI a passphrase", () => {
