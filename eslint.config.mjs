@@ -4,7 +4,7 @@ import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "bin/", "policy-pack/node_modules/", "policy-pack/bin/"] },
+  { ignores: ["node_modules/", "bin/", "policy-pack/node_modules/", "policy-pack/bin/", ".stryker-tmp/", "reports/"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -15,7 +15,7 @@ export const APP_PORTS = {
 
 export type AppPorts = { readonly [Tier in keyof typeof APP_PORTS]: number };
 
-/** What ECS needs to know about each application container; the images are built to this contract (README). */
+/** What ECS needs to know about each application container; the images are built to this contract (docs/delivery.md). */
 export const APP_CONTAINERS = {
   frontend: {
     healthCheckPath: "/health",

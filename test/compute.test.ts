@@ -649,11 +649,11 @@ describe("compute tier on both stacks", () => {
         }
       });
 
-      it("creates the image repositories alone with the README's first-deploy targets", () => {
-        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+      it("creates the image repositories alone with docs/delivery.md's first-deploy targets", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "delivery.md"), "utf8");
         const command = readme.split("\n").find((line) => line.startsWith("pulumi up --stack staging --target"));
         const globs = [...(command ?? "").matchAll(/--target '([^']+)'/g)].map((match) => match[1] as string);
-        expect(globs, "the README's targeted command").to.have.length(2);
+        expect(globs, "the documented targeted command").to.have.length(2);
         // Pulumi's URN globs: `**` matches anything, `*` anything within a name.
         const patterns = globs.map(
           (glob) =>

@@ -314,7 +314,7 @@ export class Observability extends pulumi.ComponentResource {
     }
 
     // --- Backend error log lines -------------------------------------------------------------------------------
-    // The backend logs JSON lines with a `level` field (the app's logging contract, README).
+    // The backend logs JSON lines with a `level` field (the app's logging contract, docs/delivery.md's image contract).
     const errorMetric = "BackendErrors";
     new aws.cloudwatch.LogMetricFilter(
       `${name}-backend-errors`,

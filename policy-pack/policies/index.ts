@@ -8,7 +8,7 @@ import { loggingAndKeyPolicies } from "./logging-and-keys";
 import { securityGroupPolicies } from "./security-groups";
 import { storagePolicies } from "./storage";
 
-/** Every policy of the pack, grouped as the README lists them. */
+/** Every policy of the pack, grouped by area (policy-pack/README.md lists them, generated). */
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   ...encryptionPolicies,
   ...securityGroupPolicies,
