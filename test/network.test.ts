@@ -265,9 +265,27 @@ describe("Network component", () => {
     expect(rule?.inputs).to.include({ prefixListId: "pl-0123456789", description: "HTTPS from the CDN only" });
   });
 
-  it("defaults to one NAT gateway per AZ", async () => {
-    const { run } = await networkOf("staging", (args) => ({ ...args, natGateways: undefined }));
-    expect(ofType(run, "aws:ec2/natGateway:NatGateway")).to.have.length(3);
+  it("puts a NAT gateway in every AZ, or one the private subnets share, as asked", async () => {
+    for (const [strategy, count] of [
+      ["one-per-az", 3],
+      ["single", 1],
+    ] as const) {
+      const { run } = await networkOf("staging", (args) => ({ ...args, natGateways: strategy }));
+      const gateways = ofType(run, "aws:ec2/natGateway:NatGateway");
+      expect(gateways, strategy).to.have.length(count);
+      // Every private subnet's default route leads to one of them; with one per AZ, to its own AZ's.
+      for (const subnet of subnetsOfTier(run, "private")) {
+        const route = ofType(run, "aws:ec2/route:Route").find(
+          (candidate) => candidate.inputs.routeTableId === tableOf(run, subnet).id,
+        );
+        const gateway = gateways.find((candidate) => candidate.id === route?.inputs.natGatewayId);
+        expect(gateway, `${strategy}: ${subnet.name} routes through a NAT gateway`).to.not.equal(undefined);
+        const gatewaySubnet = byId(run, gateway?.inputs.subnetId);
+        if (strategy === "one-per-az") {
+          expect(gatewaySubnet.inputs.availabilityZone).to.equal(subnet.inputs.availabilityZone);
+        }
+      }
+    }
   });
 });
 

@@ -28,16 +28,16 @@ export interface CacheArgs {
    * @default ElastiCache chooses
    */
   availabilityZones?: string[];
-  /** Read replicas beside the primary (0-5). @default 1 */
-  replicas?: number;
+  /** Read replicas beside the primary (0-5). */
+  replicas: number;
   /** Automatic failover to a replica in another AZ; needs at least one replica. @default false */
   multiAz?: boolean;
-  /** Redis engine version. @default "7.1" */
-  engineVersion?: string;
+  /** Redis engine version. */
+  engineVersion: string;
   /** The port Redis listens on. @default 6379 */
   port?: number;
-  /** Days of daily snapshots kept (0 turns them off). @default 7 */
-  snapshotRetentionDays?: number;
+  /** Days of daily snapshots kept (0 turns them off). */
+  snapshotRetentionDays: number;
   /** Daily snapshot window, UTC (`hh24:mi-hh24:mi`); keep it clear of the maintenance window. */
   snapshotWindow: string;
   /** Weekly maintenance window, UTC (`ddd:hh24:mi-ddd:hh24:mi`, at least 60 minutes). */
@@ -114,7 +114,7 @@ export class Cache extends pulumi.ComponentResource {
     const protect = args.protect ?? false;
     const port = args.port ?? 6379;
     const multiAz = args.multiAz ?? false;
-    const engineVersion = args.engineVersion ?? "7.1";
+    const engineVersion = args.engineVersion;
 
     const parameterGroup = new aws.elasticache.ParameterGroup(
       `${name}-params`,
@@ -147,11 +147,11 @@ export class Cache extends pulumi.ComponentResource {
           engine: "redis",
           engineVersion,
           nodeType: args.nodeType,
-          numCacheClusters: 1 + (args.replicas ?? 1),
+          numCacheClusters: 1 + args.replicas,
           ...(args.availabilityZones?.length
             ? {
                 preferredCacheClusterAzs: Array.from(
-                  { length: 1 + (args.replicas ?? 1) },
+                  { length: 1 + args.replicas },
                   (_, i) => args.availabilityZones![i % args.availabilityZones!.length] as string,
                 ),
               }
@@ -167,7 +167,7 @@ export class Cache extends pulumi.ComponentResource {
           transitEncryptionEnabled: true,
           transitEncryptionMode: "required",
           authToken: authToken.result,
-          snapshotRetentionLimit: args.snapshotRetentionDays ?? 7,
+          snapshotRetentionLimit: args.snapshotRetentionDays,
           snapshotWindow: args.snapshotWindow,
           maintenanceWindow: args.maintenanceWindow,
           finalSnapshotIdentifier: protect ? `${name}-final` : undefined,
@@ -215,10 +215,7 @@ export class Cache extends pulumi.ComponentResource {
     this.replicationGroupArn = group.arn;
     this.primaryAvailabilityZone = args.availabilityZones?.[0];
     // ElastiCache names a replication group's member clusters <id>-001, <id>-002, ...
-    this.nodeIds = Array.from(
-      { length: 1 + (args.replicas ?? 1) },
-      (_, i) => `${name}-${String(i + 1).padStart(3, "0")}`,
-    );
+    this.nodeIds = Array.from({ length: 1 + args.replicas }, (_, i) => `${name}-${String(i + 1).padStart(3, "0")}`);
     this.secretArn = secret.arn;
     this.registerOutputs({
       nodeIds: this.nodeIds,

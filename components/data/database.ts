@@ -29,13 +29,12 @@ export interface DatabaseArgs {
   multiAz: boolean;
   /**
    * PostgreSQL version: `"15"` follows the newest 15.x minor (auto minor upgrades keep it current), or pin `"15.<n>"`.
-   * @default "15"
    */
-  engineVersion?: string;
-  /** Initial gp3 storage in GiB. @default 20 */
-  allocatedStorage?: number;
-  /** Storage autoscaling ceiling in GiB; must exceed `allocatedStorage`. @default 100 */
-  maxAllocatedStorage?: number;
+  engineVersion: string;
+  /** Initial gp3 storage in GiB. */
+  allocatedStorage: number;
+  /** Storage autoscaling ceiling in GiB; must exceed `allocatedStorage`. */
+  maxAllocatedStorage: number;
   /** Days of automated backups and point-in-time recovery (1-35). */
   backupRetentionDays: number;
   /** RDS's daily automated-backup window, UTC (`hh24:mi-hh24:mi`, at least 30 minutes). */
@@ -196,7 +195,7 @@ export class Database extends pulumi.ComponentResource {
         {
           identifier: name,
           engine: "postgres",
-          engineVersion: args.engineVersion ?? "15",
+          engineVersion: args.engineVersion,
           instanceClass: args.instanceClass,
           multiAz: args.multiAz,
           ...restoreArgs(args),
@@ -208,8 +207,8 @@ export class Database extends pulumi.ComponentResource {
           parameterGroupName: parameterGroup.name,
           caCertIdentifier: "rds-ca-rsa2048-g1",
           storageType: "gp3",
-          allocatedStorage: args.allocatedStorage ?? 20,
-          maxAllocatedStorage: args.maxAllocatedStorage ?? 100,
+          allocatedStorage: args.allocatedStorage,
+          maxAllocatedStorage: args.maxAllocatedStorage,
           storageEncrypted: true,
           kmsKeyId: args.storageKmsKeyArn,
           backupRetentionPeriod: args.backupRetentionDays,

@@ -52,8 +52,8 @@ export interface EdgeArgs {
   strippedHeaders?: string[];
   /** Which edge locations serve viewers. */
   priceClass: "PriceClass_All" | "PriceClass_200" | "PriceClass_100";
-  /** The oldest TLS viewers may use. @default "TLSv1.2_2021" */
-  minimumTlsVersion?: string;
+  /** The oldest TLS viewers may use. */
+  minimumTlsVersion: string;
   /** Requests one client IP may make in any 5 minutes before the WAF blocks it. */
   rateLimitPer5Minutes: number;
   /** ARN of the KMS key (stack region) that encrypts the origin-verification secret in Secrets Manager. */
@@ -329,7 +329,7 @@ export class Edge extends pulumi.ComponentResource {
           viewerCertificate: {
             acmCertificateArn: certificate.arn,
             sslSupportMethod: "sni-only",
-            minimumProtocolVersion: args.minimumTlsVersion ?? "TLSv1.2_2021",
+            minimumProtocolVersion: args.minimumTlsVersion,
           },
           restrictions: { geoRestriction: { restrictionType: "none", locations: [] } },
           origins: [

@@ -40,9 +40,8 @@ export interface NetworkArgs {
   /**
    * `one-per-az`: a NAT gateway in each AZ, each private subnet routes through its own AZ's gateway.
    * `single`: one gateway in the first AZ that every private subnet shares (cheaper; an AZ outage cuts egress).
-   * @default "one-per-az"
    */
-  natGateways?: NatStrategy;
+  natGateways: NatStrategy;
   /** The ports each tier listens on; they define every security-group rule. */
   ports: { frontend: number; backend: number; database: number; cache: number };
   /**
@@ -55,10 +54,10 @@ export interface NetworkArgs {
   flowLogs: {
     /** ARN of the customer-managed KMS key that encrypts the log group (its policy must admit CloudWatch Logs). */
     kmsKeyArn: pulumi.Input<string>;
-    /** Days to keep flow logs; a value CloudWatch Logs accepts. @default 365 */
-    retentionInDays?: number;
-    /** Which traffic to record. @default "ALL" */
-    trafficType?: "ALL" | "ACCEPT" | "REJECT";
+    /** Days to keep flow logs; a value CloudWatch Logs accepts. */
+    retentionInDays: number;
+    /** Which traffic to record. */
+    trafficType: "ALL" | "ACCEPT" | "REJECT";
   };
   /**
    * Protects the VPC and the flow-log group from deletion by Pulumi (production).
@@ -279,7 +278,7 @@ export class Network extends pulumi.ComponentResource {
     );
     associate(`${name}-public`, publicRoutes, publicSubnets, zones, this);
 
-    const natZones = (args.natGateways ?? "one-per-az") === "one-per-az" ? zones : zones.slice(0, 1);
+    const natZones = args.natGateways === "one-per-az" ? zones : zones.slice(0, 1);
     const natGateways = natZones.map((zone, index) => {
       const address = new aws.ec2.Eip(
         `${name}-nat-${zone}`,
@@ -436,7 +435,7 @@ export class Network extends pulumi.ComponentResource {
     const logGroup = encryptedLogGroup(
       `${name}-flow-logs`,
       `/vpc/${name}/flow-logs`,
-      { kmsKeyArn: args.flowLogs.kmsKeyArn, retentionInDays: args.flowLogs.retentionInDays ?? 365 },
+      { kmsKeyArn: args.flowLogs.kmsKeyArn, retentionInDays: args.flowLogs.retentionInDays },
       { ...child, protect: args.protect },
     );
     const role = new aws.iam.Role(
@@ -484,7 +483,7 @@ export class Network extends pulumi.ComponentResource {
       `${name}-flow-logs`,
       {
         vpcId: vpc.id,
-        trafficType: args.flowLogs.trafficType ?? "ALL",
+        trafficType: args.flowLogs.trafficType,
         logDestinationType: "cloud-watch-logs",
         logDestination: logGroup.arn,
         iamRoleArn: role.arn,

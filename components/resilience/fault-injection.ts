@@ -32,8 +32,8 @@ export interface FaultInjectionArgs {
   services: ExperimentService[];
   /** Alarms that stop any experiment at once (user-facing errors). */
   stopAlarmArns: pulumi.Input<string>[];
-  /** Share of each service's tasks an experiment stops. @default 50 */
-  stopTaskPercent?: number;
+  /** Share of each service's tasks an experiment stops. */
+  stopTaskPercent: number;
   /**
    * Whether the services' tasks carry the fault-injection sidecar (`TaskFaultAgent`); CPU-stress templates exist only
    * then, since FIS runs the stress through it. @default false
@@ -41,8 +41,8 @@ export interface FaultInjectionArgs {
   taskAgent?: boolean;
   /** The CPU-stress experiments' load (%, above the scale-out threshold) and length. @default 90 % for 10 minutes */
   cpuStress?: { percent: number; minutes: number };
-  /** How long the Redis failover cuts power to the primary's AZ. @default 5 minutes */
-  cacheOutageMinutes?: number;
+  /** How long the Redis failover cuts power to the primary's AZ. */
+  cacheOutageMinutes: number;
 }
 
 /** One statement of the experiment role's policy. */
@@ -88,9 +88,9 @@ export class FaultInjection extends pulumi.ComponentResource {
     const region = regionOf(this);
     const tasks = pulumi.interpolate`arn:${partition}:ecs:${region}:${accountId}:task/${args.cluster.name}/*`;
 
-    const stopPercent = args.stopTaskPercent ?? 50;
+    const stopPercent = args.stopTaskPercent;
     const cpuStress = args.cpuStress ?? { percent: 90, minutes: 10 };
-    const outageMinutes = args.cacheOutageMinutes ?? 5;
+    const outageMinutes = args.cacheOutageMinutes;
     const tasksOf = (service: ExperimentService) => ({
       resourceType: "aws:ecs:task",
       parameters: { cluster: args.cluster.name, service: service.serviceName },

@@ -15,6 +15,9 @@ import {
   strings,
 } from "./support";
 
+/** The design's automated-backup retention: the pack's default minimum (each stack's pack config may set its own). */
+const MIN_BACKUP_RETENTION_DAYS = 7;
+
 export const rdsNotPublic = resourcePolicy({
   name: "rds-not-public",
   description: "RDS instances are not publicly accessible.",
@@ -33,10 +36,10 @@ export const rdsBackupRetention = resourcePolicy({
   anchors: { checkov: ["CKV_AWS_133"], trivy: ["AVD-AWS-0077"], fsbp: ["RDS.11"] },
   severity: "high",
   remediation: "Raise backupRetentionPeriod (cloudweave:database.backupRetention) to the minimum or more.",
-  configSchema: { properties: { minimumDays: { type: "number", default: 7 } } },
+  configSchema: { properties: { minimumDays: { type: "number", default: MIN_BACKUP_RETENTION_DAYS } } },
   types: TOKENS.dbInstance,
   validate: (props, args, report) => {
-    const minimum = configNumber(args, "minimumDays", 7);
+    const minimum = configNumber(args, "minimumDays", MIN_BACKUP_RETENTION_DAYS);
     const days = num(props, "backupRetentionPeriod") ?? 0;
     if (days < minimum) report(`backupRetentionPeriod is ${days} days; keep at least ${minimum}.`);
   },

@@ -13,16 +13,19 @@ import {
   strings,
 } from "./support";
 
+/** A year of logs unless a stack's pack config says otherwise. */
+const MIN_LOG_RETENTION_DAYS = 365;
+
 export const logRetention = resourcePolicy({
   name: "log-group-retention",
   description: "CloudWatch log groups expire, after at least the configured number of days.",
   anchors: { checkov: ["CKV_AWS_66", "CKV_AWS_338"], fsbp: ["CloudWatch.16"] },
   severity: "low",
   remediation: "Set retentionInDays (cloudweave:logs.retentionInDays, cloudweave:vpc.flowLogs.retentionInDays).",
-  configSchema: { properties: { minimumDays: { type: "number", default: 365 } } },
+  configSchema: { properties: { minimumDays: { type: "number", default: MIN_LOG_RETENTION_DAYS } } },
   types: TOKENS.logGroup,
   validate: (props, args, report) => {
-    const minimum = configNumber(args, "minimumDays", 365);
+    const minimum = configNumber(args, "minimumDays", MIN_LOG_RETENTION_DAYS);
     const days = num(props, "retentionInDays");
     if (days === undefined || days === 0) report("retentionInDays must be set: logs kept forever cost forever.");
     else if (days < minimum) report(`retentionInDays is ${days}; keep at least ${minimum} days.`);

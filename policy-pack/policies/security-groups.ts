@@ -17,6 +17,13 @@ import {
   type Props,
 } from "./support";
 
+/** The ports an internet-facing load balancer may open to everyone by default: HTTP (to redirect) and HTTPS. */
+const WEB_PORTS = [80, 443];
+/** The ports any tier may reach the internet on by default. */
+const INTERNET_PORTS = [443];
+/** The tier whose tasks alone may connect to the data stores by default (its groups' `Tier` tag). */
+const DATA_CLIENT_TIER = "backend";
+
 const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
 /** One ingress or egress permission, whatever resource declared it. */
@@ -129,10 +136,10 @@ export const publicIngressWebOnly: StackValidationPolicy = stackPolicy({
   remediation:
     "Admit other tiers by security group (referencedSecurityGroupId) or a managed prefix list; open only 80/443 on the public load balancer's group.",
   configSchema: {
-    properties: { allowedPorts: { type: "array", items: { type: "number" }, default: [80, 443] } },
+    properties: { allowedPorts: { type: "array", items: { type: "number" }, default: WEB_PORTS } },
   },
   validate: (resources, args, report) => {
-    const allowedPorts = configNumberList(args, "allowedPorts", [80, 443]);
+    const allowedPorts = configNumberList(args, "allowedPorts", WEB_PORTS);
     const publicGroups = publicLoadBalancerGroups(resources);
     for (const permission of permissions(resources)) {
       if (permission.direction !== "ingress") continue;
@@ -159,10 +166,10 @@ export const dataTierIngress: StackValidationPolicy = stackPolicy({
   remediation:
     "Give the data stores' groups ingress rules whose referencedSecurityGroupId is the backend service's group (Tier tag `backend`), and nothing else.",
   configSchema: {
-    properties: { sourceTier: { type: "string", default: "backend" } },
+    properties: { sourceTier: { type: "string", default: DATA_CLIENT_TIER } },
   },
   validate: (resources, args, report) => {
-    const sourceTier = str(record(args.getConfig<Props>()), "sourceTier") ?? "backend";
+    const sourceTier = str(record(args.getConfig<Props>()), "sourceTier") ?? DATA_CLIENT_TIER;
     const dataGroups = new Map<string, PolicyResource>();
     for (const instance of ofKind(resources, TOKENS.dbInstance)) {
       for (const group of referenced(instance, "vpcSecurityGroupIds")) dataGroups.set(group.urn, group);
@@ -231,10 +238,10 @@ export const noUnrestrictedEgress: StackValidationPolicy = stackPolicy({
   remediation:
     "Replace all-traffic egress with rules for the ports the tier needs: other tiers by group, AWS APIs on 443.",
   configSchema: {
-    properties: { internetPorts: { type: "array", items: { type: "number" }, default: [443] } },
+    properties: { internetPorts: { type: "array", items: { type: "number" }, default: INTERNET_PORTS } },
   },
   validate: (resources, args, report) => {
-    const internetPorts = configNumberList(args, "internetPorts", [443]);
+    const internetPorts = configNumberList(args, "internetPorts", INTERNET_PORTS);
     for (const permission of permissions(resources)) {
       if (permission.direction !== "egress") continue;
       const open = permission.cidrs.some((cidr) => ANYWHERE.includes(cidr));
