@@ -1,0 +1,4 @@
+// @ts-check
+import { area } from "./base.mjs";
+
+export default area("policies", ["policy-pack/policies/security-groups.ts"], ["test/policies.test.ts"]);
