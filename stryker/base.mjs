@@ -18,7 +18,8 @@ export function area(area, mutate, spec) {
     reporters: ["clear-text", "progress", "html", "json"],
     htmlReporter: { fileName: `reports/mutation/${area}.html` },
     jsonReporter: { fileName: `reports/mutation/${area}.json` },
-    tempDirName: ".stryker-tmp",
+    // One folder per area, so areas can run side by side.
+    tempDirName: `.stryker-tmp/${area}`,
     cleanTempDir: "always",
   };
 }
