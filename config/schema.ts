@@ -134,3 +134,20 @@ function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
 function truncate(text: string, limit = 120): string {
   return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
 }
+
+/** The project's config namespace (`cloudweave:<key>` in `Pulumi.<stack>.yaml`). */
+const NAMESPACE = "cloudweave";
+
+/** Provider settings this program reads besides its own namespace. */
+const PROVIDER_KEYS: readonly string[] = ["aws:region", "aws:allowedAccountIds", "aws:defaultTags"];
+
+/**
+ * The settings this program reads out of a stack's whole configuration: every `cloudweave:*` key (so a misspelt
+ * one is reported, not ignored), `aws:region`, `aws:allowedAccountIds` and `aws:defaultTags` (the program's own
+ * providers need them too). Other provider settings are the providers'.
+ */
+export function programSettings<Value>(all: Readonly<Record<string, Value>>): Record<string, Value> {
+  return Object.fromEntries(
+    Object.entries(all).filter(([key]) => key.startsWith(`${NAMESPACE}:`) || PROVIDER_KEYS.includes(key)),
+  );
+}

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { parse as parseYaml } from "yaml";
+import { PROJECT_ROOT, readStackSettings } from "./stack-files";
 import { isConfigError } from "../config";
 import {
   allowedAccounts,
@@ -18,11 +19,11 @@ import {
   type DeclaredResource,
 } from "./mocks";
 
+export { PROJECT_ROOT, readStackSettings, stackNames } from "./stack-files";
+
 // Internal to the SDK (not in its typings): resolves once every outstanding resource registration has finished.
 const waitForRPCs = (): Promise<void> => (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
-/** The project's root folder (where `Pulumi.yaml` is). */
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 /** What one offline run produced. */
 export interface StackRun {
@@ -62,32 +63,6 @@ export class ProgramFailed extends Error {
     super(cause instanceof Error ? cause.message : String(cause));
     this.name = "ProgramFailed";
   }
-}
-
-/** The stacks that have a `Pulumi.<stack>.yaml` in the project. */
-export function stackNames(projectDir: string = PROJECT_ROOT): string[] {
-  return fs
-    .readdirSync(projectDir)
-    .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
-    .filter((stack): stack is string => stack !== undefined)
-    .sort();
-}
-
-/** The `config:` map of `Pulumi.<stack>.yaml` as written (structured values as objects), with overrides applied. */
-export function readStackSettings(
-  stack: string,
-  overrides: Readonly<Record<string, unknown>> = {},
-  projectDir: string = PROJECT_ROOT,
-): Record<string, unknown> {
-  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) {
-    throw new Error(
-      `no stack "${stack}": ${path.basename(file)} does not exist (stacks: ${stackNames(projectDir).join(", ")})`,
-    );
-  }
-  const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const merged: Record<string, unknown> = { ...(document.config ?? {}), ...overrides };
-  return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
 }
 
 /** Runs `index.ts` for `stack`, as `pulumi preview --stack <stack>` would. */

@@ -12,8 +12,7 @@ export interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
-/** The stacks every whole-stack test runs against. */
-export const STACKS = ["staging", "production"] as const;
+export { STACKS } from "./fixtures/stacks";
 
 /** Every resource of `type` in the run. */
 export function ofType(run: StackRun, type: string): DeclaredResource[] {
