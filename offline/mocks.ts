@@ -50,6 +50,8 @@ export interface DeclaredResource {
   readonly protect: boolean;
   /** How long the engine waits for each operation (`customTimeouts`), as the program set them, e.g. `45m`. */
   readonly customTimeouts: { readonly create?: string; readonly update?: string; readonly delete?: string };
+  /** Inputs the engine leaves alone after creation (`ignoreChanges`): someone else (ECS, auto scaling) owns them. */
+  readonly ignoreChanges: readonly string[];
   /** The inputs, resolved; secret values are {@link SecretValue}s. */
   readonly inputs: Readonly<Record<string, unknown>>;
   /** The id the mock assigned (custom resources only). */
@@ -69,6 +71,7 @@ interface RegisterRequest {
   getProtect(): boolean;
   getObject(): unknown;
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+  getIgnorechangesList(): string[];
 }
 
 interface RegisterResponse {
@@ -526,6 +529,7 @@ export class RecordingMonitor extends MockMonitor {
           region: this.awsMocks.regionOf(req.getProvider() || undefined, inputs),
           protect: req.getProtect(),
           customTimeouts: timeoutsOf(req),
+          ignoreChanges: req.getIgnorechangesList(),
           inputs,
           id: response.getId() || undefined,
           outputs: revealSecrets(deserialize(response.getObject())) as Record<string, unknown>,

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { CPU_STEP_POLICIES, ecsServiceResourceId } from "../components/compute/fargate-service";
 import { STACKS, byArn, ofType, single, stackConfig, stackRun } from "./helpers";
+import { alarmState, type MetricSource, type Series } from "./support/metric-alarm";
 import { capacityAfter, stepPolicyProblems, type StepPolicy } from "./support/step-scaling";
 
 const scaleOut = CPU_STEP_POLICIES.scaleOut as StepPolicy;
@@ -87,10 +88,34 @@ describe("CPU step scaling (the design's policy)", () => {
           ClusterName: clusterName,
           ServiceName: ecsService.outputs.name,
         });
+        // What the alarms do with the service's CPU as ECS publishes it (AWS/ECS CPUUtilization, average of the tasks).
+        const cpu: (values: Series) => MetricSource = (values) => (metric) =>
+          metric.namespace === "AWS/ECS" &&
+          metric.metricName === "CPUUtilization" &&
+          metric.stat === "Average" &&
+          metric.dimensions.ClusterName === clusterName &&
+          metric.dimensions.ServiceName === ecsService.outputs.name
+            ? values
+            : undefined;
+        const { scaleOutCpuPercent: busy, scaleOutPeriods, scaleInCpuPercent: idle, scaleInPeriods } = config.scaling;
+        const minutes = Math.max(scaleOutPeriods, scaleInPeriods) + 1;
+        const steady = (value: number | undefined) => Array<number | undefined>(minutes).fill(value);
+        expect(alarmState(high.inputs, cpu(steady(busy + 1)), minutes), "busy").to.equal("ALARM");
+        expect(alarmState(high.inputs, cpu(steady(busy)), minutes), "at the threshold").to.equal("OK");
+        expect(
+          alarmState(high.inputs, cpu([...steady(busy + 1).slice(1), busy - 1]), minutes),
+          "a quiet minute",
+        ).to.equal("OK");
+        expect(alarmState(low.inputs, cpu(steady(idle - 1)), minutes), "idle").to.equal("ALARM");
+        expect(alarmState(low.inputs, cpu(steady(idle)), minutes)).to.equal("OK");
+        expect(alarmState(low.inputs, cpu(steady(undefined)), minutes), "no data: no scale-in").to.equal("OK");
+        // A policy with step adjustments is a StepScaling policy (PutScalingPolicy's PolicyType).
+        for (const policy of [policyOf(high), policyOf(low)]) expect(policy.inputs.policyType).to.equal("StepScaling");
         const memory = ofType(run, "aws:appautoscaling/policy:Policy").find(
           (p) => p.name === `${prefix}-memory-tracking`,
         );
         expect(memory?.inputs.resourceId).to.equal(target.inputs.resourceId);
+        expect(memory?.inputs.policyType).to.equal("TargetTrackingScaling");
         expect(memory?.inputs.targetTrackingScalingPolicyConfiguration).to.deep.include({
           targetValue: config.scaling.memoryTargetPercent,
           disableScaleIn: true,

@@ -1,0 +1,95 @@
+import { expect } from "chai";
+import { FargateService } from "../components/compute/fargate-service";
+import { runProgram, type StackRun } from "../offline/harness";
+import type { DeclaredResource } from "../offline/mocks";
+import { ofType, single } from "./helpers";
+import { minimalServiceArgs } from "./fixtures/service";
+import { alarmState, type MetricSource, type Series } from "./support/metric-alarm";
+
+const TOPIC = "arn:aws:sns:us-east-1:123456789012:cloudweave-warning";
+
+/** A service as a test declares it: rollback on 10 target 5xx per minute. */
+async function service(): Promise<StackRun> {
+  return runProgram("staging", () => void new FargateService("web", minimalServiceArgs({ alarmActions: [TOPIC] })));
+}
+
+/**
+ * What CloudWatch would hold for the service's load balancer (metric names and statistics as the ALB publishes
+ * them: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html).
+ */
+function albMetrics(
+  run: StackRun,
+  data: Record<"blue" | "green", { errors?: Series; unhealthy?: Series }>,
+): MetricSource {
+  const suffixOf = (color: "blue" | "green") =>
+    single(run, "aws:lb/targetGroup:TargetGroup", `web-${color}`).outputs.arnSuffix;
+  return ({ namespace, metricName, stat, dimensions }) => {
+    if (namespace !== "AWS/ApplicationELB" || dimensions.LoadBalancer !== "app/lb/1") return undefined;
+    const color = (["blue", "green"] as const).find((candidate) => dimensions.TargetGroup === suffixOf(candidate));
+    if (!color) return undefined;
+    if (metricName === "HTTPCode_Target_5XX_Count" && stat === "Sum") return data[color].errors;
+    if (metricName === "UnHealthyHostCount" && stat === "Maximum") return data[color].unhealthy;
+    return undefined;
+  };
+}
+
+describe("the rollback alarms a deployment watches", () => {
+  let run: StackRun;
+  let errors: DeclaredResource;
+  let unhealthy: DeclaredResource;
+  before(async () => {
+    run = await service();
+    errors = single(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-target-5xx");
+    unhealthy = single(run, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-unhealthy-targets");
+  });
+
+  it("roll back on 10 target 5xx a minute for two minutes, summed over both colours, whichever serves", () => {
+    const state = (blue: Series, green: Series) =>
+      alarmState(errors.inputs, albMetrics(run, { blue: { errors: blue }, green: { errors: green } }), 3);
+    expect(state([0, 10, 10], [undefined, undefined, undefined]), "the live colour fails").to.equal("ALARM");
+    expect(state([undefined, undefined, undefined], [0, 12, 11]), "the new colour fails").to.equal("ALARM");
+    expect(state([0, 6, 5], [0, 4, 5]), "both share the traffic and the errors").to.equal("ALARM");
+    expect(state([0, 0, 10], [0, 0, 0]), "one bad minute").to.equal("OK");
+    expect(state([0, 9, 9], [undefined, undefined, undefined]), "below the threshold").to.equal("OK");
+    expect(state([undefined, undefined, undefined], [undefined, undefined, undefined]), "no traffic").to.equal("OK");
+  });
+
+  it("roll back when any target of either colour fails its health checks for two minutes", () => {
+    const state = (blue: Series, green: Series) =>
+      alarmState(unhealthy.inputs, albMetrics(run, { blue: { unhealthy: blue }, green: { unhealthy: green } }), 3);
+    expect(state([0, 0, 0], [0, 1, 1])).to.equal("ALARM");
+    expect(state([0, 2, 1], [undefined, undefined, undefined])).to.equal("ALARM");
+    expect(state([0, 0, 1], [0, 0, 0]), "one minute").to.equal("OK");
+    expect(state([undefined, undefined, undefined], [undefined, undefined, undefined]), "no targets yet").to.equal(
+      "OK",
+    );
+  });
+
+  it("are the alarms the service rolls back on, and notify the given topics", () => {
+    const ecsService = single(run, "aws:ecs/service:Service");
+    expect(ecsService.inputs.alarms).to.deep.equal({
+      alarmNames: [errors.outputs.name, unhealthy.outputs.name],
+      enable: true,
+      rollback: true,
+    });
+    for (const alarm of [errors, unhealthy]) {
+      expect(alarm.inputs.alarmActions, "in alarm").to.deep.equal([TOPIC]);
+      expect(alarm.inputs.okActions, "and back to normal").to.deep.equal([TOPIC]);
+    }
+  });
+
+  it("leave the traffic shift to ECS: the rules' weights and the service's target groups are not Pulumi's to reset", () => {
+    for (const rule of ofType(run, "aws:lb/listenerRule:ListenerRule")) {
+      expect(rule.ignoreChanges, rule.name).to.deep.equal(["actions"]);
+    }
+    expect(single(run, "aws:ecs/service:Service").ignoreChanges).to.have.members(["desiredCount", "loadBalancers"]);
+  });
+
+  it("declare every child inside the service, named after it", () => {
+    const component = single(run, "cloudweave:compute:FargateService");
+    for (const resource of run.resources.filter((candidate) => candidate.custom)) {
+      expect(resource.parent, `${resource.type} ${resource.name}`).to.equal(component.urn);
+      expect(resource.name.startsWith("web-"), resource.name).to.equal(true);
+    }
+  });
+});
