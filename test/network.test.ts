@@ -6,6 +6,7 @@ import { runProgram, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID } from "../offline/mocks";
 import type { DeclaredResource } from "../offline/mocks";
 import { STACKS, byArn, byId, json, ofType, single } from "./helpers";
+import { evaluate, type PolicyDocument } from "./iam-evaluator";
 
 const FLOW_LOG_KEY = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT_ID}:key/flow-logs-test`;
 
@@ -237,6 +238,47 @@ describe("Network component", () => {
           }
         }
         expect(statements.map((statement) => statement.Action).flat()).to.include("logs:DescribeLogGroups");
+      });
+
+      it("gives the delivery role what VPC Flow Logs needs to publish, on that log group", () => {
+        // What the service calls (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html); the log
+        // group already exists, so CreateLogGroup is not needed.
+        const flowLog = single(run, "aws:ec2/flowLog:FlowLog");
+        const role = byArn(run, flowLog.inputs.iamRoleArn);
+        const policy = json<PolicyDocument>(single(run, "aws:iam/rolePolicy:RolePolicy"), "policy");
+        const logGroupArn = byArn(run, flowLog.inputs.logDestination).outputs.arn as string;
+        const principal = { identityPolicies: [policy] };
+        const request = (action: string, resource: string) =>
+          evaluate(principal, { principalArn: String(role.outputs.arn), action, resource });
+        const stream = `${logGroupArn}:log-stream:eni-0123456789abcdef0-all`;
+        expect(request("logs:DescribeLogGroups", "*")).to.equal("allow");
+        expect(request("logs:DescribeLogStreams", logGroupArn)).to.equal("allow");
+        expect(request("logs:CreateLogStream", logGroupArn)).to.equal("allow");
+        expect(request("logs:PutLogEvents", stream)).to.equal("allow");
+        const otherGroup = logGroupArn.replace(/log-group:.*/, "log-group:/aws/lambda/other");
+        expect(request("logs:PutLogEvents", `${otherGroup}:log-stream:x`), "another log group").to.equal(
+          "implicit deny",
+        );
+        expect(request("logs:DeleteLogGroup", logGroupArn)).to.equal("implicit deny");
+        // Only VPC Flow Logs of this account, for flow logs in this account and region, can assume it.
+        const trust = json<PolicyDocument>(role, "assumeRolePolicy");
+        const assume = (sourceAccount: string, sourceArn: string) =>
+          [trust.Statement].flat().some(
+            (statement) =>
+              evaluate(
+                { identityPolicies: [{ Statement: [{ ...statement, Principal: undefined, Resource: "*" }] }] },
+                {
+                  principalArn: "vpc-flow-logs.amazonaws.com",
+                  action: "sts:AssumeRole",
+                  resource: String(role.outputs.arn),
+                  context: { "aws:SourceAccount": sourceAccount, "aws:SourceArn": sourceArn },
+                },
+              ) === "allow",
+          );
+        const flowLogArn = `arn:aws:ec2:${config.region}:${MOCK_ACCOUNT_ID}:vpc-flow-log/fl-0123456789abcdef0`;
+        expect(assume(MOCK_ACCOUNT_ID, flowLogArn)).to.equal(true);
+        expect(assume("444455556666", flowLogArn.replace(MOCK_ACCOUNT_ID, "444455556666"))).to.equal(false);
+        expect(assume(MOCK_ACCOUNT_ID, flowLogArn.replace(config.region, "eu-west-1"))).to.equal(false);
       });
 
       it(`${stack === "production" ? "protects" : "does not protect"} the VPC from deletion`, () => {
