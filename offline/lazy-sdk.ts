@@ -1,9 +1,10 @@
 /**
  * Loads three heavy parts of the Pulumi SDK only if something uses them. The SDK requires them when it loads, and an
  * offline run (mocks, no engine) never does: the TypeScript compiler (for function serialization, 9 MB to compile),
- * `@npmcli/arborist` (reads the npm tree, for the same), and the Automation API. Together they were 40 % of the time
- * an offline plan took. Importing this module before the SDK puts a lazy stand-in for each in the require cache; the
- * first property read of a stand-in loads the real module. Real `pulumi preview/up` runs never import it.
+ * `@npmcli/arborist` (reads the npm tree, for the same), and the Automation API. Loading the SDK took 0.8 s with
+ * them and 0.44 s without (this machine, `require("@pulumi/pulumi")` timed three times). Importing this module before
+ * the SDK puts a lazy stand-in for each in the require cache; the first property read of a stand-in loads the real
+ * module. Real `pulumi preview/up` runs never import it.
  */
 import Module from "node:module";
 import * as path from "node:path";
