@@ -1,14 +1,11 @@
 import { expect } from "chai";
 import { deploymentConfiguration, type DeploymentSpec } from "../components/compute/fargate-service";
+import { minimalServiceArgs } from "./fixtures/service";
 
-/** A deployment as the stack schema fills it in; each test changes what it is about. */
+/** A deployment as the stack schema fills it in (bake 15 minutes); each test changes what it is about. */
 const spec = (overrides: Partial<DeploymentSpec> = {}): DeploymentSpec => ({
-  strategy: "BLUE_GREEN",
-  canary: { percent: 10, bakeMinutes: 10 },
-  linear: { stepPercent: 25, stepBakeMinutes: 5 },
+  ...minimalServiceArgs().deployment,
   bakeTimeMinutes: 15,
-  rollbackOn5xxPerMinute: 10,
-  timeoutMinutes: 60,
   ...overrides,
 });
 
