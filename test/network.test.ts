@@ -240,6 +240,39 @@ describe("Network component", () => {
         expect(statements.map((statement) => statement.Action).flat()).to.include("logs:DescribeLogGroups");
       });
 
+      it("lets groups that reference each other be deleted, and starts NAT only once the VPC reaches the internet", () => {
+        // Groups whose rules reference each other cannot be deleted until the rules are revoked (EC2 DeleteSecurityGroup:
+        // DependencyViolation); a NAT gateway needs the VPC's internet gateway, and its address a VPC-domain EIP.
+        for (const group of ofType(run, "aws:ec2/securityGroup:SecurityGroup")) {
+          expect(group.inputs.revokeRulesOnDelete, group.name).to.equal(true);
+        }
+        const gateway = single(run, "aws:ec2/internetGateway:InternetGateway");
+        for (const nat of ofType(run, "aws:ec2/natGateway:NatGateway")) {
+          expect(nat.dependencies, nat.name).to.include(gateway.urn);
+          expect(byId(run, nat.inputs.allocationId).inputs.domain).to.equal("vpc");
+        }
+      });
+
+      it("names every rule after its group, direction, peer and port: unique, and stable between previews", () => {
+        const rules = [
+          ...ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+          ...ofType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
+        ];
+        const names = rules.map((rule) => rule.name);
+        expect(new Set(names).size).to.equal(names.length);
+        for (const rule of rules) {
+          const ingress = rule.type.includes("Ingress");
+          const port = String(rule.inputs.fromPort);
+          const peer = rule.inputs.referencedSecurityGroupId
+            ? tierOf(byId(run, rule.inputs.referencedSecurityGroupId))
+            : rule.inputs.prefixListId
+              ? "prefix-list"
+              : "anywhere";
+          const own = tierOf(byId(run, rule.inputs.securityGroupId));
+          expect(rule.name).to.equal(`net-${own}-${ingress ? "from" : "to"}-${peer}-${port}`);
+        }
+      });
+
       it("gives the delivery role what VPC Flow Logs needs to publish, on that log group", () => {
         // What the service calls (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html); the log
         // group already exists, so CreateLogGroup is not needed.

@@ -117,8 +117,7 @@ describe("security-group policies, case by case", () => {
   });
 
   describe("sg-no-unrestricted-egress", () => {
-    const check = (declare: Declare, config?: PackConfig) =>
-      violationsOf("sg-no-unrestricted-egress", declare, config);
+    const check = (declare: Declare, config?: PackConfig) => violationsOf("sg-no-unrestricted-egress", declare, config);
 
     it("lets any tier reach the internet on 443 and other tiers on any port, nothing else out to anywhere", async () => {
       const found = await check(() => {

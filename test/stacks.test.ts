@@ -225,13 +225,42 @@ describe("whole stacks on mocks", () => {
         );
       });
 
+      it("writes every IAM policy document in the policy language's current version", () => {
+        // IAM accepts "2012-10-17" and the legacy "2008-10-17", which lacks policy variables; a document without a
+        // Version is read as the legacy one (IAM User Guide, "IAM JSON policy elements: Version").
+        const documents = run.resources.flatMap((resource) =>
+          ["policy", "assumeRolePolicy"]
+            .filter((key) => typeof resource.inputs[key] === "string" && String(resource.inputs[key]).startsWith("{"))
+            .map((key) => ({
+              where: `${resource.name}.${key}`,
+              document: json<{ Version?: string; Statement?: unknown }>(resource, key),
+            }))
+            // IAM-language documents only (ECR lifecycle policies are JSON too, in another language).
+            .filter(({ document }) => document.Statement !== undefined),
+        );
+        expect(documents.length).to.be.greaterThan(20);
+        for (const { where, document } of documents) expect(document.Version, where).to.equal("2012-10-17");
+      });
+
       it("exports the network's ids for the other tiers and operators", () => {
         const vpc = single(run, "aws:ec2/vpc:Vpc");
         expect(run.outputs.vpcId).to.equal(vpc.id);
         expect(run.outputs.environment).to.equal(stack);
-        for (const key of ["publicSubnetIds", "privateSubnetIds", "databaseSubnetIds"]) {
+        const subnetsOf = (tier: string) =>
+          ofType(run, "aws:ec2/subnet:Subnet")
+            .filter((subnet) => (subnet.inputs.tags as Record<string, string>).Tier === tier)
+            .map((subnet) => subnet.id);
+        for (const [key, tier] of [
+          ["publicSubnetIds", "public"],
+          ["privateSubnetIds", "private"],
+          ["databaseSubnetIds", "database"],
+        ] as const) {
+          expect(run.outputs[key], key).to.deep.equal(subnetsOf(tier));
           expect(run.outputs[key], key).to.have.length(3);
         }
+        expect(run.outputs.natPublicIps).to.deep.equal(
+          ofType(run, "aws:ec2/eip:Eip").map((address) => address.outputs.publicIp),
+        );
         expect(run.outputs.natPublicIps).to.have.length(stack === "production" ? 3 : 1);
         expect(Object.keys(run.outputs.securityGroupIds as object).sort()).to.deep.equal([
           "alb",
