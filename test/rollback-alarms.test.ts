@@ -85,6 +85,35 @@ describe("the rollback alarms a deployment watches", () => {
     expect(single(run, "aws:ecs/service:Service").ignoreChanges).to.have.members(["desiredCount", "loadBalancers"]);
   });
 
+  it("send traffic to the tasks by IP over HTTP/1.1, health-checked on the port they serve", () => {
+    // Fargate tasks use awsvpc networking: their target groups must register IP targets
+    // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html); health checks on the traffic port.
+    for (const color of ["blue", "green"]) {
+      const group = single(run, "aws:lb/targetGroup:TargetGroup", `web-${color}`);
+      expect(group.inputs).to.include({
+        targetType: "ip",
+        protocol: "HTTP",
+        protocolVersion: "HTTP1",
+        ipAddressType: "ipv4",
+        port: minimalServiceArgs().container.port,
+      });
+      expect(group.inputs.healthCheck).to.deep.include({ enabled: true, port: "traffic-port", protocol: "HTTP" });
+    }
+  });
+
+  it("renames the target groups when an input that replaces them changes, so a replacement never collides", async () => {
+    const nameAt = async (port: number) => {
+      const other = await runProgram("staging", () => {
+        const args = minimalServiceArgs();
+        new FargateService("web", { ...args, container: { ...args.container, port } });
+      });
+      return single(other, "aws:lb/targetGroup:TargetGroup", "web-blue").outputs.name;
+    };
+    const current = single(run, "aws:lb/targetGroup:TargetGroup", "web-blue").outputs.name;
+    expect(await nameAt(minimalServiceArgs().container.port), "same inputs").to.equal(current);
+    expect(await nameAt(minimalServiceArgs().container.port + 1), "another port").to.not.equal(current);
+  });
+
   it("declare every child inside the service, named after it", () => {
     const component = single(run, "cloudweave:compute:FargateService");
     for (const resource of run.resources.filter((candidate) => candidate.custom)) {

@@ -84,6 +84,11 @@ export function alarmState(alarm: Record<string, unknown>, source: MetricSource,
   let values: Series;
   const queries = alarm.metricQueries as Query[] | undefined;
   if (queries) {
+    // MetricDataQuery Id: "must start with a lowercase letter" and hold letters, digits and underscores (PutMetricAlarm).
+    for (const query of queries) {
+      if (!/^[a-z][a-zA-Z0-9_]*$/.test(query.id))
+        throw new Error(`query id "${query.id}" is not one CloudWatch accepts`);
+    }
     const returned = queries.filter((query) => query.returnData === true);
     if (returned.length !== 1) throw new Error(`${returned.length} queries return data; an alarm needs exactly one`);
     const series: Record<string, Series> = {};
