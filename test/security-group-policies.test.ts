@@ -116,6 +116,96 @@ describe("security-group policies, case by case", () => {
     });
   });
 
+  describe("rules however declared: legacy rule resources and inline blocks", () => {
+    it("reads direction, protocol, ports, peers, prefix lists and descriptions from each form", async () => {
+      const declare = () => {
+        const db = group("db");
+        const backend = group("backend", { tags: { Tier: "backend" } });
+        new aws.rds.Instance("store", {
+          engine: "postgres",
+          instanceClass: "db.t3.micro",
+          allocatedStorage: 20,
+          vpcSecurityGroupIds: [db.id],
+        });
+        new aws.ecs.Service("api", { networkConfiguration: { subnets: ["s-1"], securityGroups: [backend.id] } });
+        // Legacy rules: egress by `type`, all traffic when no protocol is named, peers by sourceSecurityGroupId.
+        new aws.ec2.SecurityGroupRule("legacy-out-all", {
+          type: "egress",
+          securityGroupId: backend.id,
+          protocol: "-1",
+          fromPort: 0,
+          toPort: 0,
+          cidrBlocks: ["0.0.0.0/0"],
+          description: "everything out",
+        });
+        new aws.ec2.SecurityGroupRule("legacy-db-from-backend", {
+          type: "ingress",
+          securityGroupId: db.id,
+          protocol: "tcp",
+          fromPort: 5432,
+          toPort: 5432,
+          sourceSecurityGroupId: backend.id,
+          description: "PostgreSQL from the backend",
+        });
+        new aws.ec2.SecurityGroupRule("legacy-db-from-list", {
+          type: "ingress",
+          securityGroupId: db.id,
+          protocol: "tcp",
+          fromPort: 5432,
+          toPort: 5432,
+          prefixListIds: ["pl-1"],
+        });
+        group("inline-list", {
+          ingress: [
+            { protocol: "tcp", fromPort: 443, toPort: 443, prefixListIds: ["pl-2"], description: "from a list" },
+          ],
+          egress: [{ protocol: "tcp", fromPort: 80, toPort: 81, cidrBlocks: ["0.0.0.0/0"], description: "web out" }],
+        });
+      };
+      const egress = await violationsOf("sg-no-unrestricted-egress", declare);
+      expect(egress.map((violation) => violation.message)).to.have.members([
+        "legacy-out-all allows all traffic out to anywhere; only 443 may leave for the internet.",
+        "inline-list allows tcp/80-81 out to anywhere; only 443 may leave for the internet.",
+      ]);
+      const dataTier = await violationsOf("data-tier-ingress-from-app-tier", declare);
+      expect(dataTier).to.deep.equal([
+        {
+          name: "legacy-db-from-list",
+          message:
+            "legacy-db-from-list lets a prefix list into data-tier group db; only the backend tasks' group may connect.",
+        },
+      ]);
+      const descriptions = await violationsOf("sg-rule-descriptions", declare);
+      expect(descriptions).to.deep.equal([
+        { name: "legacy-db-from-list", message: "description must say what the group or rule is for." },
+      ]);
+      // Ingress is not egress: nothing the public-ingress policy objects to here (no rule is open to everyone).
+      expect(await violationsOf("sg-public-ingress-web-only", declare)).to.deep.equal([]);
+    });
+
+    it("lets the pack config name the tier that may reach the data stores", async () => {
+      const found = await violationsOf(
+        "data-tier-ingress-from-app-tier",
+        () => {
+          const db = group("db");
+          const worker = group("worker", { tags: { Tier: "worker" } });
+          new aws.rds.Instance("store", {
+            engine: "postgres",
+            instanceClass: "db.t3.micro",
+            allocatedStorage: 20,
+            vpcSecurityGroupIds: [db.id],
+          });
+          new aws.ecs.Service("jobs", { networkConfiguration: { subnets: ["s-1"], securityGroups: [worker.id] } });
+          ingress("from-worker", db, { fromPort: 5432, toPort: 5432, referencedSecurityGroupId: worker.id });
+          // An egress rule on the data group is not an ingress into it.
+          egress("db-out", db, { fromPort: 443, toPort: 443, cidrIpv4: "10.0.0.0/8" });
+        },
+        { "data-tier-ingress-from-app-tier": { sourceTier: "worker" } },
+      );
+      expect(found).to.deep.equal([]);
+    });
+  });
+
   describe("sg-no-unrestricted-egress", () => {
     const check = (declare: Declare, config?: PackConfig) => violationsOf("sg-no-unrestricted-egress", declare, config);
 
@@ -223,9 +313,15 @@ describe("security-group policies, case by case", () => {
           egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
         });
         new aws.ec2.Vpc("unmanaged", { cidrBlock: "10.2.0.0/16" });
+        const open = new aws.ec2.Vpc("open", { cidrBlock: "10.3.0.0/16" });
+        new aws.ec2.DefaultSecurityGroup("open-default", {
+          vpcId: open.id,
+          ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, self: true }],
+        });
       });
-      expect(found).to.deep.equal([
+      expect(found).to.have.deep.members([
         { name: "leaky-default", message: "leaky-default must have no rules." },
+        { name: "open-default", message: "open-default must have no rules." },
         { name: "unmanaged", message: "VPC unmanaged leaves its default security group's rules in place." },
       ]);
     });
