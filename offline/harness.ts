@@ -24,7 +24,6 @@ export { PROJECT_ROOT, readStackSettings, stackNames } from "./stack-files";
 // Internal to the SDK (not in its typings): resolves once every outstanding resource registration has finished.
 const waitForRPCs = (): Promise<void> => (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
-
 /** What one offline run produced. */
 export interface StackRun {
   readonly project: string;

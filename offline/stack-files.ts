@@ -34,4 +34,3 @@ export function readStackSettings(
   const merged: Record<string, unknown> = { ...(document.config ?? {}), ...overrides };
   return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
 }
-
