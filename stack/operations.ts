@@ -1,6 +1,7 @@
 import * as aws from "../components/lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Cache } from "../components/data/cache";
+import { GLOBAL_REGION } from "../components/edge/edge";
 import type { Database } from "../components/data/database";
 import type { Network } from "../components/network/network";
 import { Alerting } from "../components/operations/alerting";
@@ -64,8 +65,11 @@ export function buildBackup(
   });
 }
 
-/** WAF metrics for CloudFront ACLs are published in us-east-1 only (https://docs.aws.amazon.com/waf/latest/developerguide/monitoring-cloudwatch.html). */
-const WAF_METRICS_REGION = "us-east-1";
+/**
+ * Where the CLOUDFRONT-scope web ACL lives, and so where its CloudWatch metrics are: AWS WAF requires CLOUDFRONT-scope
+ * resources in us-east-1 (the Edge component creates the ACL through its us-east-1 provider, `GLOBAL_REGION`).
+ */
+const WAF_METRICS_REGION = GLOBAL_REGION;
 
 /** Alarms on every tier, the dashboard and tracing. */
 export function buildObservability(
