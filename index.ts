@@ -58,6 +58,8 @@ export const databaseAddress = database.address;
 export const cacheEndpoint = cache.primaryEndpoint;
 /** The secrets the compute tier injects into the backend task; ARNs only, never values. */
 export const secretArns = compute.backendSecretArns;
+/** The RDS master user's secret: for emergencies and `aws secretsmanager rotate-secret` (docs/credentials.md). */
+export const databaseMasterSecretArn = database.masterSecretArn;
 /** Where a release's checks read the test-traffic credential the load balancers' test rules require. */
 export const testTrafficSecretArn = appSecrets.testTrafficSecretArn;
 /** Where users reach the app. */

@@ -32,6 +32,36 @@ export const APP_CONTAINERS = {
   },
 } as const;
 
+/**
+ * How the backend's PostgreSQL roles are laid out (functions/rotation/postgres.ts creates them at deploy time): a
+ * NOLOGIN owner of the application's schema and its objects, and the login role the backend connects as (the design's
+ * `cloudweave_user`; rotation alternates it with `cloudweave_user_clone`). Tables go in the schema (the login roles'
+ * `search_path`), not in `public`.
+ */
+export const APP_DATABASE_ROLES = { owner: "cloudweave_app", schema: "cloudweave", user: "cloudweave_user" } as const;
+
+/** The RDS master user: only the rotation functions and people in an emergency connect as it. */
+export const DATABASE_MASTER_USER = "cloudweave_master";
+
+/**
+ * The backend's Redis user (ElastiCache RBAC): its user name, the key prefixes the application's keys start with
+ * (sessions and cached API responses), and what it may do, as an access string (Redis ACL rule syntax, which
+ * ElastiCache's `AccessString` takes: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html).
+ * Data commands on those keys, connection and transaction commands; nothing `@dangerous` (FLUSHALL, KEYS, CONFIG,
+ * DEBUG, CLIENT KILL, MIGRATE ...), no scripting, no pub/sub. test/rotation-redis.test.ts checks each against a real
+ * Redis.
+ */
+const REDIS_KEY_PREFIXES = ["session:", "cache:"] as const;
+export const APP_REDIS_USER = {
+  userName: "cloudweave",
+  keyPrefixes: REDIS_KEY_PREFIXES,
+  accessString: [
+    "on",
+    ...REDIS_KEY_PREFIXES.map((prefix) => `~${prefix}*`),
+    "-@all +@read +@write +@connection +@transaction -@dangerous",
+  ].join(" "),
+} as const;
+
 /** The secrets the backend reads, by the name the stack's secrets are known under. */
 export type BackendSecret = "database" | "redis" | "jwt";
 
@@ -48,7 +78,8 @@ export const BACKEND_SECRET_VARIABLES: Readonly<Record<string, { secret: Backend
   REDIS_HOST: { secret: "redis", key: "endpoint" },
   REDIS_READER_HOST: { secret: "redis", key: "readerEndpoint" },
   REDIS_PORT: { secret: "redis", key: "port" },
-  REDIS_AUTH_TOKEN: { secret: "redis", key: "authToken" },
+  REDIS_USERNAME: { secret: "redis", key: "username" },
+  REDIS_PASSWORD: { secret: "redis", key: "password" },
   JWT_SECRET: { secret: "jwt", key: "secret" },
   JWT_EXPIRES_IN: { secret: "jwt", key: "expiresIn" },
   JWT_REFRESH_EXPIRES_IN: { secret: "jwt", key: "refreshExpiresIn" },

@@ -114,6 +114,34 @@ export const imageTag = z
     message: `must name one build (a version such as 1.4.2 or a commit SHA), not a moving tag like ${FLOATING_TAGS.join(", ")}`,
   });
 
+/**
+ * Days between a secret's rotations: Secrets Manager's `rate(N days)` takes 1-1000
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html).
+ */
+export const ROTATION_DAYS_RANGE = { min: 1, max: 1000 } as const;
+/**
+ * The most days between rotations production allows: AWS Security Hub's SecretsManager.4 control fails a secret not
+ * rotated within 90 days (its default `maxDaysSinceRotation`:
+ * https://docs.aws.amazon.com/securityhub/latest/userguide/secretsmanager-controls.html).
+ */
+export const PRODUCTION_MAX_ROTATION_DAYS = 90;
+export const rotationDays = z
+  .number()
+  .int("must be a whole number of days")
+  .min(ROTATION_DAYS_RANGE.min, `must be at least ${ROTATION_DAYS_RANGE.min}`)
+  .max(ROTATION_DAYS_RANGE.max, `must be at most ${ROTATION_DAYS_RANGE.max} (Secrets Manager's rate() limit)`);
+
+/** A token lifetime as the backend reads it: a number and a unit, e.g. `15m`, `7d` (s, m, h or d). */
+export const TOKEN_LIFETIME = /^([1-9]\d*)([smhd])$/;
+const SECONDS_PER: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+export function lifetimeSeconds(lifetime: string): number {
+  const [, amount, unit] = TOKEN_LIFETIME.exec(lifetime) ?? [];
+  return Number(amount) * (SECONDS_PER[unit ?? ""] ?? Number.NaN);
+}
+export const tokenLifetime = z
+  .string()
+  .regex(TOKEN_LIFETIME, { message: "must be a number and a unit (s, m, h or d), e.g. 15m or 7d" });
+
 /** A Secrets Manager secret name (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html). */
 export const secretName = z
   .string()

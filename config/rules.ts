@@ -19,6 +19,8 @@ import {
   BACKUP_MARGIN_MINUTES,
   PRODUCTION_MIN_TASKS,
   PRODUCTION_MIN_BAKE_MINUTES,
+  PRODUCTION_MAX_ROTATION_DAYS,
+  lifetimeSeconds,
 } from "./fields";
 import type { rawSettings } from "./settings";
 
@@ -30,6 +32,8 @@ export function checkSettings(raw: z.output<typeof rawSettings>, ctx: z.Refineme
   const production = raw["cloudweave:environment"] === "production";
   const region = raw["aws:region"];
   const vpc = raw["cloudweave:vpc"];
+
+  checkRotation(raw, production, ctx);
 
   const environmentTag = raw["aws:defaultTags"]?.tags[ENVIRONMENT_TAG];
   if (environmentTag !== raw["cloudweave:environment"]) {
@@ -364,4 +368,41 @@ export function formatPath(path: readonly (string | number)[]): string {
   return path
     .map((segment, index) => (typeof segment === "number" ? `[${segment}]` : index === 0 ? segment : `.${segment}`))
     .join("");
+}
+
+/** One day: a scheduled rotation happens some time in its UTC day, so two can be a day closer than their period. */
+const ROTATION_WINDOW_SECONDS = 86_400;
+
+/**
+ * The JWT key's rotation period must outlast every token signed just before a rotation: the backend verifies with the
+ * current and the previous key, so a token stays verifiable until the rotation after next. Production rotates every
+ * credential within Security Hub's 90 days.
+ */
+function checkRotation(raw: z.output<typeof rawSettings>, production: boolean, ctx: z.RefinementCtx): void {
+  const secrets = raw["cloudweave:secrets"];
+  const { rotationDays, refreshTokenLifetime, accessTokenLifetime } = secrets.jwt;
+  const longest = Math.max(lifetimeSeconds(refreshTokenLifetime), lifetimeSeconds(accessTokenLifetime));
+  const shortestGap = rotationDays * 86_400 - ROTATION_WINDOW_SECONDS;
+  if (shortestGap < longest) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cloudweave:secrets", "jwt", "rotationDays"],
+      message: `must be at least ${Math.ceil((longest + ROTATION_WINDOW_SECONDS) / 86_400)} days: tokens live up to ${refreshTokenLifetime} and verify with the current or the previous key, and a rotation can come a day early (it runs some time in its UTC day)`,
+    });
+  }
+  if (!production) return;
+  const periods: [string[], number][] = [
+    [["credentialRotationDays"], secrets.credentialRotationDays],
+    [["headerRotationDays"], secrets.headerRotationDays],
+    [["jwt", "rotationDays"], rotationDays],
+  ];
+  for (const [path, days] of periods) {
+    if (days > PRODUCTION_MAX_ROTATION_DAYS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloudweave:secrets", ...path],
+        message: `must be at most ${PRODUCTION_MAX_ROTATION_DAYS} in production (AWS Security Hub SecretsManager.4)`,
+      });
+    }
+  }
 }

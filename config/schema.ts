@@ -28,6 +28,8 @@ export interface StackConfig {
   readonly cache: Parsed["cloudweave:cache"];
   /** `cloudweave:logs`: retention of the stack's service log groups (database, cache, later the services). */
   readonly logs: Parsed["cloudweave:logs"];
+  /** `cloudweave:secrets`: how often each generated credential rotates, and the JWT lifetimes. */
+  readonly secrets: Parsed["cloudweave:secrets"];
   /** `cloudweave:compute`: each service's image, task size and task count range. */
   readonly compute: Parsed["cloudweave:compute"];
   /** `cloudweave:scaling`: the CPU step-scaling thresholds and the memory target, for both services. */
@@ -97,6 +99,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     compute: parsed["cloudweave:compute"],
     scaling: parsed["cloudweave:scaling"],
     deployment: parsed["cloudweave:deployment"],
+    secrets: parsed["cloudweave:secrets"],
     domain: parsed["cloudweave:domain"],
     edge: parsed["cloudweave:edge"],
     recovery: parsed["cloudweave:recovery"],

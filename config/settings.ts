@@ -21,6 +21,8 @@ import {
   percent,
   periods,
   service,
+  rotationDays,
+  tokenLifetime,
 } from "./fields";
 
 /**
@@ -210,6 +212,35 @@ export const rawSettings = strictObject({
   })
     .prefault({})
     .describe("The stack's service log groups (database, cache, services)."),
+  "cloudweave:secrets": strictObject({
+    credentialRotationDays: rotationDays
+      .default(30)
+      .describe(
+        "Days between rotations of the database master user's, the application user's and the Redis user's passwords.",
+      ),
+    headerRotationDays: rotationDays
+      .default(30)
+      .describe(
+        "Days between rotations of CloudFront's origin-verify header and the release checks' test-traffic header.",
+      ),
+    jwt: strictObject({
+      rotationDays: rotationDays
+        .default(30)
+        .describe(
+          "Days between rotations of the JWT signing key; at least the refresh token's lifetime plus the one-day rotation window, since the backend verifies with the current and the previous key only.",
+        ),
+      accessTokenLifetime: tokenLifetime
+        .default("15m")
+        .describe("Lifetime of an access token (the backend's expiresIn)."),
+      refreshTokenLifetime: tokenLifetime
+        .default("7d")
+        .describe("Lifetime of a refresh token (the backend's refreshExpiresIn)."),
+    })
+      .prefault({})
+      .describe("The JWT signing key's rotation and the token lifetimes the backend reads with it."),
+  })
+    .prefault({})
+    .describe("How often each generated credential rotates (ADR 23; docs/credentials.md)."),
   "cloudweave:compute": strictObject({
     frontend: service.describe("The React/nginx frontend service."),
     backend: service.describe("The Go backend service."),

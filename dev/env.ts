@@ -11,8 +11,8 @@ import * as path from "node:path";
 export const LOCAL_SECRETS = {
   /** PostgreSQL's password for DATABASE_USER (the RDS master password in AWS). */
   DATABASE_PASSWORD: () => randomBytes(24).toString("base64url"),
-  /** Redis AUTH token (ElastiCache's auth token in AWS). */
-  REDIS_AUTH_TOKEN: () => randomBytes(32).toString("hex"),
+  /** The password of the Redis user REDIS_USERNAME (the ElastiCache RBAC user's in AWS). */
+  REDIS_PASSWORD: () => randomBytes(32).toString("hex"),
   /** The JWT signing key (AppSecrets' 64 random bytes in AWS). */
   JWT_SECRET: () => randomBytes(64).toString("base64"),
 } as const;

@@ -331,12 +331,29 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       }
       case "aws:cloudwatch/logGroup:LogGroup":
         return { ...state, arn: `arn:aws:logs:${region}:${this.accountId}:log-group:${physicalName}` };
+      case "aws:lambda/function:Function":
+        // https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html (FunctionArn)
+        return {
+          ...state,
+          arn: `arn:aws:lambda:${region}:${this.accountId}:function:${physicalName}`,
+          invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${region}:${this.accountId}:function:${physicalName}/invocations`,
+        };
+      case "aws:elasticache/user:User":
+        // https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/IAM.resources.html (user ARNs)
+        return { ...state, arn: `arn:aws:elasticache:${region}:${this.accountId}:user:${String(inputs.userId)}` };
+      case "aws:elasticache/userGroup:UserGroup":
+        return {
+          ...state,
+          arn: `arn:aws:elasticache:${region}:${this.accountId}:usergroup:${String(inputs.userGroupId)}`,
+        };
       case "aws:rds/instance:Instance": {
         const address = `${names.identifier}.abcdefghijkl.${region}.rds.amazonaws.com`;
         const port = typeof inputs.port === "number" ? inputs.port : 5432;
         return {
           ...state,
           arn: `arn:aws:rds:${region}:${this.accountId}:db:${names.identifier}`,
+          // DbiResourceId: "db-" and 26 upper-case letters and digits, new for every instance (a replacement too).
+          resourceId: `db-${hash(type, name, id).slice(0, 26).toUpperCase()}`,
           address,
           port,
           endpoint: `${address}:${port}`,

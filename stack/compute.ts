@@ -130,6 +130,10 @@ export function buildCompute(
         APPCONFIG_APPLICATION: deps.flagNames.application,
         APPCONFIG_ENVIRONMENT: deps.flagNames.environment,
         APPCONFIG_PROFILE: deps.flagNames.profile,
+        // Where the backend re-reads its rotating credentials (docs/credentials.md); ARNs, not secrets.
+        DATABASE_CONNECTION_ARN: backendSecretArns.database,
+        REDIS_CONNECTION_ARN: backendSecretArns.redis,
+        JWT_SETTINGS_ARN: backendSecretArns.jwt,
       },
       secrets: Object.fromEntries(
         Object.entries(BACKEND_SECRET_VARIABLES).map(([variable, { secret, key }]): [string, SecretReference] => [
@@ -145,6 +149,25 @@ export function buildCompute(
       priority: 100,
       testTraffic: data.appSecrets.testTraffic,
     },
+  });
+  // The credentials rotate: the backend reads them again at run time (docs/credentials.md).
+  data.database.grantRead(backend.taskRole);
+  data.cache.grantRead(backend.taskRole);
+  data.appSecrets.grantReadJwt(backend.taskRole);
+
+  // The header credentials the services' rules require rotate once the rules exist (ADR 23).
+  const headerRotation = {
+    account,
+    everyDays: config.secrets.headerRotationDays,
+    logs: serviceLogs(ctx, keys.logs.arn),
+  };
+  edge.cdn?.rotateOriginVerify({
+    listenerRuleArns: [frontend.listenerRuleArns.production, frontend.listenerRuleArns.test],
+    settings: headerRotation,
+  });
+  data.appSecrets.rotateTestTraffic({
+    listenerRuleArns: [frontend.listenerRuleArns.test, backend.listenerRuleArns.test],
+    settings: headerRotation,
   });
   return { cluster, images, frontend, backend, backendSecretArns, faultAgent };
 }

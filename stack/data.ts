@@ -1,4 +1,4 @@
-import { APP_PORTS } from "../config/app";
+import { APP_DATABASE_ROLES, APP_PORTS, APP_REDIS_USER, DATABASE_MASTER_USER } from "../config/app";
 import { Cache } from "../components/data/cache";
 import { Database } from "../components/data/database";
 import type { Network } from "../components/network/network";
@@ -17,6 +17,13 @@ export interface DataTier {
 export function buildData(ctx: StackContext, network: Network, keys: StackKeys): DataTier {
   const { config, prefix, account, protect } = ctx;
   const logs = serviceLogs(ctx, keys.logs.arn);
+  // The data stores' credentials rotate from the private subnets, in the rotation tier's security group.
+  const rotation = {
+    account,
+    everyDays: config.secrets.credentialRotationDays,
+    logs,
+    network: { subnetIds: network.privateSubnetIds, securityGroupId: network.securityGroupIds.rotation },
+  };
   const database = new Database(`${prefix}-postgres`, {
     account,
     subnetGroupName: network.databaseSubnetGroupName,
@@ -30,6 +37,9 @@ export function buildData(ctx: StackContext, network: Network, keys: StackKeys):
     backupWindow: config.database.backupWindow,
     maintenanceWindow: config.database.maintenanceWindow,
     databaseName: `cloudweave_${config.environment}`,
+    masterUsername: DATABASE_MASTER_USER,
+    applicationRoles: APP_DATABASE_ROLES,
+    rotation,
     ...(config.database.restoreFrom ? { restoreFrom: config.database.restoreFrom } : {}),
     port: APP_PORTS.database,
     storageKmsKeyArn: keys.database.arn,
@@ -51,9 +61,18 @@ export function buildData(ctx: StackContext, network: Network, keys: StackKeys):
     maintenanceWindow: config.cache.maintenanceWindow,
     atRestKmsKeyArn: keys.cache.arn,
     secretKmsKeyArn: keys.secrets.arn,
+    appUser: { userName: APP_REDIS_USER.userName, accessString: APP_REDIS_USER.accessString },
+    rotation,
     logs,
     protect,
   });
-  const appSecrets = new AppSecrets(`${prefix}-app`, { kmsKeyArn: keys.secrets.arn, protect });
+  const { jwt } = config.secrets;
+  const appSecrets = new AppSecrets(`${prefix}-app`, {
+    kmsKeyArn: keys.secrets.arn,
+    jwtExpiresIn: jwt.accessTokenLifetime,
+    jwtRefreshExpiresIn: jwt.refreshTokenLifetime,
+    jwtRotation: { account, everyDays: jwt.rotationDays, logs },
+    protect,
+  });
   return { database, cache, appSecrets };
 }

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES } from "../config/app";
+import { APP_CONTAINERS, APP_PORTS, APP_REDIS_USER, BACKEND_SECRET_VARIABLES } from "../config/app";
+import { DISABLED_DEFAULT_USER } from "../components/data/cache";
 import { LOCAL_SECRETS, localEnvironment } from "../dev/env";
 import { PROJECT_ROOT } from "../offline/harness";
 import { STACKS, single, stackRun } from "./helpers";
@@ -66,15 +67,23 @@ describe("local development (compose.yaml)", () => {
     expect(postgres.ports).to.deep.equal([`127.0.0.1:${APP_PORTS.database}:${APP_PORTS.database}`]);
   });
 
-  it("runs Redis 7 with an AUTH token and TLS only, like ElastiCache with in-transit encryption", () => {
+  it("runs Redis 7 with TLS only and the stacks' RBAC users: the default user off, the application's with its access string", () => {
     const redis = service("redis");
     expect(redis.image).to.match(/^redis:7(\.\d+)*-alpine$/);
     const args = redis.command ?? [];
     const flag = (name: string) => args[args.indexOf(name) + 1];
     expect(flag("--port"), "plain-text port off").to.equal("0");
     expect(flag("--tls-port")).to.equal(String(APP_PORTS.cache));
-    expect(flag("--requirepass")).to.match(required("REDIS_AUTH_TOKEN"));
+    const users = args.flatMap((arg, index) => (args[index - 1] === "--user" ? [arg] : []));
+    expect(users).to.have.length(2);
+    // ElastiCache's disabled default user has no password ("no-password-required"), as nopass here.
+    expect(users[0]?.split(" ")).to.have.members(["default", "nopass", ...DISABLED_DEFAULT_USER.split(" ")]);
+    const app = /^(\S+) on >(\$\{[^}]+\}) (.*)$/.exec(users[1] ?? "");
+    expect(app?.[2]).to.match(required("REDIS_PASSWORD"));
+    expect(`${app?.[1]} on ${app?.[3]}`).to.equal(`${APP_REDIS_USER.userName} ${APP_REDIS_USER.accessString}`);
     expect(redis.healthcheck?.test.join(" ")).to.include("--tls");
+    expect(redis.healthcheck?.test.join(" ")).to.include(`--user ${APP_REDIS_USER.userName}`);
+    expect(service("backend").environment?.REDIS_USERNAME).to.equal(APP_REDIS_USER.userName);
   });
 
   for (const stack of STACKS) {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import { APP_DATABASE_ROLES, APP_REDIS_USER, DATABASE_MASTER_USER } from "../config/app";
 import { dailyWindow, overlaps, weeklyWindow } from "../config/windows";
 import { AppSecrets } from "../components/security/app-secrets";
 import { Cache } from "../components/data/cache";
@@ -26,6 +27,13 @@ async function dataTierOf(stack: string): Promise<DataTier> {
     config = loadStackConfig();
     const protect = config.deletionProtection;
     const logs = { kmsKeyArn: KEYS.logs, retentionInDays: config.logs.retentionInDays };
+    const account = { accountId: "111122223333", partition: "aws" };
+    const rotation = {
+      account,
+      everyDays: config.secrets.credentialRotationDays,
+      logs,
+      network: { subnetIds: ["subnet-private-a", "subnet-private-b"], securityGroupId: "sg-rotation" },
+    };
     const database = new Database("db", {
       account: { accountId: "111122223333", partition: "aws" },
       subnetGroupName: "db-subnets",
@@ -39,6 +47,9 @@ async function dataTierOf(stack: string): Promise<DataTier> {
       backupWindow: config.database.backupWindow,
       maintenanceWindow: config.database.maintenanceWindow,
       databaseName: `cloudweave_${config.environment}`,
+      masterUsername: DATABASE_MASTER_USER,
+      applicationRoles: APP_DATABASE_ROLES,
+      rotation,
       storageKmsKeyArn: KEYS.storage,
       secretKmsKeyArn: KEYS.secrets,
       logs,
@@ -56,10 +67,19 @@ async function dataTierOf(stack: string): Promise<DataTier> {
       snapshotRetentionDays: config.cache.snapshotRetention,
       atRestKmsKeyArn: KEYS.cache,
       secretKmsKeyArn: KEYS.secrets,
+      appUser: APP_REDIS_USER,
+      rotation,
       logs,
       protect,
     });
-    const app = new AppSecrets("app", { kmsKeyArn: KEYS.secrets, protect });
+    const { jwt } = config.secrets;
+    const app = new AppSecrets("app", {
+      kmsKeyArn: KEYS.secrets,
+      jwtExpiresIn: jwt.accessTokenLifetime,
+      jwtRefreshExpiresIn: jwt.refreshTokenLifetime,
+      jwtRotation: { account, everyDays: jwt.rotationDays, logs },
+      protect,
+    });
     secretChecks = {
       database: pulumi.isSecret(database.connection),
       cache: pulumi.isSecret(cache.connection),
@@ -85,6 +105,11 @@ function storedDocument(run: StackRun, componentName: string): Record<string, un
   const secret = single(run, "aws:secretsmanager/secret:Secret", `${componentName}-secret`);
   expect(version.inputs.secretId).to.equal(secret.id);
   return JSON.parse(secretInput(version, "secretString") as string) as Record<string, unknown>;
+}
+
+/** A value as the program reads it, whether or not the mocks marked it secret. */
+function plain(value: unknown): unknown {
+  return value instanceof SecretValue ? value.value : value;
 }
 
 /** Asserts `resource.key` is the generated value of `generator` (so never a literal in code or config). */
@@ -121,7 +146,8 @@ describe("data tier components", () => {
             dbSubnetGroupName: "db-subnets",
             vpcSecurityGroupIds: ["sg-database"],
             dbName: `cloudweave_${stack}`,
-            username: "cloudweave_user",
+            // The master user is not the one the application connects as.
+            username: DATABASE_MASTER_USER,
             port: 5432,
           });
           expect(String(instance().inputs.engineVersion)).to.match(/^15/);
@@ -206,22 +232,76 @@ describe("data tier components", () => {
           });
         });
 
-        it("uses a generated password and stores the seed's connection document, encrypted, as a secret", () => {
+        it("keeps the master user's generated password in a secret of its own, and Pulumi never sets it back", () => {
           const password = single(run, "random:index/randomPassword:RandomPassword", "db-password");
           expect(password.inputs).to.include({ length: 40, special: true });
           expectGenerated(instance(), "password", password, "result");
-          const document = storedDocument(run, "db-credentials");
-          expect(Object.keys(document).sort()).to.deep.equal(["database", "host", "password", "port", "username"]);
-          expect(document).to.include({
+          expect(instance().ignoreChanges, "the rotation owns the password").to.include("password");
+          const master = storedDocument(run, "db-master");
+          expect(master).to.include({
             host: instance().outputs.address,
             port: 5432,
-            username: "cloudweave_user",
+            username: DATABASE_MASTER_USER,
             database: `cloudweave_${stack}`,
             password: secretInput(instance(), "password"),
           });
+        });
+
+        it("gives the backend the application user's connection document (the seed's shape), not the master's", () => {
+          const document = storedDocument(run, "db-credentials");
+          expect(Object.keys(document).sort()).to.deep.equal(["database", "host", "password", "port", "username"]);
+          const appPassword = single(run, "random:index/randomPassword:RandomPassword", "db-app-password");
+          expect(document).to.include({
+            host: instance().outputs.address,
+            port: 5432,
+            username: APP_DATABASE_ROLES.user,
+            database: `cloudweave_${stack}`,
+            password: plain(appPassword.outputs.result),
+          });
+          expect(document.password).to.not.equal(secretInput(instance(), "password"));
           const secret = single(run, "aws:secretsmanager/secret:Secret", "db-credentials-secret");
           expect(secret.inputs).to.include({ kmsKeyId: KEYS.secrets, recoveryWindowInDays: production ? 30 : 7 });
           expect(tier.secretness.database, "Database.connection is a Pulumi secret").to.equal(true);
+        });
+
+        it("rotates both credentials from the private subnets, and creates the application's roles at deploy time", () => {
+          for (const [component, secretName, kind] of [
+            ["db-master-rotation", "db-master-secret", "postgres-master"],
+            ["db-app-rotation", "db-credentials-secret", "postgres-application"],
+          ] as const) {
+            const fn = single(run, "aws:lambda/function:Function", `${component}-function`);
+            const secret = single(run, "aws:secretsmanager/secret:Secret", secretName);
+            const schedule = single(run, "aws:secretsmanager/secretRotation:SecretRotation", `${component}-schedule`);
+            expect(schedule.inputs.secretId).to.equal(secret.outputs.arn);
+            expect(schedule.inputs.rotationLambdaArn).to.equal(fn.outputs.arn);
+            expect(schedule.inputs.rotationRules).to.deep.equal({
+              scheduleExpression: `rate(${tier.config.secrets.credentialRotationDays} days)`,
+            });
+            expect((fn.inputs.environment as { variables: Record<string, string> }).variables.ROTATION_KIND).to.equal(
+              kind,
+            );
+            expect(fn.inputs.vpcConfig).to.deep.equal({
+              subnetIds: ["subnet-private-a", "subnet-private-b"],
+              securityGroupIds: ["sg-rotation"],
+            });
+            const version = single(
+              run,
+              "aws:secretsmanager/secretVersion:SecretVersion",
+              secretName.replace(/-secret$/, "-value"),
+            );
+            expect(version.ignoreChanges, "a deploy never writes a rotated secret back").to.include.members([
+              "secretString",
+              "versionStages",
+            ]);
+          }
+          const app = single(run, "aws:lambda/function:Function", "db-app-rotation-function");
+          const bootstrap = single(run, "aws:lambda/invocation:Invocation", "db-bootstrap");
+          expect(bootstrap.inputs.functionName).to.equal(app.outputs.name);
+          expect(JSON.parse(String(bootstrap.inputs.input))).to.deep.equal({ action: "bootstrap" });
+          expect(bootstrap.dependencies, "the bootstrap runs once the instance and both secrets exist").to.include(
+            instance().urn,
+          );
+          expect(Object.keys(bootstrap.inputs.triggers as object).sort()).to.deep.equal(["code", "instance", "roles"]);
         });
       });
 
@@ -245,16 +325,30 @@ describe("data tier components", () => {
           expect(group().inputs).to.include({ automaticFailoverEnabled: production, multiAzEnabled: production });
         });
 
-        it("encrypts at rest with the customer key and requires TLS with a generated auth token", () => {
+        it("encrypts at rest with the customer key and requires TLS and an RBAC user: the default user is off", () => {
           expect(group().inputs).to.include({
             atRestEncryptionEnabled: true,
             kmsKeyId: KEYS.cache,
             transitEncryptionEnabled: true,
             transitEncryptionMode: "required",
           });
-          const token = single(run, "random:index/randomPassword:RandomPassword", "redis-auth-token");
-          expect(token.inputs).to.include({ length: 64, special: false });
-          expectGenerated(group(), "authToken", token, "result");
+          expect(group().inputs.authToken, "RBAC replaces the shared AUTH token").to.equal(undefined);
+          const users = single(run, "aws:elasticache/userGroup:UserGroup");
+          expect(group().inputs.userGroupIds).to.deep.equal([users.outputs.userGroupId]);
+          const members = (users.inputs.userIds as string[]).map((id) =>
+            ofType(run, "aws:elasticache/user:User").find((user) => user.outputs.userId === id),
+          );
+          expect(members.map((user) => user?.inputs.userName).sort()).to.deep.equal([
+            APP_REDIS_USER.userName,
+            "default",
+          ]);
+          const defaultUser = members.find((user) => user?.inputs.userName === "default");
+          expect(defaultUser?.inputs.accessString).to.match(/^off /);
+          const appUser = members.find((user) => user?.inputs.userName === APP_REDIS_USER.userName);
+          expect(appUser?.inputs.accessString).to.equal(APP_REDIS_USER.accessString);
+          expect(appUser?.ignoreChanges, "the rotation owns the passwords").to.include("authenticationMode");
+          const password = single(run, "random:index/randomPassword:RandomPassword", "redis-app-password");
+          expect(password.inputs).to.include({ length: 64, special: false });
         });
 
         it("keeps snapshots per config and delivers the slow log and engine log to encrypted groups", () => {
@@ -284,14 +378,22 @@ describe("data tier components", () => {
           ]);
         });
 
-        it("stores its connection document with the token, encrypted, as a secret", () => {
+        it("stores its connection document with the user and password, encrypted, as a rotating secret", () => {
           const document = storedDocument(run, "redis-connection");
-          expect(document).to.include({
+          const password = single(run, "random:index/randomPassword:RandomPassword", "redis-app-password");
+          expect(document).to.deep.equal({
             endpoint: group().outputs.primaryEndpointAddress,
             readerEndpoint: group().outputs.readerEndpointAddress,
             port: 6379,
             tls: true,
-            authToken: secretInput(group(), "authToken"),
+            username: APP_REDIS_USER.userName,
+            password: plain(password.outputs.result),
+          });
+          const fn = single(run, "aws:lambda/function:Function", "redis-rotation-function");
+          const appUser = single(run, "aws:elasticache/user:User", "redis-app-user");
+          expect((fn.inputs.environment as { variables: Record<string, string> }).variables).to.include({
+            ROTATION_KIND: "redis-user",
+            ELASTICACHE_USER_ID: appUser.outputs.userId,
           });
           const secret = single(run, "aws:secretsmanager/secret:Secret", "redis-connection-secret");
           expect(secret.inputs.kmsKeyId).to.equal(KEYS.secrets);
@@ -326,7 +428,17 @@ describe("data tier components", () => {
 
   it("refuses a JWT signing key shorter than 256 bits", async () => {
     const failure = await runProgram("staging", () => {
-      new AppSecrets("weak", { kmsKeyArn: KEYS.secrets, jwtSecretBytes: 16 });
+      new AppSecrets("weak", {
+        kmsKeyArn: KEYS.secrets,
+        jwtSecretBytes: 16,
+        jwtExpiresIn: "15m",
+        jwtRefreshExpiresIn: "7d",
+        jwtRotation: {
+          account: { accountId: "111122223333", partition: "aws" },
+          everyDays: 30,
+          logs: { kmsKeyArn: KEYS.logs, retentionInDays: 30 },
+        },
+      });
     }).catch((error: unknown) => error);
     expect(String((failure as Error).message)).to.include("jwtSecretBytes is 16");
   });

@@ -68,6 +68,15 @@ describe("physical names: AWS's rules, enforced by the offline mocks", () => {
     for (const [type, rules] of Object.entries(AWS_NAME_RULES)) {
       for (const rule of rules) {
         it(`${type} ${rule.property}`, () => {
+          if (!Number.isFinite(rule.maxLength)) {
+            // No documented maximum: the characters (or, with no character rule, the minimum length) are the rule.
+            const bad = rule.allowed ? "not allowed!" : "";
+            const { violations } = register(type, "logical", { [rule.property]: bad });
+            expect(violations).to.have.length(1);
+            expect(violations[0]).to.include(`${type} "logical"`);
+            expect(violations[0]).to.include(rule.source);
+            return;
+          }
           const tooLong = `${rule.property === "name" && type.startsWith("aws:kms") ? "alias/" : ""}${"a".repeat(rule.maxLength)}b`;
           const { violations } = register(type, "logical", { [rule.property]: tooLong });
           expect(violations).to.have.length(1);

@@ -152,7 +152,7 @@ describe("Network component", () => {
         expect([...(endpoint.inputs.routeTableIds as string[])].sort()).to.deep.equal(privateTables);
       });
 
-      it("chains the groups internet -> ALB -> frontend -> API ALB -> backend -> data stores and nothing else", () => {
+      it("chains the groups internet -> ALB -> frontend -> API ALB -> backend -> data stores, with the rotation functions beside them, and nothing else", () => {
         expect(ruleTable(run)).to.deep.equal(
           [
             "alb in 443 0.0.0.0/0",
@@ -169,6 +169,12 @@ describe("Network component", () => {
             "backend out 443 0.0.0.0/0",
             "database in 5432 backend",
             "cache in 6379 backend",
+            // The credential-rotation functions: into the data stores on their ports only, out to AWS APIs via NAT.
+            "database in 5432 rotation",
+            "cache in 6379 rotation",
+            "rotation out 5432 database",
+            "rotation out 6379 cache",
+            "rotation out 443 0.0.0.0/0",
           ].sort(),
         );
       });
@@ -179,7 +185,7 @@ describe("Network component", () => {
           ...ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
           ...ofType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
         ];
-        expect(described).to.have.length(6 + 14);
+        expect(described).to.have.length(7 + 19);
         for (const resource of described)
           expect(resource.inputs.description, resource.name).to.be.a("string").and.not.empty;
       });

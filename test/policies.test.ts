@@ -124,9 +124,12 @@ const FAILING: readonly FailingCase[] = [
   },
   {
     policy: "elasticache-encrypted",
-    when: "Redis has no auth token",
+    when: "Redis has neither an auth token nor an RBAC user group",
     stack: "staging",
-    change: edit("aws:elasticache/replicationGroup:ReplicationGroup", /redis/, (i) => delete i.authToken),
+    change: edit("aws:elasticache/replicationGroup:ReplicationGroup", /redis/, (i) => {
+      delete i.authToken;
+      delete i.userGroupIds;
+    }),
     says: "authToken",
   },
   {
@@ -199,7 +202,16 @@ const FAILING: readonly FailingCase[] = [
       edit(INGRESS, /database-from-backend/, (_i, rule) => {
         rule.propertyDependencies.referencedSecurityGroupId = [urnOf(resources, SG, /-frontend$/)];
       })(resources),
-    says: "only the backend tasks' group may connect",
+    says: "only the backend tasks' group and rotation functions may connect",
+  },
+  {
+    policy: "data-tier-ingress-from-app-tier",
+    when: "the rotation tier's functions rotate no secret",
+    stack: "production",
+    change: edit("aws:secretsmanager/secretRotation:SecretRotation", /postgres|redis/, (_i, rotation) => {
+      rotation.propertyDependencies.rotationLambdaArn = [];
+    }),
+    says: "lets group cloudweave-production-rotation into data-tier group",
   },
   {
     policy: "data-tier-ingress-from-app-tier",
@@ -386,11 +398,28 @@ const FAILING: readonly FailingCase[] = [
   },
   {
     policy: "secret-rotation",
-    when: "secrets never rotate (advisory until rotation lands)",
+    when: "the JWT signing key never rotates",
     stack: "production",
-    change: (resources) => resources,
-    says: "never rotates",
-    level: "advisory",
+    change: drop("aws:secretsmanager/secretRotation:SecretRotation", /jwt-rotation/),
+    says: "secret cloudweave-production-app-jwt-secret never rotates",
+  },
+  {
+    policy: "secret-rotation",
+    when: "a secret rotates less often than Security Hub's 90 days",
+    stack: "production",
+    change: edit("aws:secretsmanager/secretRotation:SecretRotation", /redis-rotation/, (i) => {
+      i.rotationRules = { scheduleExpression: "rate(120 days)" };
+    }),
+    says: "rotates every 120 days; at most 90",
+  },
+  {
+    policy: "secret-rotation",
+    when: "a rotation's schedule has no fixed period",
+    stack: "staging",
+    change: edit("aws:secretsmanager/secretRotation:SecretRotation", /master-rotation/, (i) => {
+      i.rotationRules = { scheduleExpression: "cron(0 4 1 * ? *)" };
+    }),
+    says: "has no fixed period",
   },
   {
     policy: "kms-key-policy-no-wildcard",
@@ -747,13 +776,12 @@ describe("policy pack", () => {
   describe("on the stacks as declared", () => {
     it("finds no mandatory violation in either stack, and only the known advisory ones", async () => {
       const expected: Record<Stack, string[]> = {
-        production: ["secret-rotation"],
+        production: [],
         staging: [
           "alb-deletion-protection",
           "elasticache-failover-and-snapshots",
           "rds-deletion-protection",
           "rds-multi-az",
-          "secret-rotation",
         ],
       };
       for (const stack of ["staging", "production"] as const) {

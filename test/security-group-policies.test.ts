@@ -172,7 +172,7 @@ describe("security-group policies, case by case", () => {
         {
           name: "legacy-db-from-list",
           message:
-            "legacy-db-from-list lets a prefix list into data-tier group db; only the backend tasks' group may connect.",
+            "legacy-db-from-list lets a prefix list into data-tier group db; only the backend tasks' group and rotation functions may connect.",
         },
       ]);
       const descriptions = await violationsOf("sg-rule-descriptions", declare);
@@ -274,7 +274,7 @@ describe("security-group policies, case by case", () => {
       ]);
       const message = (name: string) => found.find((violation) => violation.name === name)?.message;
       expect(message("from-vpc")).to.equal(
-        "from-vpc lets 10.0.0.0/16 into data-tier group db; only the backend tasks' group may connect.",
+        "from-vpc lets 10.0.0.0/16 into data-tier group db; only the backend tasks' group and rotation functions may connect.",
       );
       expect(message("from-list")).to.include("lets a prefix list into");
       expect(message("from-frontend")).to.include("lets group frontend into");

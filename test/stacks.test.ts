@@ -84,7 +84,7 @@ describe("whole stacks on mocks", () => {
           keyOf("cache"),
         );
         const secrets = ofType(run, "aws:secretsmanager/secret:Secret");
-        expect(secrets).to.have.length(5);
+        expect(secrets).to.have.length(6);
         for (const secret of secrets) expect(secret.inputs.kmsKeyId, secret.name).to.equal(keyOf("secrets"));
         const repositories = ofType(run, "aws:ecr/repository:Repository");
         expect(repositories).to.have.length(2);
@@ -178,6 +178,7 @@ describe("whole stacks on mocks", () => {
           ...(run.outputs.secretArns as Record<string, string>),
           originVerify: (run.outputs.cdn as Record<string, string>).originVerifySecretArn,
           testTraffic: run.outputs.testTrafficSecretArn as string,
+          databaseMaster: run.outputs.databaseMasterSecretArn as string,
         };
         const declared = ofType(run, "aws:secretsmanager/secret:Secret").map((secret) => secret.outputs.arn);
         expect(Object.values(secretArns).sort()).to.deep.equal([...declared].sort());
@@ -185,7 +186,8 @@ describe("whole stacks on mocks", () => {
           ...ofType(run, "random:index/randomPassword:RandomPassword").map((r) => r.outputs.result),
           ...ofType(run, "random:index/randomBytes:RandomBytes").map((r) => r.outputs.base64),
         ];
-        expect(generated).to.have.length(5);
+        // Master and application passwords, the Redis user's, the JWT key, the two header values.
+        expect(generated).to.have.length(6);
         const outputs = JSON.stringify(run.outputs);
         for (const value of generated) {
           const clear = value instanceof SecretValue ? value.value : value;
@@ -219,7 +221,7 @@ describe("whole stacks on mocks", () => {
                 "aws:kms/key:Key": 8,
                 "aws:rds/instance:Instance": 1,
                 "aws:s3/bucket:Bucket": 3,
-                "aws:secretsmanager/secret:Secret": 5,
+                "aws:secretsmanager/secret:Secret": 6,
               }
             : {},
         );
@@ -269,6 +271,7 @@ describe("whole stacks on mocks", () => {
           "cache",
           "database",
           "frontend",
+          "rotation",
         ]);
         expect(
           ofType(run, "aws:ec2/securityGroup:SecurityGroup")

@@ -2,17 +2,26 @@ import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { JsonSecret } from "../security/json-secret";
+import { SecretRotation, type RotationSettings } from "../security/secret-rotation";
 import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
 import { applyTransform, type Transform } from "../lib/transform";
 
-/** The connection document the backend reads from the Redis secret (the seed's shape, plus TLS and the token). */
+/** The connection document the backend reads from the Redis secret: where, who (an RBAC user), and TLS. */
 export interface CacheConnection {
   endpoint: string;
   readerEndpoint: string;
   port: number;
-  authToken: string;
+  username: string;
+  password: string;
   tls: true;
 }
+
+/**
+ * The access string of the user group's `default` user (ElastiCache requires a user named `default` in every user
+ * group): switched off, so a client that does not authenticate as the application's user can do nothing
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html, "Applying RBAC").
+ */
+export const DISABLED_DEFAULT_USER = "off -@all";
 
 /** Arguments of {@link Cache}. */
 export interface CacheArgs {
@@ -46,6 +55,10 @@ export interface CacheArgs {
   atRestKmsKeyArn: pulumi.Input<string>;
   /** Customer-managed KMS key for the connection secret (its policy must admit Secrets Manager). */
   secretKmsKeyArn: pulumi.Input<string>;
+  /** The application's RBAC user: its name and access string (what it may run, on which keys). */
+  appUser: { userName: string; accessString: string };
+  /** How often the user's password rotates, with the network the rotation function connects to Redis from. */
+  rotation: RotationSettings;
   /** Where the slow log and engine log go: a KMS key that admits CloudWatch Logs, and days to keep them. */
   logs: LogDestination;
   /**
@@ -87,8 +100,9 @@ const PARAMETERS: { name: string; value: string; why: string }[] = [
 
 /**
  * ElastiCache Redis 7 replication group for sessions and API caching: a primary and replicas, encryption at rest
- * (customer key) and in transit (required), a generated auth token kept in Secrets Manager, snapshots, and slow-log
- * and engine-log delivery to CloudWatch.
+ * (customer key) and in transit (required), RBAC (a user group with the application's user and a disabled `default`
+ * user) whose password lives in Secrets Manager and rotates on a schedule, snapshots, and slow-log and engine-log
+ * delivery to CloudWatch.
  */
 export class Cache extends pulumi.ComponentResource {
   /** The primary endpoint's DNS name (writes). */
@@ -105,8 +119,11 @@ export class Cache extends pulumi.ComponentResource {
   public readonly nodeIds: string[];
   /** ARN of the Secrets Manager secret with the connection document; the backend task reads it. */
   public readonly secretArn: pulumi.Output<string>;
-  /** The connection document itself, as a Pulumi secret. */
+  /** The first connection document, as a Pulumi secret (rotation replaces the password). */
   public readonly connection: pulumi.Output<CacheConnection>;
+  /** The rotation of the application user's password. */
+  public readonly rotation: SecretRotation;
+  private readonly connectionSecret: JsonSecret;
 
   constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:data:Cache", name, {}, opts);
@@ -135,8 +152,44 @@ export class Cache extends pulumi.ComponentResource {
       }),
     }));
 
-    // ElastiCache auth tokens are 16-128 printable characters without '@', '"' or '/'; alphanumerics suffice at 64.
-    const authToken = new random.RandomPassword(`${name}-auth-token`, { length: 64, special: false }, child);
+    // RBAC user ids: a letter, then letters, digits and hyphens; stored lower-case (API_CreateUser). Passwords:
+    // 16-128 characters; alphanumerics suffice at 64.
+    const password = new random.RandomPassword(`${name}-app-password`, { length: 64, special: false }, child);
+    const defaultUser = new aws.elasticache.User(
+      `${name}-default-user`,
+      {
+        userId: `${name}-default`,
+        userName: "default",
+        engine: "redis",
+        accessString: DISABLED_DEFAULT_USER,
+        authenticationMode: { type: "no-password-required" },
+        tags: { Name: `${name}-default-user` },
+      },
+      child,
+    );
+    const appUser = new aws.elasticache.User(
+      `${name}-app-user`,
+      {
+        userId: `${name}-app`,
+        userName: args.appUser.userName,
+        engine: "redis",
+        accessString: args.appUser.accessString,
+        authenticationMode: { type: "password", passwords: [password.result] },
+        tags: { Name: `${name}-app-user` },
+      },
+      // The rotation function sets the passwords from then on.
+      { ...child, ignoreChanges: ["authenticationMode", "passwords"] },
+    );
+    const users = new aws.elasticache.UserGroup(
+      `${name}-users`,
+      {
+        userGroupId: `${name}-users`,
+        engine: "redis",
+        userIds: [defaultUser.userId, appUser.userId],
+        tags: { Name: `${name}-users` },
+      },
+      child,
+    );
 
     const group = new aws.elasticache.ReplicationGroup(
       ...applyTransform(
@@ -166,7 +219,7 @@ export class Cache extends pulumi.ComponentResource {
           kmsKeyId: args.atRestKmsKeyArn,
           transitEncryptionEnabled: true,
           transitEncryptionMode: "required",
-          authToken: authToken.result,
+          userGroupIds: [users.userGroupId],
           snapshotRetentionLimit: args.snapshotRetentionDays,
           snapshotWindow: args.snapshotWindow,
           maintenanceWindow: args.maintenanceWindow,
@@ -188,25 +241,50 @@ export class Cache extends pulumi.ComponentResource {
 
     this.connection = pulumi.secret(
       pulumi
-        .all([group.primaryEndpointAddress, group.readerEndpointAddress, group.port, authToken.result])
-        .apply(([endpoint, readerEndpoint, actualPort, token]): CacheConnection => ({
+        .all([group.primaryEndpointAddress, group.readerEndpointAddress, group.port, password.result])
+        .apply(([endpoint, readerEndpoint, actualPort, secretPassword]): CacheConnection => ({
           endpoint,
           readerEndpoint,
           port: actualPort ?? port,
-          authToken: token,
+          username: args.appUser.userName,
+          password: secretPassword,
           tls: true,
         })),
     );
     const secret = new JsonSecret(
       `${name}-connection`,
       {
-        description: `Redis connection for the CloudWeave backend (${name}): endpoint, port, auth token, TLS`,
+        description: `Redis connection for the CloudWeave backend (${name}): endpoint, port, user, password, TLS`,
         value: this.connection,
         kmsKeyArn: args.secretKmsKeyArn,
         recoveryWindowInDays: protect ? 30 : 7,
+        rotated: true,
         protect,
       },
       child,
+    );
+    this.connectionSecret = secret;
+    this.rotation = new SecretRotation(
+      `${name}-rotation`,
+      {
+        kind: "redis-user",
+        secretArn: secret.arn,
+        secretKmsKeyArn: args.secretKmsKeyArn,
+        settings: args.rotation,
+        inVpc: true,
+        // ElastiCache applies a password change in the background; the function waits for the user to be active.
+        timeoutSeconds: 300,
+        environment: { ELASTICACHE_USER_ID: appUser.userId },
+        statements: [
+          {
+            Sid: "SetTheApplicationUsersPasswords",
+            Effect: "Allow",
+            Action: ["elasticache:ModifyUser", "elasticache:DescribeUsers"],
+            Resource: appUser.arn,
+          },
+        ],
+      },
+      { ...child, dependsOn: [group] },
     );
 
     this.primaryEndpoint = group.primaryEndpointAddress;
@@ -226,5 +304,10 @@ export class Cache extends pulumi.ComponentResource {
       secretArn: this.secretArn,
       connection: this.connection,
     });
+  }
+
+  /** Lets `role` (the backend's task role) read the connection document at run time, as its password rotates. */
+  public grantRead(role: { name: pulumi.Input<string> }): aws.iam.RolePolicy {
+    return this.connectionSecret.grantRead(role, "reader");
   }
 }

@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AwsAccount } from "../lib/aws-account";
 import { JsonSecret } from "../security/json-secret";
+import { SecretRotation, type RotationSettings } from "../security/secret-rotation";
+import { functionBundle } from "../../functions/bundle";
+import type { ApplicationRoles } from "../../functions/rotation/postgres";
 import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
 import { applyTransform, type Transform } from "../lib/transform";
 
@@ -43,13 +46,17 @@ export interface DatabaseArgs {
   maintenanceWindow: string;
   /** Name of the application database, e.g. `cloudweave_production`. */
   databaseName: string;
-  /** The master user the application connects as. @default "cloudweave_user" */
-  username?: string;
+  /** The RDS master user (1-63 letters, digits or '_', a letter first). */
+  masterUsername: string;
+  /** The application's roles: the schema's owner and the login role the backend connects as. */
+  applicationRoles: ApplicationRoles;
+  /** How often both credentials rotate, with the network the rotation functions connect to the database from. */
+  rotation: RotationSettings;
   /** The port PostgreSQL listens on. @default 5432 */
   port?: number;
   /** Customer-managed KMS key for storage, snapshots and Performance Insights (its policy must admit RDS). */
   storageKmsKeyArn: pulumi.Input<string>;
-  /** Customer-managed KMS key for the credentials secret (its policy must admit Secrets Manager). */
+  /** Customer-managed KMS key for the credentials secrets (its policy must admit Secrets Manager). */
   secretKmsKeyArn: pulumi.Input<string>;
   /** Where the exported PostgreSQL logs go: a KMS key that admits CloudWatch Logs, and days to keep them. */
   logs: LogDestination;
@@ -59,7 +66,8 @@ export interface DatabaseArgs {
    * Create the instance from a backup instead of empty (disaster recovery, `docs/runbook-restore.md`): an RDS
    * snapshot (identifier or ARN, e.g. a recovery point copied to this region), or point-in-time recovery from
    * automated backups replicated to this region, at `restoreTime` (RFC 3339) or the latest restorable time. The
-   * restored database keeps its name and master user; its master password is replaced by this stack's generated one.
+   * restored database keeps its name and master user (it must be `masterUsername`); its master password is replaced by
+   * this stack's generated one, and the deploy-time bootstrap sets the application user's.
    * @default an empty database
    */
   restoreFrom?: { snapshot: string } | { automatedBackupsArn: string; restoreTime?: string };
@@ -109,8 +117,12 @@ const PARAMETERS: { name: string; value: string; applyMethod?: "pending-reboot";
 
 /**
  * RDS PostgreSQL 15 for CloudWeave: encrypted gp3 storage with autoscaling, backups, a hardened parameter group,
- * Performance Insights, enhanced monitoring, log exports, and generated credentials kept in Secrets Manager in the
- * shape the backend reads: `{ host, port, username, password, database }`.
+ * Performance Insights, enhanced monitoring, log exports, and two credentials in Secrets Manager, each in the shape
+ * `{ host, port, username, password, database }` and each rotating on a schedule (ADR 23):
+ *
+ * - the master user's, rotated by the single-user strategy; Pulumi sets the first password and then ignores it;
+ * - the application's (`cloudweave_user`, the one the backend reads), a least-privilege login role the deploy
+ *   creates (an `aws.lambda.Invocation` of the rotation function, idempotent) and rotation alternates with its clone.
  */
 export class Database extends pulumi.ComponentResource {
   /** The instance's DNS name. */
@@ -121,17 +133,22 @@ export class Database extends pulumi.ComponentResource {
   public readonly instanceArn: pulumi.Output<string>;
   /** The instance identifier (also names its CloudWatch log groups). */
   public readonly identifier: pulumi.Output<string>;
-  /** ARN of the Secrets Manager secret with the connection document; the backend task reads it. */
+  /** ARN of the secret with the application's connection document; the backend reads it. */
   public readonly secretArn: pulumi.Output<string>;
-  /** The connection document itself, as a Pulumi secret. */
+  /** ARN of the master user's secret (same shape); only the rotation functions read it. */
+  public readonly masterSecretArn: pulumi.Output<string>;
+  /** The application's first connection document, as a Pulumi secret (rotation replaces the password). */
   public readonly connection: pulumi.Output<DatabaseConnection>;
+  /** The rotation of the master user's and of the application's credentials. */
+  public readonly rotations: { master: SecretRotation; application: SecretRotation };
+  private readonly applicationSecret: JsonSecret;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:data:Database", name, {}, opts);
     const child = { parent: this };
     const protect = args.protect ?? false;
     const port = args.port ?? 5432;
-    const username = args.username ?? "cloudweave_user";
+    const roles = args.applicationRoles;
 
     const parameterGroup = new aws.rds.ParameterGroup(
       ...applyTransform(
@@ -182,10 +199,15 @@ export class Database extends pulumi.ComponentResource {
       encryptedLogGroup(`${name}-${log}-logs`, `/aws/rds/instance/${name}/${log}`, args.logs, { ...child, protect }),
     );
 
-    // RDS rejects '/', '@', '"' and spaces in master passwords.
+    // RDS rejects '/', '@', '"' and spaces in master passwords. Rotation replaces both within their first period.
     const password = new random.RandomPassword(
       `${name}-password`,
       { length: 40, special: true, overrideSpecial: "!#$%&*()-_=+[]{}<>:?" },
+      child,
+    );
+    const applicationPassword = new random.RandomPassword(
+      `${name}-app-password`,
+      { length: 40, special: false },
       child,
     );
 
@@ -231,41 +253,114 @@ export class Database extends pulumi.ComponentResource {
           enabledCloudwatchLogsExports: exportedLogs,
           tags: { Name: name },
         }, // The identifier is fixed (RDS names the exported log groups after it): a replacement must delete the old
-        // instance before creating the new one, or the two would collide. Production is protected anyway.
-        { ...child, protect, deleteBeforeReplace: true, dependsOn: [...logGroups, monitoringPolicy] },
+        // instance before creating the new one, or the two would collide. Production is protected anyway. The master
+        // password is the rotation function's after the first: Pulumi must not set it back.
+        {
+          ...child,
+          protect,
+          deleteBeforeReplace: true,
+          dependsOn: [...logGroups, monitoringPolicy],
+          ignoreChanges: ["password"],
+        },
         args.transform?.instance,
       ),
     );
 
-    this.connection = pulumi.secret(
-      pulumi
-        .all([instance.address, instance.port, password.result])
-        .apply(([host, actualPort, secretPassword]): DatabaseConnection => ({
-          host,
-          port: actualPort,
-          username,
-          password: secretPassword,
-          database: args.databaseName,
-        })),
+    const document = (username: string, secretPassword: pulumi.Output<string>) =>
+      pulumi.secret(
+        pulumi
+          .all([instance.address, instance.port, secretPassword])
+          .apply(([host, actualPort, value]): DatabaseConnection => ({
+            host,
+            port: actualPort,
+            username,
+            password: value,
+            database: args.databaseName,
+          })),
+      );
+    const secret = (suffix: string, description: string, value: pulumi.Output<DatabaseConnection>) =>
+      new JsonSecret(
+        `${name}-${suffix}`,
+        {
+          description,
+          value,
+          kmsKeyArn: args.secretKmsKeyArn,
+          recoveryWindowInDays: protect ? 30 : 7,
+          rotated: true,
+          protect,
+        },
+        child,
+      );
+    this.connection = document(roles.user, applicationPassword.result);
+    const masterSecret = secret(
+      "master",
+      `PostgreSQL master user of ${name}, for the rotation functions and emergencies only: host, port, username, password, database`,
+      document(args.masterUsername, password.result),
     );
-    const secret = new JsonSecret(
-      `${name}-credentials`,
+    const applicationSecret = secret(
+      "credentials",
+      `PostgreSQL connection for the CloudWeave backend (${name}): host, port, username, password, database`,
+      this.connection,
+    );
+
+    const rotationArgs = { secretKmsKeyArn: args.secretKmsKeyArn, settings: args.rotation, inVpc: true };
+    const master = new SecretRotation(
+      `${name}-master-rotation`,
+      { ...rotationArgs, kind: "postgres-master", secretArn: masterSecret.arn },
+      child,
+    );
+    const application = new SecretRotation(
+      `${name}-app-rotation`,
       {
-        description: `PostgreSQL connection for the CloudWeave backend (${name}): host, port, username, password, database`,
-        value: this.connection,
-        kmsKeyArn: args.secretKmsKeyArn,
-        recoveryWindowInDays: protect ? 30 : 7,
-        protect,
+        ...rotationArgs,
+        kind: "postgres-application",
+        secretArn: applicationSecret.arn,
+        environment: {
+          MASTER_SECRET_ARN: masterSecret.arn,
+          APP_SECRET_ARN: applicationSecret.arn,
+          APP_OWNER_ROLE: roles.owner,
+          APP_SCHEMA: roles.schema,
+          APP_USER: roles.user,
+        },
+        statements: [
+          {
+            // Alternating users: the master user sets the application roles' passwords.
+            Sid: "ReadTheMasterSecret",
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: masterSecret.arn,
+          },
+        ],
       },
       child,
     );
+    // The application's roles exist before anything reads its secret: created at deploy time by the rotation
+    // function (it reaches the database; nothing else here does), again whenever its code or the instance changes.
+    // The bootstrap is idempotent (test/rotation-postgres.test.ts).
+    new aws.lambda.Invocation(
+      `${name}-bootstrap`,
+      {
+        functionName: application.functionName,
+        input: JSON.stringify({ action: "bootstrap" }),
+        triggers: {
+          code: functionBundle("rotation").sha256,
+          instance: instance.resourceId,
+          roles: JSON.stringify(roles),
+        },
+      },
+      { ...child, dependsOn: [instance, masterSecret, applicationSecret, application] },
+    );
+    this.rotations = { master, application };
+    this.applicationSecret = applicationSecret;
 
     this.address = instance.address;
     this.port = instance.port;
     this.instanceArn = instance.arn;
     this.identifier = instance.identifier;
-    this.secretArn = secret.arn;
+    this.secretArn = applicationSecret.arn;
+    this.masterSecretArn = masterSecret.arn;
     this.registerOutputs({
+      masterSecretArn: this.masterSecretArn,
       address: this.address,
       port: this.port,
       instanceArn: this.instanceArn,
@@ -274,12 +369,17 @@ export class Database extends pulumi.ComponentResource {
       connection: this.connection,
     });
   }
+
+  /** Lets `role` (the backend's task role) read the application's credentials at run time, as they rotate. */
+  public grantRead(role: { name: pulumi.Input<string> }): aws.iam.RolePolicy {
+    return this.applicationSecret.grantRead(role, "reader");
+  }
 }
 
 /** A new database is created with its name and master user; a restored one brings them from the backup. */
 function restoreArgs(args: DatabaseArgs): Partial<aws.rds.InstanceArgs> {
   const source = args.restoreFrom;
-  if (!source) return { dbName: args.databaseName, username: args.username ?? "cloudweave_user" };
+  if (!source) return { dbName: args.databaseName, username: args.masterUsername };
   if ("snapshot" in source) return { snapshotIdentifier: source.snapshot };
   return {
     restoreToPointInTime: {

@@ -5,6 +5,8 @@ import type { AwsAccount } from "../lib/aws-account";
 import { Certificate } from "../dns/certificate";
 import { EncryptionKey } from "../security/encryption-key";
 import { JsonSecret } from "../security/json-secret";
+import { rotateHeaderCredential } from "../security/header-rotation";
+import type { RotationSettings, SecretRotation } from "../security/secret-rotation";
 import { encryptedLogGroup } from "../lib/log-group";
 import { LogBucket } from "../storage/log-bucket";
 import { denyInsecureTransport, privateBucket } from "../lib/private-bucket";
@@ -114,6 +116,12 @@ export class Edge extends pulumi.ComponentResource {
   public readonly originVerifyHeader: { name: string; value: pulumi.Output<string> };
   /** ARN of the Secrets Manager secret holding the origin-verification value. */
   public readonly originVerifySecretArn: pulumi.Output<string>;
+  /** What {@link rotateOriginVerify} needs of the constructor's resources. */
+  private readonly originVerify: {
+    name: string;
+    secretKmsKeyArn: pulumi.Input<string>;
+    distribution: { id: pulumi.Output<string>; arn: pulumi.Output<string>; originId: string };
+  };
 
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:edge:Edge", name, {}, opts);
@@ -137,9 +145,10 @@ export class Edge extends pulumi.ComponentResource {
     const verifySecret = new JsonSecret(
       `${name}-origin-verify`,
       {
-        description: `Header value CloudFront sends to the load balancer of ${args.domainName}; rotate by replacing`,
+        description: `Header value CloudFront sends to the load balancer of ${args.domainName} (rotates: ADR 23)`,
         value: pulumi.secret(verifyValue.result.apply((value) => ({ header: originVerifyHeader.name, value }))),
         kmsKeyArn: args.secretsKmsKeyArn,
+        rotated: true,
         ...(args.originVerifyReplica ? { replica: args.originVerifyReplica } : {}),
         protect: args.protect,
       },
@@ -376,7 +385,8 @@ export class Edge extends pulumi.ComponentResource {
           })),
           tags: { Name: `${name}-cdn` },
         },
-        child,
+        // The origin-verify header's value is the rotation's after the first (rotateOriginVerify).
+        { ...child, ignoreChanges: ["origins[*].customHeaders[*].value"] },
         args.transform?.distribution,
       ),
     );
@@ -457,6 +467,11 @@ export class Edge extends pulumi.ComponentResource {
     this.webAclName = webAcl.name;
     this.originVerifyHeader = originVerifyHeader;
     this.originVerifySecretArn = verifySecret.arn;
+    this.originVerify = {
+      name,
+      secretKmsKeyArn: args.secretsKmsKeyArn,
+      distribution: { id: distribution.id, arn: distribution.arn, originId: appOrigin },
+    };
     this.registerOutputs({
       distributionId: this.distributionId,
       distributionArn: this.distributionArn,
@@ -467,5 +482,26 @@ export class Edge extends pulumi.ComponentResource {
       webAclName: this.webAclName,
       originVerifySecretArn: this.originVerifySecretArn,
     });
+  }
+  /**
+   * Rotates the origin-verify header on a schedule without a moment of refused requests: the load balancer rules that
+   * require it (created after the Edge, by the services) accept the old and the new value while CloudFront switches
+   * and deploys, then the new one only (functions/rotation/header.ts).
+   */
+  public rotateOriginVerify(args: {
+    listenerRuleArns: pulumi.Input<string>[];
+    settings: Omit<RotationSettings, "network">;
+  }): SecretRotation {
+    return rotateHeaderCredential(
+      `${this.originVerify.name}-origin-verify-rotation`,
+      {
+        secretArn: this.originVerifySecretArn,
+        secretKmsKeyArn: this.originVerify.secretKmsKeyArn,
+        listenerRuleArns: args.listenerRuleArns,
+        distribution: this.originVerify.distribution,
+        settings: args.settings,
+      },
+      { parent: this },
+    );
   }
 }

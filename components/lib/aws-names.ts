@@ -131,6 +131,37 @@ const RULES: Readonly<Record<string, readonly NameRule[]>> = {
       source: "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html",
     },
   ],
+  "aws:elasticache/user:User": [
+    {
+      property: "userId",
+      what: "ElastiCache user id",
+      minLength: 1,
+      // The API documents no maximum length.
+      maxLength: Number.POSITIVE_INFINITY,
+      allowed: LETTERS_DIGITS_HYPHENS,
+      forbidden: [{ pattern: /^[^A-Za-z]/, text: "must begin with a letter" }],
+      source:
+        "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateUser.html (UserId pattern [a-zA-Z][a-zA-Z0-9\\-]*)",
+    },
+    {
+      property: "userName",
+      what: "ElastiCache user name",
+      minLength: 1,
+      maxLength: Number.POSITIVE_INFINITY,
+      source: "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateUser.html",
+    },
+  ],
+  "aws:elasticache/userGroup:UserGroup": [
+    {
+      property: "userGroupId",
+      what: "ElastiCache user group id",
+      minLength: 1,
+      maxLength: Number.POSITIVE_INFINITY,
+      // Stored lower-case; the program's ids are lower-case already, so state and AWS agree.
+      allowed: LOWER_DIGITS_HYPHENS,
+      source: "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateUserGroup.html",
+    },
+  ],
   "aws:elasticache/subnetGroup:SubnetGroup": [
     {
       property: "name",
@@ -395,6 +426,29 @@ const RULES: Readonly<Record<string, readonly NameRule[]>> = {
       allowed: WORD_HYPHENS,
       autoName: { maxLength: 80, separator: "-", source: `${PULUMI_OVERRIDES} (aws_sns_topic)` },
       source: "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html",
+    },
+  ],
+  "aws:lambda/function:Function": [
+    {
+      property: "name",
+      what: "Lambda function name",
+      minLength: 1,
+      maxLength: 64,
+      allowed: WORD_HYPHENS,
+      autoName: { maxLength: 64, separator: "-", source: `${PULUMI_OVERRIDES} (aws_lambda_function)` },
+      source:
+        "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (FunctionName: 64 characters without the ARN)",
+    },
+  ],
+  "aws:lambda/permission:Permission": [
+    {
+      property: "statementId",
+      what: "Lambda permission statement id",
+      minLength: 1,
+      maxLength: 100,
+      allowed: WORD_HYPHENS,
+      autoName: { maxLength: 100, separator: "-", source: `${PULUMI_OVERRIDES} (aws_lambda_permission)` },
+      source: "https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html",
     },
   ],
   "aws:secretsmanager/secret:Secret": [
@@ -664,6 +718,7 @@ export const TYPES_WITHOUT_NAMES: ReadonlySet<string> = new Set([
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   "aws:kms/key:Key",
   "aws:kms/replicaKey:ReplicaKey",
+  "aws:lambda/invocation:Invocation",
   "aws:lb/listener:Listener",
   "aws:lb/listenerRule:ListenerRule",
   "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",

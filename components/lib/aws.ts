@@ -25,6 +25,7 @@ export * as elb from "@pulumi/aws/elb";
 export * as fis from "@pulumi/aws/fis";
 export * as iam from "@pulumi/aws/iam";
 export * as kms from "@pulumi/aws/kms";
+export * as lambda from "@pulumi/aws/lambda";
 export * as lb from "@pulumi/aws/lb";
 export * as rds from "@pulumi/aws/rds";
 export * as route53 from "@pulumi/aws/route53";

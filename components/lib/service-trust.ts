@@ -30,8 +30,9 @@ const DOCUMENTED_KEYS: Readonly<Record<string, { sourceArn: boolean; source: str
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/infrastructure_IAM_role.html), AppConfig's alarm
  * role (https://docs.aws.amazon.com/appconfig/latest/userguide/getting-started-with-appconfig-cloudwatch-alarms-permissions.html),
  * AWS Backup's service role (https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html), AWS
- * Chatbot's channel role (https://docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-iam-policies.html) and S3
- * replication's role (https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html).
+ * Chatbot's channel role (https://docs.aws.amazon.com/chatbot/latest/adminguide/chatbot-iam-policies.html), S3
+ * replication's role (https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html)
+ * and a Lambda function's execution role (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html).
  */
 const UNCONDITIONED = [
   "ecs.amazonaws.com",
@@ -39,6 +40,7 @@ const UNCONDITIONED = [
   "backup.amazonaws.com",
   "chatbot.amazonaws.com",
   "s3.amazonaws.com",
+  "lambda.amazonaws.com",
 ];
 
 /**

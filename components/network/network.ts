@@ -7,9 +7,10 @@ import { applyTransform, type Transform } from "../lib/transform";
 
 /**
  * The security-group tiers of the design, outermost first: the public load balancer, the frontend tasks, the internal
- * (API) load balancer in front of the backend, the backend tasks, and the data stores.
+ * (API) load balancer in front of the backend, the backend tasks, and the data stores; beside them, the functions
+ * that rotate the data stores' credentials.
  */
-export type SecurityTier = "alb" | "frontend" | "apiAlb" | "backend" | "database" | "cache";
+export type SecurityTier = "alb" | "frontend" | "apiAlb" | "backend" | "database" | "cache" | "rotation";
 
 /** Tier names as they appear in resource names and `Tier` tags. */
 const TIER_SLUGS: Record<SecurityTier, string> = {
@@ -19,6 +20,7 @@ const TIER_SLUGS: Record<SecurityTier, string> = {
   backend: "backend",
   database: "database",
   cache: "cache",
+  rotation: "rotation",
 };
 
 /** How private subnets reach the internet. */
@@ -184,6 +186,43 @@ function securityRules(ports: NetworkArgs["ports"], sources: NetworkArgs["loadBa
       peer: "backend",
       description: "Redis from backend tasks only",
     },
+    // The rotation functions log in to set and test the credentials they rotate, and call Secrets Manager and
+    // ElastiCache's API through NAT (ADR 23).
+    {
+      tier: "database",
+      direction: "ingress",
+      port: ports.database,
+      peer: "rotation",
+      description: "PostgreSQL from the credential-rotation functions",
+    },
+    {
+      tier: "cache",
+      direction: "ingress",
+      port: ports.cache,
+      peer: "rotation",
+      description: "Redis from the credential-rotation functions",
+    },
+    {
+      tier: "rotation",
+      direction: "egress",
+      port: ports.database,
+      peer: "database",
+      description: "PostgreSQL to RDS, to set and test passwords",
+    },
+    {
+      tier: "rotation",
+      direction: "egress",
+      port: ports.cache,
+      peer: "cache",
+      description: "Redis to ElastiCache, to test passwords",
+    },
+    {
+      tier: "rotation",
+      direction: "egress",
+      port: HTTPS,
+      peer: ANYWHERE,
+      description: "HTTPS to AWS APIs (Secrets Manager, ElastiCache) through NAT",
+    },
   ];
 }
 
@@ -192,8 +231,9 @@ const TIER_DESCRIPTIONS: Record<SecurityTier, string> = {
   frontend: "Frontend tasks: from the public load balancer only",
   apiAlb: "Internal API load balancer: HTTPS from frontend tasks only, out to the backend tasks only",
   backend: "Backend tasks: from the internal API load balancer only",
-  database: "RDS PostgreSQL: from backend tasks only",
-  cache: "ElastiCache Redis: from backend tasks only",
+  database: "RDS PostgreSQL: from backend tasks and the rotation functions only",
+  cache: "ElastiCache Redis: from backend tasks and the rotation functions only",
+  rotation: "Credential-rotation functions: no ingress; out to the data stores and AWS APIs only",
 };
 
 /**
@@ -411,6 +451,7 @@ export class Network extends pulumi.ComponentResource {
       backend: groups.backend.id,
       database: groups.database.id,
       cache: groups.cache.id,
+      rotation: groups.rotation.id,
     };
     this.flowLogGroupName = flowLogGroup.name;
     this.registerOutputs({

@@ -1,6 +1,9 @@
+import type * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { JsonSecret } from "./json-secret";
+import { rotateHeaderCredential } from "./header-rotation";
+import { SecretRotation, type RotationSettings } from "./secret-rotation";
 
 /** The JWT settings document the backend reads (the seed's shape). */
 export interface JwtSettings {
@@ -26,10 +29,15 @@ export interface AppSecretsArgs {
   kmsKeyArn: pulumi.Input<string>;
   /** Bytes of randomness in the JWT signing key; at least 32 (256 bits, HS256's key size). @default 64 */
   jwtSecretBytes?: number;
-  /** Lifetime of an access token. @default "15m" */
-  jwtExpiresIn?: string;
-  /** Lifetime of a refresh token. @default "7d" */
-  jwtRefreshExpiresIn?: string;
+  /** Lifetime of an access token, e.g. `15m`. */
+  jwtExpiresIn: string;
+  /**
+   * Lifetime of a refresh token, e.g. `7d`. The backend verifies with the current and the previous key, so the key's
+   * rotation period must exceed it (the config schema checks that).
+   */
+  jwtRefreshExpiresIn: string;
+  /** How often the JWT signing key rotates, and where its rotation function logs. */
+  jwtRotation: Omit<RotationSettings, "network">;
   /** Protects the secrets from deletion by Pulumi and keeps deleted ones recoverable for 30 days. @default false */
   protect?: boolean;
 }
@@ -47,6 +55,10 @@ export class AppSecrets extends pulumi.ComponentResource {
   public readonly testTraffic: TestTrafficCredential;
   /** ARN of the secret (`{ header, value }`) the deployment's checks read the test-traffic credential from. */
   public readonly testTrafficSecretArn: pulumi.Output<string>;
+  /** The JWT signing key's rotation. */
+  public readonly jwtRotation: SecretRotation;
+  private readonly names: { name: string; kmsKeyArn: pulumi.Input<string> };
+  private readonly jwtSecret: JsonSecret;
 
   constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:security:AppSecrets", name, {}, opts);
@@ -57,8 +69,8 @@ export class AppSecrets extends pulumi.ComponentResource {
     this.jwt = pulumi.secret(
       signingKey.base64.apply((secret): JwtSettings => ({
         secret,
-        expiresIn: args.jwtExpiresIn ?? "15m",
-        refreshExpiresIn: args.jwtRefreshExpiresIn ?? "7d",
+        expiresIn: args.jwtExpiresIn,
+        refreshExpiresIn: args.jwtRefreshExpiresIn,
       })),
     );
     const jwtSecret = new JsonSecret(
@@ -68,7 +80,19 @@ export class AppSecrets extends pulumi.ComponentResource {
         value: this.jwt,
         kmsKeyArn: args.kmsKeyArn,
         recoveryWindowInDays: args.protect ? 30 : 7,
+        rotated: true,
         protect: args.protect,
+      },
+      { parent: this },
+    );
+    this.jwtRotation = new SecretRotation(
+      `${name}-jwt-rotation`,
+      {
+        kind: "jwt-key",
+        secretArn: jwtSecret.arn,
+        secretKmsKeyArn: args.kmsKeyArn,
+        settings: args.jwtRotation,
+        environment: { JWT_KEY_BYTES: String(bytes) },
       },
       { parent: this },
     );
@@ -87,6 +111,7 @@ export class AppSecrets extends pulumi.ComponentResource {
         value: pulumi.secret(testValue.result.apply((value) => ({ header: TEST_TRAFFIC_HEADER, value }))),
         kmsKeyArn: args.kmsKeyArn,
         recoveryWindowInDays: args.protect ? 30 : 7,
+        rotated: true,
         protect: args.protect,
       },
       { parent: this },
@@ -94,10 +119,41 @@ export class AppSecrets extends pulumi.ComponentResource {
 
     this.jwtSecretArn = jwtSecret.arn;
     this.testTrafficSecretArn = testSecret.arn;
+    this.names = { name, kmsKeyArn: args.kmsKeyArn };
+    this.jwtSecret = jwtSecret;
     this.registerOutputs({
       jwtSecretArn: this.jwtSecretArn,
       jwt: this.jwt,
       testTrafficSecretArn: this.testTrafficSecretArn,
     });
+  }
+
+  /**
+   * Rotates the test-traffic credential on a schedule: the listener rules that require it (the services' test rules,
+   * created after this component) accept the old and the new value during a rotation, then only the new one. A
+   * release's checks read the secret's current value when they run.
+   */
+  public rotateTestTraffic(args: {
+    listenerRuleArns: pulumi.Input<string>[];
+    settings: Omit<RotationSettings, "network">;
+  }): SecretRotation {
+    return rotateHeaderCredential(
+      `${this.names.name}-test-traffic-rotation`,
+      {
+        secretArn: this.testTrafficSecretArn,
+        secretKmsKeyArn: this.names.kmsKeyArn,
+        listenerRuleArns: args.listenerRuleArns,
+        settings: args.settings,
+      },
+      { parent: this },
+    );
+  }
+
+  /**
+   * Lets `role` (the backend's task role) read the JWT keys at run time: it signs with `AWSCURRENT` and verifies with
+   * `AWSCURRENT` or `AWSPREVIOUS`.
+   */
+  public grantReadJwt(role: { name: pulumi.Input<string> }): aws.iam.RolePolicy {
+    return this.jwtSecret.grantRead(role, "reader");
   }
 }

@@ -1,5 +1,6 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { regionOf } from "../lib/aws-account";
 
 /** Arguments of {@link JsonSecret}. */
 export interface JsonSecretArgs {
@@ -21,6 +22,12 @@ export interface JsonSecretArgs {
    */
   replica?: { region: string; kmsKeyArn: pulumi.Input<string> };
   /**
+   * A rotation function owns the value after the first one: Pulumi writes the first version and never another (a
+   * change to `value` is ignored), so a deployment cannot put back a password the rotation replaced.
+   * @default false
+   */
+  rotated?: boolean;
+  /**
    * Protects the secret from deletion by Pulumi.
    * @default false
    */
@@ -36,6 +43,7 @@ export class JsonSecret extends pulumi.ComponentResource {
   public readonly arn: pulumi.Output<string>;
   /** The secret's (generated) name. */
   public readonly secretName: pulumi.Output<string>;
+  private readonly grant: { name: string; kmsKeyArn: pulumi.Input<string> };
 
   constructor(name: string, args: JsonSecretArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:security:JsonSecret", name, {}, opts);
@@ -54,11 +62,44 @@ export class JsonSecret extends pulumi.ComponentResource {
     new aws.secretsmanager.SecretVersion(
       `${name}-value`,
       { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify(args.value)) },
-      { parent: this },
+      // After a rotation this version holds AWSPREVIOUS, then no label: both are reads, not changes to make. Secrets
+      // Manager keeps up to 100 versions, so the first one outlives years of rotations
+      // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html).
+      { parent: this, ...(args.rotated ? { ignoreChanges: ["secretString", "versionStages"] } : {}) },
     );
 
     this.arn = secret.arn;
     this.secretName = secret.name;
+    this.grant = { name, kmsKeyArn: args.kmsKeyArn };
     this.registerOutputs({ arn: this.arn, secretName: this.secretName });
+  }
+
+  /**
+   * Lets `role` read the secret at run time, any version (a reader of a rotating secret asks for `AWSCURRENT`, and
+   * for `AWSPREVIOUS` where both are valid), decrypting through Secrets Manager only.
+   */
+  public grantRead(role: { name: pulumi.Input<string> }, id: string): aws.iam.RolePolicy {
+    return new aws.iam.RolePolicy(
+      `${this.grant.name}-${id}`,
+      {
+        role: role.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "ReadTheSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: this.arn },
+            {
+              Sid: "DecryptItThroughSecretsManager",
+              Effect: "Allow",
+              Action: "kms:Decrypt",
+              Resource: this.grant.kmsKeyArn,
+              Condition: {
+                StringEquals: { "kms:ViaService": pulumi.interpolate`secretsmanager.${regionOf(this)}.amazonaws.com` },
+              },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
   }
 }

@@ -10,6 +10,7 @@ import {
   resourcePolicy,
   stackPolicy,
   statementsOf,
+  str,
   strings,
 } from "./support";
 
@@ -47,20 +48,52 @@ export const vpcFlowLogs: StackValidationPolicy = stackPolicy({
   },
 });
 
+/**
+ * The longest rotation period allowed unless a stack's pack config says otherwise: AWS Security Hub's
+ * SecretsManager.4 fails a secret not rotated within 90 days (its default `maxDaysSinceRotation`,
+ * https://docs.aws.amazon.com/securityhub/latest/userguide/secretsmanager-controls.html).
+ */
+const MAX_ROTATION_DAYS = 90;
+
+/** Days between rotations of a rotation schedule, or undefined when it is not a fixed period (`cron(...)`). */
+export function rotationPeriodDays(rules: Record<string, unknown>): number | undefined {
+  const days = num(rules, "automaticallyAfterDays");
+  if (days !== undefined) return days;
+  const rate = /^rate\(\s*(\d+)\s+(day|days|hour|hours)\s*\)$/.exec(str(rules, "scheduleExpression") ?? "");
+  if (!rate) return undefined;
+  return rate[2]?.startsWith("hour") ? Number(rate[1]) / 24 : Number(rate[1]);
+}
+
 export const secretRotation: StackValidationPolicy = stackPolicy({
   name: "secret-rotation",
-  description: "Secrets Manager secrets rotate automatically.",
-  anchors: { checkov: ["CKV2_AWS_57", "CKV_AWS_304"], fsbp: ["SecretsManager.1"] },
-  enforcementLevel: "advisory",
+  description: "Secrets Manager secrets rotate automatically, at least every configured number of days.",
+  anchors: { checkov: ["CKV2_AWS_57", "CKV_AWS_304"], fsbp: ["SecretsManager.1", "SecretsManager.4"] },
   severity: "medium",
-  remediation: "Add an aws.secretsmanager.SecretRotation with a rotation Lambda for the secret.",
-  validate: (resources, _args, report) => {
+  remediation:
+    "Give the secret an aws.secretsmanager.SecretRotation with a rotation function and a rate() schedule (the SecretRotation component does).",
+  configSchema: { properties: { maximumDays: { type: "number", default: MAX_ROTATION_DAYS } } },
+  validate: (resources, args, report) => {
+    const maximum = configNumber(args, "maximumDays", MAX_ROTATION_DAYS);
     const rotations = ofKind(resources, TOKENS.secretRotation);
     for (const secret of ofKind(resources, TOKENS.secret)) {
-      const rotated = rotations.some((rotation) =>
+      const own = rotations.filter((rotation) =>
         referenced(rotation, "secretId").some((target) => target.urn === secret.urn),
       );
-      if (!rotated) report(`secret ${secret.name} never rotates.`, secret.urn);
+      if (own.length === 0) report(`secret ${secret.name} never rotates.`, secret.urn);
+      for (const rotation of own) {
+        const days = rotationPeriodDays(record(rotation.props.rotationRules));
+        if (days === undefined) {
+          report(`secret ${secret.name}'s rotation has no fixed period; use rate(N days).`, rotation.urn);
+        } else if (days > maximum) {
+          report(`secret ${secret.name} rotates every ${days} days; at most ${maximum}.`, rotation.urn);
+        }
+        if (
+          str(record(rotation.props), "rotationLambdaArn") === undefined &&
+          referenced(rotation, "rotationLambdaArn").length === 0
+        ) {
+          report(`secret ${secret.name}'s rotation names no rotation function.`, rotation.urn);
+        }
+      }
     }
   },
 });

@@ -160,11 +160,11 @@ export const publicIngressWebOnly: StackValidationPolicy = stackPolicy({
 export const dataTierIngress: StackValidationPolicy = stackPolicy({
   name: "data-tier-ingress-from-app-tier",
   description:
-    "The security groups of RDS instances and ElastiCache replication groups admit traffic only from the backend tasks' security group.",
+    "The security groups of RDS instances and ElastiCache replication groups admit traffic only from the backend tasks' security group and from the functions that rotate secrets.",
   anchors: { checkov: ["CKV2_AWS_5"] },
   severity: "critical",
   remediation:
-    "Give the data stores' groups ingress rules whose referencedSecurityGroupId is the backend service's group (Tier tag `backend`), and nothing else.",
+    "Give the data stores' groups ingress rules whose referencedSecurityGroupId is the backend service's group (Tier tag `backend`) or the group of a Secrets Manager rotation function, and nothing else.",
   configSchema: {
     properties: { sourceTier: { type: "string", default: DATA_CLIENT_TIER } },
   },
@@ -183,6 +183,17 @@ export const dataTierIngress: StackValidationPolicy = stackPolicy({
         referenced(service, "networkConfiguration").map((group) => group.urn),
       ),
     );
+    // The groups of the functions Secrets Manager invokes to rotate a secret: they log in to set and test passwords.
+    const rotationFunctions = new Set(
+      ofKind(resources, TOKENS.secretRotation).flatMap((rotation) =>
+        referenced(rotation, "rotationLambdaArn").map((fn) => fn.urn),
+      ),
+    );
+    const rotationGroups = new Set(
+      ofKind(resources, TOKENS.lambdaFunction)
+        .filter((fn) => rotationFunctions.has(fn.urn))
+        .flatMap((fn) => referenced(fn, "vpcConfig").map((group) => group.urn)),
+    );
     for (const permission of permissions(resources)) {
       if (permission.direction !== "ingress") continue;
       const target = permission.groups.find((group) => dataGroups.has(group.urn));
@@ -193,11 +204,13 @@ export const dataTierIngress: StackValidationPolicy = stackPolicy({
         !permission.prefixList &&
         sources.length > 0 &&
         sources.every(
-          (source) => serviceGroups.has(source.urn) && str(record(source.props.tags), "Tier") === sourceTier,
+          (source) =>
+            (serviceGroups.has(source.urn) && str(record(source.props.tags), "Tier") === sourceTier) ||
+            rotationGroups.has(source.urn),
         );
       if (!allowed) {
         report(
-          `${permission.owner.name} lets ${describeSource(permission)} into data-tier group ${target.name}; only the ${sourceTier} tasks' group may connect.`,
+          `${permission.owner.name} lets ${describeSource(permission)} into data-tier group ${target.name}; only the ${sourceTier} tasks' group and rotation functions may connect.`,
           permission.owner.urn,
         );
       }

@@ -120,6 +120,7 @@ export const TOKENS = {
   lifecyclePolicy: ["aws:ecr/lifecyclePolicy:LifecyclePolicy"],
   secret: ["aws:secretsmanager/secret:Secret"],
   secretRotation: ["aws:secretsmanager/secretRotation:SecretRotation"],
+  lambdaFunction: ["aws:lambda/function:Function"],
   kmsKey: ["aws:kms/key:Key"],
   securityGroup: ["aws:ec2/securityGroup:SecurityGroup"],
   defaultSecurityGroup: ["aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],

@@ -62,6 +62,9 @@ export function targetGroups(
 /**
  * The test and production listener rules ECS shifts between the target groups. Both start forwarding everything to
  * blue; ECS rewrites their weights during every deployment, so Pulumi must not put them back (`ignoreChanges`).
+ * The values of their header conditions are the header rotation's after the first (functions/rotation/header.ts):
+ * Pulumi ignores those too, and only those (`[*]` matches every condition: Pulumi property paths,
+ * sdk/go/common/resource/properties_path.go).
  */
 export function listenerRules(
   parent: pulumi.Resource,
@@ -98,7 +101,7 @@ export function listenerRules(
           actions: forwardToBlue,
           tags: { Name: `${name}-${suffix}` },
         },
-        { parent, ignoreChanges: ["actions"] },
+        { parent, ignoreChanges: ["actions", "conditions[*].httpHeader.values"] },
         transform,
       ),
     );

@@ -41,6 +41,8 @@ export class FargateService extends pulumi.ComponentResource {
   public readonly rollbackAlarmArns: pulumi.Output<string>[];
   /** The ECS service itself. */
   public readonly service: aws.ecs.Service;
+  /** The listener rules ECS shifts: production traffic, and the release checks' test traffic. */
+  public readonly listenerRuleArns: { production: pulumi.Output<string>; test: pulumi.Output<string> };
   /** The task definition. */
   public readonly taskDefinition: aws.ecs.TaskDefinition;
   /** The application's task role. */
@@ -196,6 +198,7 @@ export class FargateService extends pulumi.ComponentResource {
     });
 
     this.service = service;
+    this.listenerRuleArns = { production: rules.production.arn, test: rules.test.arn };
     this.taskDefinition = taskDefinition;
     this.taskRole = applicationRole;
     this.serviceName = service.name;
@@ -217,6 +220,7 @@ export class FargateService extends pulumi.ComponentResource {
       targetGroupArns: this.targetGroupArns,
       targetGroupArnSuffixes: this.targetGroupArnSuffixes,
       rollbackAlarmNames: this.rollbackAlarmNames,
+      listenerRuleArns: this.listenerRuleArns,
     });
   }
 }
