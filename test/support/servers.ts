@@ -3,13 +3,13 @@
  * loopback at ports chosen at run time, in a temporary directory, and stopped when the process exits.
  *
  * - PostgreSQL refuses to run as root (CI runs as root): as root, the server runs as the unprivileged `postgres`
- *   user Debian's package creates (or `nobody`). Its programs come from Debian's `postgresql-15`.
- * - Redis is Debian's `redis-server`. `.ci/run` installs either when it is missing.
+ *   user Debian's package creates (or `nobody`). Its programs come from `postgresql-15`.
+ * - Redis is Debian's `redis-server`. `.ci/test-servers` installs either when it is missing (`.ci/run` runs it).
  *
  * Each server starts when a test file first asks for it, in the background while other tests run.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,13 +57,11 @@ async function waitFor(what: string, child: ChildProcess, ready: () => Promise<b
   throw new Error(`${what} did not start within ${seconds} s`);
 }
 
+/** PostgreSQL 15's programs: RDS's major version, so the SQL meets the same rules (16 changed CREATEROLE's). */
 function postgresBin(program: string): string {
-  const root = "/usr/lib/postgresql";
-  const versions = existsSync(root) ? readdirSync(root).sort() : [];
-  const version = versions.includes("15") ? "15" : versions.at(-1);
-  const path = version && join(root, version, "bin", program);
-  if (!path || !existsSync(path)) {
-    throw new Error(`PostgreSQL's ${program} is not installed (Debian: apt-get install postgresql-15; .ci/run does)`);
+  const path = join("/usr/lib/postgresql/15/bin", program);
+  if (!existsSync(path)) {
+    throw new Error(`PostgreSQL 15's ${program} is not installed: run .ci/test-servers as root (.ci/run does)`);
   }
   return path;
 }
@@ -141,7 +139,7 @@ async function startPostgres(): Promise<PostgresServer> {
 
 async function startRedis(): Promise<RedisServer> {
   const binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((path) => existsSync(path));
-  if (!binary) throw new Error("redis-server is not installed (Debian: apt-get install redis-server; .ci/run does)");
+  if (!binary) throw new Error("redis-server is not installed: run .ci/test-servers as root (.ci/run does)");
   const port = await freePort();
   const server = spawn(
     binary,
