@@ -5,7 +5,7 @@
  * build each one once per change.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { buildSync } from "esbuild";
 
@@ -63,7 +63,10 @@ export function functionBundle(name: string): Bundle {
     });
     code = result.outputFiles[0]!.text;
     mkdirSync(CACHE, { recursive: true });
-    writeFileSync(cacheFile, code);
+    // Written aside, then renamed: a plan running beside this one never reads half a bundle.
+    const partial = `${cacheFile}.${process.pid}`;
+    writeFileSync(partial, code);
+    renameSync(partial, cacheFile);
   }
   const bundle = {
     handler: "index.handler",

@@ -1,0 +1,246 @@
+import { expect } from "chai";
+import { APP_DATABASE_ROLES } from "../config/app";
+import { LAMBDA_RUNTIME } from "../functions/bundle";
+import { ROTATION_ENVIRONMENT, type RotationKind } from "../functions/rotation/kinds";
+import type { StackRun } from "../offline/harness";
+import type { DeclaredResource } from "../offline/mocks";
+import { STACKS, byArn, json, ofType, revealed, single, stackConfig, stackRun } from "./helpers";
+import { evaluate, type PolicyDocument } from "./iam-evaluator";
+
+/** ALB's limit on the values of a rule's conditions, together (not adjustable): load-balancer-limits.html. */
+const CONDITION_VALUES_PER_RULE = 5;
+
+interface Rotation {
+  schedule: DeclaredResource;
+  secret: DeclaredResource;
+  fn: DeclaredResource;
+  kind: RotationKind;
+  environment: Record<string, string>;
+  policy: PolicyDocument;
+}
+
+function rotations(run: StackRun): Rotation[] {
+  return ofType(run, "aws:secretsmanager/secretRotation:SecretRotation").map((schedule) => {
+    const fn = byArn(run, schedule.inputs.rotationLambdaArn);
+    const environment = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+    const role = byArn(run, fn.inputs.role);
+    const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === role.outputs.name);
+    expect(policies, `${fn.name}'s role has one inline policy`).to.have.length(1);
+    return {
+      schedule,
+      secret: byArn(run, schedule.inputs.secretId),
+      fn,
+      kind: environment.ROTATION_KIND as RotationKind,
+      environment,
+      policy: json<PolicyDocument>(policies[0]!, "policy"),
+    };
+  });
+}
+
+describe("credentials that rotate, on both stacks", () => {
+  for (const stack of STACKS) {
+    describe(stack, () => {
+      let run: StackRun;
+      const config = stackConfig(stack);
+      before(async () => {
+        run = await stackRun(stack);
+      });
+
+      it("rotates every secret on its schedule from the stack file, each with its own function", () => {
+        const all = rotations(run);
+        const secrets = ofType(run, "aws:secretsmanager/secret:Secret");
+        expect(all.map((r) => r.secret.urn).sort()).to.deep.equal(secrets.map((s) => s.urn).sort());
+        expect(new Set(all.map((r) => r.fn.urn)).size, "one function per secret").to.equal(all.length);
+        const days: Record<RotationKind, number> = {
+          "postgres-master": config.secrets.credentialRotationDays,
+          "postgres-application": config.secrets.credentialRotationDays,
+          "redis-user": config.secrets.credentialRotationDays,
+          "jwt-key": config.secrets.jwt.rotationDays,
+          header: config.secrets.headerRotationDays,
+        };
+        expect(all.map((r) => r.kind).sort()).to.deep.equal([
+          "header",
+          "header",
+          "jwt-key",
+          "postgres-application",
+          "postgres-master",
+          "redis-user",
+        ]);
+        for (const rotation of all) {
+          expect(rotation.schedule.inputs.rotationRules, rotation.fn.name).to.deep.equal({
+            scheduleExpression: `rate(${days[rotation.kind]} days)`,
+          });
+          for (const variable of ROTATION_ENVIRONMENT[rotation.kind]) {
+            expect(rotation.environment[variable], `${rotation.fn.name} ${variable}`).to.be.a("string").and.not.empty;
+          }
+        }
+      });
+
+      it("runs the bundled functions on a supported runtime, logging to encrypted, expiring groups", () => {
+        for (const { fn } of rotations(run)) {
+          expect(fn.inputs).to.include({ runtime: LAMBDA_RUNTIME, handler: "index.handler" });
+          expect(String(fn.inputs.name).length, "Lambda's 64-character function names").to.be.at.most(64);
+          const logging = fn.inputs.loggingConfig as { logGroup: string; logFormat: string };
+          const group = ofType(run, "aws:cloudwatch/logGroup:LogGroup").find(
+            (g) => g.outputs.name === logging.logGroup,
+          );
+          expect(group?.inputs.kmsKeyId, fn.name).to.be.a("string");
+          expect(group?.inputs.retentionInDays).to.equal(config.logs.retentionInDays);
+        }
+      });
+
+      it("connects to the data stores from the private subnets in the rotation group; the others stay out of the VPC", () => {
+        const network = run.outputs.securityGroupIds as Record<string, string>;
+        const privateSubnets = run.outputs.privateSubnetIds as string[];
+        for (const { fn, kind } of rotations(run)) {
+          const inVpc = ["postgres-master", "postgres-application", "redis-user"].includes(kind);
+          expect(fn.inputs.vpcConfig, fn.name).to.deep.equal(
+            inVpc ? { subnetIds: privateSubnets, securityGroupIds: [network.rotation] } : undefined,
+          );
+        }
+      });
+
+      it("lets each function touch its own secret and key only, and only what its kind changes", () => {
+        const all = rotations(run);
+        const secretsKey = String((run.outputs.kmsKeyArns as Record<string, string>).secrets);
+        const region = config.region;
+        for (const rotation of all) {
+          const principal = { identityPolicies: [rotation.policy] };
+          const can = (action: string, resource: string, context: Record<string, string> = {}) =>
+            evaluate(principal, { principalArn: String(rotation.fn.outputs.arn), action, resource, context }) ===
+            "allow";
+          const own = String(rotation.secret.outputs.arn);
+          for (const action of ["PutSecretValue", "UpdateSecretVersionStage", "GetSecretValue", "DescribeSecret"]) {
+            expect(can(`secretsmanager:${action}`, own), `${rotation.fn.name} ${action} on its secret`).to.equal(true);
+          }
+          for (const other of all.filter((candidate) => candidate !== rotation)) {
+            const arn = String(other.secret.outputs.arn);
+            expect(
+              can("secretsmanager:PutSecretValue", arn),
+              `${rotation.fn.name} writes ${other.secret.name}`,
+            ).to.equal(false);
+            const readsMaster = rotation.kind === "postgres-application" && other.kind === "postgres-master";
+            expect(
+              can("secretsmanager:GetSecretValue", arn),
+              `${rotation.fn.name} reads ${other.secret.name}`,
+            ).to.equal(readsMaster);
+          }
+          const via = { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` };
+          expect(can("kms:Decrypt", secretsKey, via)).to.equal(true);
+          expect(can("kms:Decrypt", secretsKey), "the key outside Secrets Manager").to.equal(false);
+          expect(can("kms:Decrypt", secretsKey.replace(/key\/.*/, "key/other"), via)).to.equal(false);
+          expect(can("secretsmanager:GetRandomPassword", "*"), "passwords come from the function's CSPRNG").to.equal(
+            false,
+          );
+          expect(can("elasticache:ModifyUser", "*")).to.equal(false);
+          expect(can("elasticloadbalancing:ModifyRule", "*")).to.equal(false);
+          expect(can("cloudfront:UpdateDistribution", "*")).to.equal(false);
+        }
+        const redis = all.find((r) => r.kind === "redis-user")!;
+        const appUser = single(run, "aws:elasticache/user:User", `cloudweave-${stack}-redis-app-user`);
+        const defaultUser = single(run, "aws:elasticache/user:User", `cloudweave-${stack}-redis-default-user`);
+        const redisCan = (action: string, resource: string) =>
+          evaluate(
+            { identityPolicies: [redis.policy] },
+            { principalArn: String(redis.fn.outputs.arn), action, resource },
+          ) === "allow";
+        expect(redisCan("elasticache:ModifyUser", String(appUser.outputs.arn))).to.equal(true);
+        expect(redisCan("elasticache:ModifyUser", String(defaultUser.outputs.arn)), "the default user").to.equal(false);
+
+        const rules = ofType(run, "aws:lb/listenerRule:ListenerRule");
+        for (const header of all.filter((r) => r.kind === "header")) {
+          const named = header.environment.LISTENER_RULE_ARNS!.split(",");
+          const headerCan = (action: string, resource: string) =>
+            evaluate(
+              { identityPolicies: [header.policy] },
+              { principalArn: String(header.fn.outputs.arn), action, resource },
+            ) === "allow";
+          for (const rule of rules) {
+            expect(headerCan("elasticloadbalancing:ModifyRule", String(rule.outputs.arn)), rule.name).to.equal(
+              named.includes(String(rule.outputs.arn)),
+            );
+          }
+          const distribution = header.environment.DISTRIBUTION_ID;
+          if (distribution) {
+            const cdn = single(run, "aws:cloudfront/distribution:Distribution");
+            expect(distribution).to.equal(cdn.id);
+            expect(headerCan("cloudfront:UpdateDistribution", String(cdn.outputs.arn))).to.equal(true);
+          }
+        }
+      });
+
+      it("lets the rotated headers' rules hold the old and the new value within ALB's 5 condition values", () => {
+        const named = rotations(run)
+          .filter((r) => r.kind === "header")
+          .flatMap((r) => r.environment.LISTENER_RULE_ARNS!.split(","));
+        const rules = ofType(run, "aws:lb/listenerRule:ListenerRule");
+        const origin = rules.filter((rule) => named.filter((arn) => arn === rule.outputs.arn).length > 0);
+        expect(origin.length, "every rule with a rotated header is named by its rotation").to.be.greaterThan(0);
+        for (const rule of rules) {
+          const conditions = revealed(rule.inputs.conditions) as {
+            httpHeader?: { values: string[] };
+            pathPattern?: { values: string[] };
+          }[];
+          const values = conditions.reduce(
+            (sum, condition) =>
+              sum + (condition.httpHeader?.values.length ?? 0) + (condition.pathPattern?.values.length ?? 0),
+            0,
+          );
+          // Every rotation that names the rule may add one value to it at the same time.
+          const rotating = named.filter((arn) => arn === rule.outputs.arn).length;
+          const headers = conditions.filter((condition) => condition.httpHeader).length;
+          expect(rotating, `${rule.name}: each header condition rotates`).to.equal(headers);
+          expect(values + rotating, rule.name).to.be.at.most(CONDITION_VALUES_PER_RULE);
+        }
+      });
+
+      it("lets the backend read its own rotating secrets at run time, and not the master user's", () => {
+        const backendRole = ofType(run, "aws:iam/role:Role").find(
+          (role) => role.name === `cloudweave-${stack}-backend-task`,
+        );
+        expect(backendRole, "the backend's task role").to.not.equal(undefined);
+        const documents = ofType(run, "aws:iam/rolePolicy:RolePolicy")
+          .filter((policy) => policy.inputs.role === backendRole!.outputs.name)
+          .map((policy) => json<PolicyDocument>(policy, "policy"));
+        const can = (secret: string) =>
+          evaluate(
+            { identityPolicies: documents },
+            {
+              principalArn: String(backendRole!.outputs.arn),
+              action: "secretsmanager:GetSecretValue",
+              resource: secret,
+            },
+          ) === "allow";
+        const arns = run.outputs.secretArns as Record<string, string>;
+        for (const name of ["database", "redis", "jwt"]) expect(can(arns[name]!), name).to.equal(true);
+        expect(can(run.outputs.databaseMasterSecretArn as string), "the master user's secret").to.equal(false);
+        const task = single(run, "aws:ecs/taskDefinition:TaskDefinition", `cloudweave-${stack}-backend-task`);
+        const [app] = JSON.parse(String(task.inputs.containerDefinitions)) as {
+          environment: { name: string; value: string }[];
+        }[];
+        const environment = Object.fromEntries(app!.environment.map((variable) => [variable.name, variable.value]));
+        expect(environment).to.include({
+          DATABASE_CONNECTION_ARN: arns.database,
+          REDIS_CONNECTION_ARN: arns.redis,
+          JWT_SETTINGS_ARN: arns.jwt,
+        });
+      });
+
+      it("bootstraps the application's roles at deploy time with the roles of config/app.ts", () => {
+        const app = rotations(run).find((r) => r.kind === "postgres-application")!;
+        expect(app.environment).to.include({
+          APP_OWNER_ROLE: APP_DATABASE_ROLES.owner,
+          APP_SCHEMA: APP_DATABASE_ROLES.schema,
+          APP_USER: APP_DATABASE_ROLES.user,
+          MASTER_SECRET_ARN: run.outputs.databaseMasterSecretArn,
+          APP_SECRET_ARN: (run.outputs.secretArns as Record<string, string>).database,
+        });
+        const bootstrap = single(run, "aws:lambda/invocation:Invocation");
+        expect(bootstrap.inputs.functionName).to.equal(app.fn.outputs.name);
+        expect(String(app.fn.outputs.arn)).to.match(
+          new RegExp(`^arn:aws:lambda:${config.region}:${config.accountId}:function:`),
+        );
+      });
+    });
+  }
+});
