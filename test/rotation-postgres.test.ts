@@ -156,7 +156,13 @@ describe("PostgreSQL credentials against a real PostgreSQL 15", function () {
       secrets.create(MASTER, master);
       const strategy = alternatingUsers({
         roles: ROLES,
-        master: () => Promise.resolve(secrets.value<DatabaseConnection>(MASTER)!),
+        // As the function reads them: the master's current value, then its pending one if a rotation is under way.
+        master: () =>
+          Promise.resolve(
+            [secrets.value<DatabaseConnection>(MASTER), secrets.value<DatabaseConnection>(MASTER, "AWSPENDING")].filter(
+              (value): value is DatabaseConnection => value !== undefined,
+            ),
+          ),
         tls: "disable",
       });
       handler = rotationHandler(secrets.client, strategy);
@@ -237,6 +243,37 @@ describe("PostgreSQL credentials against a real PostgreSQL 15", function () {
       expect(await canLogIn(rotated, "disable")).to.equal(true);
       expect(await canLogIn(master, "disable")).to.equal(false);
       master = rotated;
+    });
+
+    it("lets the application user rotate while the master user's own rotation is half done", async () => {
+      const secrets = new FakeSecretsManager();
+      secrets.create("master", master);
+      const application = { ...master, username: ROLES.user, password: "application-password-2" };
+      await bootstrap({ roles: ROLES, master, application, tls: "disable" });
+      secrets.create("app", application);
+      // The master's rotation has set its new password but not yet moved AWSCURRENT: the current value fails.
+      const token = secrets.startRotation("master");
+      const masterHandler = rotationHandler(secrets.client, singleUser({ tls: "disable" }));
+      for (const Step of ["createSecret", "setSecret"] as const) {
+        await masterHandler({ Step, SecretId: "master", ClientRequestToken: token });
+      }
+      expect(await canLogIn(secrets.value<DatabaseConnection>("master")!, "disable")).to.equal(false);
+      const strategy = alternatingUsers({
+        roles: ROLES,
+        master: () =>
+          Promise.resolve([
+            secrets.value<DatabaseConnection>("master")!,
+            secrets.value<DatabaseConnection>("master", "AWSPENDING")!,
+          ]),
+        tls: "disable",
+      });
+      await secrets.rotate("app", rotationHandler(secrets.client, strategy));
+      expect(await canLogIn(secrets.value<DatabaseConnection>("app")!, "disable")).to.equal(true);
+      for (const Step of ["testSecret", "finishSecret"] as const) {
+        await masterHandler({ Step, SecretId: "master", ClientRequestToken: token });
+      }
+      master = secrets.value<DatabaseConnection>("master")!;
+      expect(await canLogIn(master, "disable")).to.equal(true);
     });
 
     it("recovers when the password was already changed but the label not yet moved (a retried setSecret)", async () => {

@@ -9,7 +9,11 @@
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { headerCredential } from "./header";
 import { jwtSigningKey } from "./jwt";
 import { alternatingUsers, bootstrap, parseConnection, singleUser, type ApplicationRoles } from "./postgres";
@@ -42,15 +46,24 @@ function applicationRoles(environment: Environment): ApplicationRoles {
 /** Builds the strategy a function's environment asks for. */
 export function strategyFor(environment: Environment, secrets: SecretsManagerClient): RotationStrategy<unknown> {
   const kind = kindOf(environment);
-  const readConnection = async (secretId: string) => {
-    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-    return parseConnection(SecretString ?? "");
+  // The master's current value and, while its own rotation is under way, its pending one.
+  const masterCandidates = async (secretId: string) => {
+    const read = async (VersionStage: string) => {
+      try {
+        const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage }));
+        return [parseConnection(SecretString ?? "")];
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) return [];
+        throw error;
+      }
+    };
+    return [...(await read("AWSCURRENT")), ...(await read("AWSPENDING"))];
   };
   switch (kind) {
     case "postgres-application":
       return alternatingUsers({
         roles: applicationRoles(environment),
-        master: () => readConnection(required(environment, "MASTER_SECRET_ARN")),
+        master: () => masterCandidates(required(environment, "MASTER_SECRET_ARN")),
         tls: "verify-full",
       });
     case "postgres-master":

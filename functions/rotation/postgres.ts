@@ -167,8 +167,11 @@ export async function ensureApplicationRoles(client: Client, roles: ApplicationR
   return created;
 }
 
-/** Where a rotation function finds the master user's credentials. */
-export type MasterSource = () => Promise<DatabaseConnection>;
+/**
+ * The master user's credentials a rotation function may log in with: its secret's current value and, while the master
+ * user's own rotation is between `setSecret` and `finishSecret`, its pending one.
+ */
+export type MasterSource = () => Promise<DatabaseConnection[]>;
 
 /**
  * Alternating users: the pending credentials name the other login role with a new password; `setSecret` sets it as
@@ -188,7 +191,15 @@ export function alternatingUsers(options: {
     }),
     async set({ pending }) {
       if (await canLogIn(pending, options.tls)) return;
-      const master = { ...(await options.master()), database: pending.database };
+      let master: DatabaseConnection | undefined;
+      for (const candidate of await options.master()) {
+        const connection = { ...candidate, database: pending.database };
+        if (await canLogIn(connection, options.tls)) {
+          master = connection;
+          break;
+        }
+      }
+      if (!master) throw new Error("none of the master user's stored passwords logs in");
       await withConnection(master, options.tls, async (client) => {
         await ensureApplicationRoles(client, options.roles);
         await setPassword(client, pending.username, pending.password);
