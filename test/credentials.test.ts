@@ -226,6 +226,21 @@ describe("credentials that rotate, on both stacks", () => {
         });
       });
 
+      it("tells the warning topic when a rotation fails or is abandoned", () => {
+        const rule = ofType(run, "aws:cloudwatch/eventRule:EventRule").find((r) => r.name.endsWith("-rotation-failed"));
+        expect(json(rule!, "eventPattern")).to.deep.equal({
+          source: ["aws.secretsmanager"],
+          "detail-type": ["AWS Service Event via CloudTrail"],
+          detail: { eventSource: ["secretsmanager.amazonaws.com"], eventName: ["RotationFailed", "RotationAbandoned"] },
+        });
+        const target = ofType(run, "aws:cloudwatch/eventTarget:EventTarget").find(
+          (t) => t.inputs.rule === rule!.outputs.name,
+        );
+        expect(target?.inputs.arn).to.equal(
+          (run.outputs.operations as { alertTopics: Record<string, string> }).alertTopics.warning,
+        );
+      });
+
       it("bootstraps the application's roles at deploy time with the roles of config/app.ts", () => {
         const app = rotations(run).find((r) => r.kind === "postgres-application")!;
         expect(app.environment).to.include({

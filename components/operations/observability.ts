@@ -369,6 +369,38 @@ export class Observability extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // --- Credential rotation ---------------------------------------------------------------------------------------
+    // A failed or abandoned rotation leaves the current credentials in place (nothing breaks yet), but the next
+    // rotation replaces what clients may still hold: someone looks in working hours. Secrets Manager reports rotation
+    // outcomes as CloudTrail service events on the default bus
+    // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/cloudtrail_log_entries.html#cloudtrail_log_entries_rotation);
+    // a stack owns its account and region, so every rotation there is this stack's.
+    const rotationFailed = new aws.cloudwatch.EventRule(
+      `${name}-rotation-failed`,
+      {
+        description: "[warning] a Secrets Manager rotation failed or was abandoned",
+        eventPattern: JSON.stringify({
+          source: ["aws.secretsmanager"],
+          "detail-type": ["AWS Service Event via CloudTrail"],
+          detail: { eventSource: ["secretsmanager.amazonaws.com"], eventName: ["RotationFailed", "RotationAbandoned"] },
+        }),
+      },
+      { parent: this },
+    );
+    new aws.cloudwatch.EventTarget(
+      `${name}-rotation-failed`,
+      {
+        rule: rotationFailed.name,
+        targetId: "warning-topic",
+        arn: args.topicArns.warning,
+        inputTransformer: {
+          inputPaths: { event: "$.detail.eventName", secret: "$.detail.additionalEventData.SecretId", time: "$.time" },
+          inputTemplate: '"[warning] Secrets Manager <event> for <secret> at <time>: see docs/credentials.md"',
+        },
+      },
+      { parent: this },
+    );
+
     // --- Dashboard: the golden signals of each tier ---------------------------------------------------------------
     const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
