@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "chai";
 import { APP_DATABASE_ROLES } from "../config/app";
 import { LAMBDA_RUNTIME } from "../functions/bundle";
 import { ROTATION_ENVIRONMENT, type RotationKind } from "../functions/rotation/kinds";
-import type { StackRun } from "../offline/harness";
+import { PROJECT_ROOT, type StackRun } from "../offline/harness";
 import type { DeclaredResource } from "../offline/mocks";
 import { STACKS, byArn, json, ofType, revealed, single, stackConfig, stackRun } from "./helpers";
 import { evaluate, type PolicyDocument } from "./iam-evaluator";
@@ -224,6 +226,33 @@ describe("credentials that rotate, on both stacks", () => {
           REDIS_CONNECTION_ARN: arns.redis,
           JWT_SETTINGS_ARN: arns.jwt,
         });
+      });
+
+      it("is described by docs/credentials.md: one row per secret, named by its stack output, with its schedule's setting", () => {
+        const text = readFileSync(join(PROJECT_ROOT, "docs", "credentials.md"), "utf8");
+        const rows = text
+          .split("\n")
+          .filter((line) => /^\| `[\w.]+` /.test(line))
+          .map((line) => line.split("|").map((cell) => cell.trim()));
+        const at = (path: string) =>
+          path
+            .split(".")
+            .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], run.outputs);
+        const all = rotations(run);
+        const documented = rows.map(([, output, , , every]) => {
+          const arn = at(output!.replace(/`/g, ""));
+          const rotation = all.find((r) => r.secret.outputs.arn === arn);
+          expect(rotation, `${output} names a rotating secret`).to.not.equal(undefined);
+          const setting = every!.replace(/`/g, "");
+          const days = setting
+            .split(".")
+            .reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], config.secrets);
+          expect(rotation!.schedule.inputs.rotationRules, `${output} every ${setting}`).to.deep.equal({
+            scheduleExpression: `rate(${String(days)} days)`,
+          });
+          return rotation!.secret.urn;
+        });
+        expect(documented.sort()).to.deep.equal(all.map((r) => r.secret.urn).sort());
       });
 
       it("tells the warning topic when a rotation fails or is abandoned", () => {
