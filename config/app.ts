@@ -48,7 +48,7 @@ export const DATABASE_MASTER_USER = "cloudweave_master";
  * (sessions and cached API responses), and what it may do, as an access string (Redis ACL rule syntax, which
  * ElastiCache's `AccessString` takes: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html).
  * Data commands on those keys, connection and transaction commands; nothing `@dangerous` (FLUSHALL, KEYS, CONFIG,
- * DEBUG, CLIENT KILL, MIGRATE ...), no scripting, no pub/sub. test/rotation-redis.test.ts checks each against a real
+ * DEBUG, CLIENT KILL, MIGRATE ...), no scripting, no pub/sub. test/servers/redis.test.ts checks each against a real
  * Redis.
  */
 const REDIS_KEY_PREFIXES = ["session:", "cache:"] as const;

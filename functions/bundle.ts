@@ -21,6 +21,11 @@ export interface Bundle {
   /** The handler setting: `<file without extension>.<export>`. */
   handler: string;
   fileName: string;
+  /**
+   * Where the code is on disk (the cache): what a Pulumi asset names, so a deployment reads the file instead of the
+   * program passing a megabyte of code through every resource registration.
+   */
+  path: string;
   code: string;
   /** SHA-256 of the code, hex. */
   sha256: string;
@@ -71,6 +76,7 @@ export function functionBundle(name: string): Bundle {
   const bundle = {
     handler: "index.handler",
     fileName: "index.js",
+    path: cacheFile,
     code,
     sha256: createHash("sha256").update(code).digest("hex"),
   };

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
 import { APP_CONTAINERS, APP_PORTS, APP_REDIS_USER, BACKEND_SECRET_VARIABLES } from "../config/app";
-import { DISABLED_DEFAULT_USER } from "../components/data/cache";
+import { DISABLED_DEFAULT_USER } from "../components/data/redis-access";
 import { LOCAL_SECRETS, localEnvironment } from "../dev/env";
 import { PROJECT_ROOT } from "../offline/harness";
 import { STACKS, single, stackRun } from "./helpers";

@@ -367,6 +367,8 @@ describe("the rotation function's bundle (functions/bundle.ts)", () => {
     const module = { exports: createRequire(file)(file) as { handler?: (event: unknown) => Promise<unknown> } };
     expect(module.exports.handler).to.be.a("function");
     const saved = process.env.ROTATION_KIND;
+    const log = console.log;
+    console.log = () => undefined; // The handler logs each invocation, as it does in Lambda.
     try {
       process.env.ROTATION_KIND = "ftp-password";
       expect(
@@ -377,6 +379,7 @@ describe("the rotation function's bundle (functions/bundle.ts)", () => {
       process.env.ROTATION_KIND = "jwt-key";
       expect(await failure(module.exports.handler!({ action: "bootstrap" }))).to.match(/does not handle/);
     } finally {
+      console.log = log;
       if (saved === undefined) delete process.env.ROTATION_KIND;
       else process.env.ROTATION_KIND = saved;
     }

@@ -2,6 +2,7 @@ import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { JsonSecret } from "../security/json-secret";
+import { DISABLED_DEFAULT_USER } from "./redis-access";
 import { SecretRotation, type RotationSettings } from "../security/secret-rotation";
 import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
 import { applyTransform, type Transform } from "../lib/transform";
@@ -16,12 +17,7 @@ export interface CacheConnection {
   tls: true;
 }
 
-/**
- * The access string of the user group's `default` user (ElastiCache requires a user named `default` in every user
- * group): switched off, so a client that does not authenticate as the application's user can do nothing
- * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html, "Applying RBAC").
- */
-export const DISABLED_DEFAULT_USER = "off -@all";
+export { DISABLED_DEFAULT_USER };
 
 /** Arguments of {@link Cache}. */
 export interface CacheArgs {

@@ -336,7 +336,7 @@ export class Database extends pulumi.ComponentResource {
     );
     // The application's roles exist before anything reads its secret: created at deploy time by the rotation
     // function (it reaches the database; nothing else here does), again whenever its code or the instance changes.
-    // The bootstrap is idempotent (test/rotation-postgres.test.ts).
+    // The bootstrap is idempotent (test/servers/postgres.test.ts).
     new aws.lambda.Invocation(
       `${name}-bootstrap`,
       {

@@ -159,7 +159,7 @@ export class SecretRotation extends pulumi.ComponentResource {
         // pg and ioredis are plain JavaScript: the cheaper Graviton architecture runs the bundle as is.
         architectures: ["arm64"],
         handler: bundle.handler,
-        code: new pulumi.asset.AssetArchive({ [bundle.fileName]: new pulumi.asset.StringAsset(bundle.code) }),
+        code: new pulumi.asset.AssetArchive({ [bundle.fileName]: new pulumi.asset.FileAsset(bundle.path) }),
         role: role.arn,
         timeout,
         memorySize: 256,

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Client } from "pg";
-import { rotationHandler, type RotationStep } from "../functions/rotation/protocol";
+import { rotationHandler, type RotationStep } from "../../functions/rotation/protocol";
 import {
   alternatingUsers,
   bootstrap,
@@ -10,9 +10,9 @@ import {
   withConnection,
   type ApplicationRoles,
   type DatabaseConnection,
-} from "../functions/rotation/postgres";
-import { FakeSecretsManager } from "./support/secrets-manager";
-import { postgresServer, type PostgresServer } from "./support/servers";
+} from "../../functions/rotation/postgres";
+import { FakeSecretsManager } from "../support/secrets-manager";
+import { postgresServer, type PostgresServer } from "./servers";
 
 // The roles the Database component lays out (components/data/database.ts), in a cluster of their own.
 const ROLES: ApplicationRoles = { owner: "cloudweave_app", schema: "cloudweave", user: "cloudweave_user" };

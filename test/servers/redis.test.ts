@@ -7,12 +7,12 @@ import {
 } from "@aws-sdk/client-elasticache";
 import { mockClient } from "aws-sdk-client-mock";
 import Redis from "ioredis";
-import { APP_REDIS_USER } from "../config/app";
-import { DISABLED_DEFAULT_USER } from "../components/data/cache";
-import { rotationHandler, type RotationStep } from "../functions/rotation/protocol";
-import { authenticate, elastiCacheUser, type CacheConnection } from "../functions/rotation/redis";
-import { FakeSecretsManager } from "./support/secrets-manager";
-import { redisServer, type RedisServer } from "./support/servers";
+import { APP_REDIS_USER } from "../../config/app";
+import { DISABLED_DEFAULT_USER } from "../../components/data/redis-access";
+import { rotationHandler, type RotationStep } from "../../functions/rotation/protocol";
+import { authenticate, elastiCacheUser, type CacheConnection } from "../../functions/rotation/redis";
+import { FakeSecretsManager } from "../support/secrets-manager";
+import { redisServer, type RedisServer } from "./servers";
 
 const server = redisServer();
 const ADMIN = { username: "test-admin", password: "test-admin-password" };
