@@ -3,19 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { JsonSecret } from "../security/json-secret";
 import { DISABLED_DEFAULT_USER } from "./redis-access";
+import type { CacheConnection } from "../../functions/rotation/redis";
 import { SecretRotation, type RotationSettings } from "../security/secret-rotation";
 import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
 import { applyTransform, type Transform } from "../lib/transform";
 
-/** The connection document the backend reads from the Redis secret: where, who (an RBAC user), and TLS. */
-export interface CacheConnection {
-  endpoint: string;
-  readerEndpoint: string;
-  port: number;
-  username: string;
-  password: string;
-  tls: true;
-}
+/** The connection document of the Redis secret; the rotation function defines it (the backend's shape). */
+export type { CacheConnection };
 
 export { DISABLED_DEFAULT_USER };
 

@@ -5,18 +5,12 @@ import type { AwsAccount } from "../lib/aws-account";
 import { JsonSecret } from "../security/json-secret";
 import { SecretRotation, type RotationSettings } from "../security/secret-rotation";
 import { functionBundle } from "../../functions/bundle";
-import type { ApplicationRoles } from "../../functions/rotation/postgres";
+import type { ApplicationRoles, DatabaseConnection } from "../../functions/rotation/postgres";
 import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
 import { applyTransform, type Transform } from "../lib/transform";
 
-/** The connection document the backend reads from the database secret (the seed's shape, plus the port). */
-export interface DatabaseConnection {
-  host: string;
-  port: number;
-  username: string;
-  password: string;
-  database: string;
-}
+/** The connection document of both database secrets; the rotation function defines it (the backend's shape). */
+export type { DatabaseConnection };
 
 /** Arguments of {@link Database}. */
 export interface DatabaseArgs {

@@ -1,16 +1,13 @@
 import type * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { JwtSettings } from "../../functions/rotation/jwt";
 import { JsonSecret } from "./json-secret";
 import { rotateHeaderCredential } from "./header-rotation";
 import { SecretRotation, type RotationSettings } from "./secret-rotation";
 
-/** The JWT settings document the backend reads (the seed's shape). */
-export interface JwtSettings {
-  secret: string;
-  expiresIn: string;
-  refreshExpiresIn: string;
-}
+/** The JWT settings document the backend reads; the rotation function defines it (the seed's shape). */
+export type { JwtSettings };
 
 /** The header a release's checks send to reach the new (green) tasks, and the secret value that admits them. */
 export interface TestTrafficCredential {
