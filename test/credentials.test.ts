@@ -94,7 +94,11 @@ describe("credentials that rotate, on both stacks", () => {
       it("connects to the data stores from the private subnets in the rotation group; the others stay out of the VPC", () => {
         const network = run.outputs.securityGroupIds as Record<string, string>;
         const privateSubnets = run.outputs.privateSubnetIds as string[];
-        for (const { fn, kind } of rotations(run)) {
+        for (const { fn, kind, environment } of rotations(run)) {
+          // TLS to RDS verifies against Amazon's CAs, which Node.js 20+ Lambda runtimes load only when told to.
+          expect(environment.NODE_EXTRA_CA_CERTS, fn.name).to.equal(
+            kind.startsWith("postgres-") ? "/var/runtime/ca-cert.pem" : undefined,
+          );
           const inVpc = ["postgres-master", "postgres-application", "redis-user"].includes(kind);
           expect(fn.inputs.vpcConfig, fn.name).to.deep.equal(
             inVpc ? { subnetIds: privateSubnets, securityGroupIds: [network.rotation] } : undefined,

@@ -83,6 +83,13 @@ export interface DatabaseArgs {
 }
 
 /**
+ * The functions verify the database's certificate (`rds.force_ssl`), issued by the RDS CA. Node.js 20 and later
+ * Lambda runtimes no longer load Amazon's CA certificates unless told to, from this file
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html, "CA certificate loading").
+ */
+const RDS_CA_ENVIRONMENT = { NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem" };
+
+/**
  * Settings of the custom parameter group, each with the reason it departs from the RDS default.
  * `pending-reboot` marks static parameters that apply at the next reboot.
  */
@@ -300,7 +307,7 @@ export class Database extends pulumi.ComponentResource {
     const rotationArgs = { secretKmsKeyArn: args.secretKmsKeyArn, settings: args.rotation, inVpc: true };
     const master = new SecretRotation(
       `${name}-master-rotation`,
-      { ...rotationArgs, kind: "postgres-master", secretArn: masterSecret.arn },
+      { ...rotationArgs, kind: "postgres-master", secretArn: masterSecret.arn, environment: RDS_CA_ENVIRONMENT },
       child,
     );
     const application = new SecretRotation(
@@ -310,6 +317,7 @@ export class Database extends pulumi.ComponentResource {
         kind: "postgres-application",
         secretArn: applicationSecret.arn,
         environment: {
+          ...RDS_CA_ENVIRONMENT,
           MASTER_SECRET_ARN: masterSecret.arn,
           APP_SECRET_ARN: applicationSecret.arn,
           APP_OWNER_ROLE: roles.owner,
