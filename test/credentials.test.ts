@@ -171,6 +171,8 @@ describe("credentials that rotate, on both stacks", () => {
             const cdn = single(run, "aws:cloudfront/distribution:Distribution");
             expect(distribution).to.equal(cdn.id);
             expect(headerCan("cloudfront:UpdateDistribution", String(cdn.outputs.arn))).to.equal(true);
+            expect(headerCan("wafv2:GetWebACL", String(cdn.inputs.webAclId)), "CloudFront checks it").to.equal(true);
+            expect(headerCan("wafv2:UpdateWebACL", String(cdn.inputs.webAclId))).to.equal(false);
           }
         }
       });

@@ -120,7 +120,12 @@ export class Edge extends pulumi.ComponentResource {
   private readonly originVerify: {
     name: string;
     secretKmsKeyArn: pulumi.Input<string>;
-    distribution: { id: pulumi.Output<string>; arn: pulumi.Output<string>; originId: string };
+    distribution: {
+      id: pulumi.Output<string>;
+      arn: pulumi.Output<string>;
+      originId: string;
+      webAclArn: pulumi.Output<string>;
+    };
   };
 
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -470,7 +475,7 @@ export class Edge extends pulumi.ComponentResource {
     this.originVerify = {
       name,
       secretKmsKeyArn: args.secretsKmsKeyArn,
-      distribution: { id: distribution.id, arn: distribution.arn, originId: appOrigin },
+      distribution: { id: distribution.id, arn: distribution.arn, originId: appOrigin, webAclArn: webAcl.arn },
     };
     this.registerOutputs({
       distributionId: this.distributionId,

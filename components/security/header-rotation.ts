@@ -9,8 +9,16 @@ export interface HeaderRotationArgs {
   secretKmsKeyArn: pulumi.Input<string>;
   /** The listener rules that require the header (the function sets their accepted values). */
   listenerRuleArns: pulumi.Input<string>[];
-  /** The CloudFront distribution that sends the header, and the origin it sends it to. @default none */
-  distribution?: { id: pulumi.Input<string>; arn: pulumi.Input<string>; originId: string };
+  /**
+   * The CloudFront distribution that sends the header, the origin it sends it to, and the WAF web ACL it is
+   * associated with (CloudFront checks that whoever updates the distribution may read it). @default none
+   */
+  distribution?: {
+    id: pulumi.Input<string>;
+    arn: pulumi.Input<string>;
+    originId: string;
+    webAclArn: pulumi.Input<string>;
+  };
   /** Schedule and logs (the function calls AWS APIs only: no network placement). */
   settings: Omit<RotationSettings, "network">;
 }
@@ -66,6 +74,14 @@ export function rotateHeaderCredential(
                   "cloudfront:UpdateDistribution",
                 ],
                 Resource: distribution.arn,
+              },
+              {
+                // An update that carries the distribution's web ACL fails with InvalidWebACLId ("Unable to verify
+                // read permissions on Web ACL") unless the caller may read that ACL (aws/aws-sdk-java#2901).
+                Sid: "LetCloudFrontVerifyTheWebAcl",
+                Effect: "Allow" as const,
+                Action: "wafv2:GetWebACL",
+                Resource: distribution.webAclArn,
               },
             ]
           : []),
