@@ -370,7 +370,11 @@ export function formatPath(path: readonly (string | number)[]): string {
     .join("");
 }
 
-/** One day: a scheduled rotation happens some time in its UTC day, so two can be a day closer than their period. */
+/**
+ * One day: a `rate(N days)` rotation happens some time in its UTC day (the window "closes at the end of the UTC day":
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html), so two can be a day
+ * closer than their period.
+ */
 const ROTATION_WINDOW_SECONDS = 86_400;
 
 /**

@@ -32,7 +32,7 @@ export const rdsPerformanceInsightsEncrypted = resourcePolicy({
 export const elastiCacheEncrypted = resourcePolicy({
   name: "elasticache-encrypted",
   description:
-    "ElastiCache replication groups encrypt at rest with a customer key, require TLS in transit and an auth token.",
+    "ElastiCache replication groups encrypt at rest with a customer key, require TLS in transit and authenticate clients (an auth token or RBAC user groups).",
   anchors: {
     checkov: ["CKV_AWS_29", "CKV_AWS_191", "CKV_AWS_30", "CKV_AWS_31"],
     trivy: ["AVD-AWS-0045", "AVD-AWS-0051"],
