@@ -10,6 +10,7 @@ import { buildEdge } from "./stack/edge";
 import { buildNetwork } from "./stack/network";
 import { buildAlerting, buildBackup, buildObservability } from "./stack/operations";
 import { buildFeatureFlags, featureFlagNames } from "./stack/release";
+import { buildRecovery } from "./stack/recovery";
 import { buildFaultInjection } from "./stack/resilience";
 import { buildKeys } from "./stack/security";
 
@@ -31,6 +32,7 @@ const compute = buildCompute(ctx, {
   alerting,
   flagNames: featureFlagNames(ctx),
 });
+const recovery = buildRecovery(ctx, { edge, compute, alerting });
 const featureFlags = buildFeatureFlags(ctx, compute.backend);
 const observability = buildObservability(ctx, { alerting, edge, compute, database, cache });
 const faultInjection = buildFaultInjection(ctx, { database, cache, compute, observability });
@@ -39,6 +41,12 @@ const { cluster, images, frontend, backend } = compute;
 
 // --- Stack outputs ------------------------------------------------------------------------------------------------
 export const environment = config.environment;
+/** The stack's part in regional recovery (ADR 24): none, primary, or standby (and whether it is recovered). */
+export const disasterRecovery = {
+  ...ctx.recovery,
+  originRecord: recovery?.failover.setIdentifier,
+  standbyIdleHealthCheckId: recovery?.failover.healthCheckId,
+};
 export const vpcId = network.vpcId;
 export const publicSubnetIds = network.publicSubnetIds;
 export const privateSubnetIds = network.privateSubnetIds;
@@ -55,7 +63,8 @@ export const kmsKeyArns = {
   alerts: keys.alerts.arn,
 };
 export const databaseAddress = database.address;
-export const cacheEndpoint = cache.primaryEndpoint;
+/** The cache's primary endpoint; none on a standby until it is recovered. */
+export const cacheEndpoint = cache.cluster?.primaryEndpoint;
 /** The secrets the compute tier injects into the backend task; ARNs only, never values. */
 export const secretArns = compute.backendSecretArns;
 /** The RDS master user's secret: for emergencies and `aws secretsmanager rotate-secret` (docs/credentials.md). */

@@ -174,23 +174,10 @@ export function checkSettings(raw: z.output<typeof rawSettings>, ctx: z.Refineme
       message: `must differ from aws:region (${region}): a regional outage must not take the backups with it`,
     });
   }
-  const recovery = raw["cloudweave:recovery"];
-  if (recovery && !database.restoreFrom) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["cloudweave:database", "restoreFrom"],
-      message: "must be set when cloudweave:recovery is: a recovery stack restores the database from a backup",
-    });
-  }
-  if (recovery && !recovery.originVerifySecretArn.includes(`:${region}:`)) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["cloudweave:recovery", "originVerifySecretArn"],
-      message: `must be the replica in aws:region ${region}`,
-    });
-  }
-  // A recovery stack runs while the primary region is down: it cannot protect itself there until that is back.
-  if (production && !recovery) {
+  checkDisasterRecovery(raw, ctx);
+  const standby = raw["cloudweave:disasterRecovery"]?.role === "standby";
+  // A standby copies nothing back to the primary's region (checkDisasterRecovery); the primary protects the data.
+  if (production && !standby) {
     const required: [keyof typeof backup, boolean, string][] = [
       [
         "copyRetentionDays",
@@ -274,7 +261,7 @@ export function checkSettings(raw: z.output<typeof rawSettings>, ctx: z.Refineme
       });
     }
   }
-  if (production && !recovery && !alerting.critical.pagerDuty && alerting.unpagedReason === undefined) {
+  if (production && !alerting.critical.pagerDuty && alerting.unpagedReason === undefined) {
     ctx.addIssue({
       code: "custom",
       path: ["cloudweave:alerting", "critical", "pagerDuty"],
@@ -408,5 +395,63 @@ function checkRotation(raw: z.output<typeof rawSettings>, production: boolean, c
         message: `must be at most ${PRODUCTION_MAX_ROTATION_DAYS} in production (AWS Security Hub SecretsManager.4)`,
       });
     }
+  }
+}
+
+/**
+ * A standby stack (ADR 24) must recover with the primary region gone: nothing of it may live there, and nothing its
+ * deployment reads may come from a control plane homed there. A primary names where its standby lives.
+ */
+function checkDisasterRecovery(raw: z.output<typeof rawSettings>, ctx: z.RefinementCtx): void {
+  const role = raw["cloudweave:disasterRecovery"];
+  if (!role) return;
+  const region = raw["aws:region"];
+  const backup = raw["cloudweave:backup"];
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  if (role.role === "primary") {
+    if (!backup.replicateAutomatedBackups) {
+      issue(
+        ["cloudweave:backup", "replicateAutomatedBackups"],
+        "must be true on a primary: if the standby's replica is lost, point-in-time recovery from these is the fallback",
+      );
+    }
+    return;
+  }
+  if (role.primaryRegion === region) {
+    issue(
+      ["cloudweave:disasterRecovery", "primaryRegion"],
+      `must differ from aws:region (${region}): the standby must survive the primary region's loss`,
+    );
+  }
+  if (backup.drRegion !== role.primaryRegion) {
+    issue(
+      ["cloudweave:backup", "drRegion"],
+      `must be cloudweave:disasterRecovery.primaryRegion (${role.primaryRegion}) on a standby: the pair's other region`,
+    );
+  }
+  // Any resource in the primary region would put that region's endpoints into the recovery's `pulumi up`.
+  for (const [key, off] of [
+    ["copyRetentionDays", backup.copyRetentionDays === 0],
+    ["replicateAutomatedBackups", !backup.replicateAutomatedBackups],
+  ] as const) {
+    if (!off) {
+      issue(
+        ["cloudweave:backup", key],
+        `must be ${key === "copyRetentionDays" ? "0" : "false"} on a standby: it creates nothing in the primary region (${role.primaryRegion}), whose loss it must survive`,
+      );
+    }
+  }
+  const domain = raw["cloudweave:domain"];
+  if (!domain.hostedZoneId || domain.createHostedZone) {
+    issue(
+      ["cloudweave:domain", "hostedZoneId"],
+      "must be set (and createHostedZone false) on a standby: its recovery must not look the zone up through Route 53's control plane",
+    );
+  }
+  if (raw["cloudweave:database"].restoreFrom && role.state === "standby") {
+    issue(
+      ["cloudweave:database", "restoreFrom"],
+      'must be unset while cloudweave:disasterRecovery.state is "standby": a standby replicates; restoring is the fallback of a recovery',
+    );
   }
 }

@@ -50,8 +50,8 @@ export interface StackConfig {
   readonly featureFlags: Parsed["cloudweave:featureFlags"];
   /** `cloudweave:faultInjection`: the task experiments' sidecar and how many tasks they stop. */
   readonly faultInjection: Parsed["cloudweave:faultInjection"];
-  /** `cloudweave:recovery`: set only on a stack that recovers production in the second region. */
-  readonly recovery: Parsed["cloudweave:recovery"];
+  /** `cloudweave:disasterRecovery`: the stack's part in regional recovery (primary or standby); unset: none. */
+  readonly disasterRecovery: Parsed["cloudweave:disasterRecovery"];
   /** `cloudweave:edge`: CloudFront and WAF settings. */
   readonly edge: Parsed["cloudweave:edge"];
   /** `aws:defaultTags.tags`: the tags every resource gets, also through the program's own providers. */
@@ -102,7 +102,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     secrets: parsed["cloudweave:secrets"],
     domain: parsed["cloudweave:domain"],
     edge: parsed["cloudweave:edge"],
-    recovery: parsed["cloudweave:recovery"],
+    disasterRecovery: parsed["cloudweave:disasterRecovery"],
     featureFlags: parsed["cloudweave:featureFlags"],
     faultInjection: parsed["cloudweave:faultInjection"],
     alarms: parsed["cloudweave:alarms"],

@@ -340,6 +340,15 @@ export const rawSettings = strictObject({
       .boolean({ error: "must be true or false" })
       .default(false)
       .describe("Create the hosted zone (a new account) instead of looking up an existing one."),
+    hostedZoneId: z
+      .string()
+      // Route 53 hosted zone ids: "Z" and upper-case letters and digits, at most 32 characters
+      // (https://docs.aws.amazon.com/Route53/latest/APIReference/API_HostedZone.html: Id, length 0-32).
+      .regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ" })
+      .optional()
+      .describe(
+        "The id of hostedZone: no lookup at deploy time. Required on a standby stack, whose recovery must not call Route 53's control plane (homed in us-east-1).",
+      ),
   }).describe("The names users reach the application under."),
   "cloudweave:edge": strictObject({
     priceClass: z
@@ -395,6 +404,14 @@ export const rawSettings = strictObject({
       .positive("must be a positive number of seconds")
       .default(5)
       .describe("Redis replication lag in seconds (warning)."),
+    databaseReplicaLagSeconds: z
+      .number()
+      .int("must be a whole number of seconds")
+      .positive("must be a positive number of seconds")
+      .default(300)
+      .describe(
+        "A standby's cross-region database replica lagging more than this for 5 minutes (warning): the recovery point objective of ADR 24.",
+      ),
     wafBlockedPer5Minutes: z
       .number()
       .int()
@@ -570,19 +587,39 @@ export const rawSettings = strictObject({
   })
     .prefault({})
     .describe("AWS FIS experiments that test the failover claims (docs/resilience.md)."),
-  "cloudweave:recovery": strictObject({
-    originVerifySecretArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, {
-        message: "must be the ARN of the origin-verification secret's replica in this stack's region",
-      })
-      .describe(
-        "This stack recovers production in the second region behind production's CloudFront (docs/runbook-restore.md): the ARN of the origin-verification secret's replica in this region.",
-      ),
-  })
+  "cloudweave:disasterRecovery": z
+    .discriminatedUnion(
+      "role",
+      [
+        strictObject({
+          role: z
+            .literal("primary")
+            .describe(
+              "This stack serves users; its standby (same account, cloudweave:backup.drRegion) takes over when this region fails: the database, the origin-verification secret and the images are replicated there, and the origin name fails over to it.",
+            ),
+        }),
+        strictObject({
+          role: z
+            .literal("standby")
+            .describe(
+              "This stack is the pilot light of the primary stack of the same environment and account (docs/runbook-restore.md).",
+            ),
+          primaryRegion: z
+            .string()
+            .regex(REGION, { message: "must be an AWS region name such as us-east-1" })
+            .describe("The primary stack's aws:region: where the database replicates from."),
+          state: z
+            .enum(["standby", "recovered"], { error: 'must be "standby" or "recovered"' })
+            .describe(
+              "standby: everything but the data's primary copy and the running tasks (a read replica, services at zero, no cache cluster); recovered: the replica promoted, the cache created, the services at their counts, and the origin name served from here. The one setting the recovery changes.",
+            ),
+        }),
+      ],
+      { error: "must be { role: primary } or { role: standby, primaryRegion, state }" },
+    )
     .optional()
     .describe(
-      "Set only on a stack that recovers production in the second region behind production's CloudFront (docs/runbook-restore.md).",
+      "The stack's part in regional disaster recovery (ADR 24): the primary, or the standby (pilot light) in the primary's cloudweave:backup.drRegion. Unset: no standby.",
     ),
   "aws:defaultTags": strictObject({
     tags: z

@@ -2,6 +2,7 @@
  * Runs the real program (`index.ts`) under the project's mocks with the exact settings of a stack file, the way
  * `pulumi preview` would run it, and returns everything it declared. The offline plan and the tests share it.
  */
+import type { ProviderCall } from "./mocks";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -40,6 +41,8 @@ export interface StackRun {
   readonly outputs: Readonly<Record<string, unknown>>;
   /** What the program logged as warnings (`pulumi.log.warn`), as `pulumi preview` would show them. */
   readonly warnings: readonly string[];
+  /** Every provider function the program called (a data source: an AWS read at every deployment), in order. */
+  readonly calls: readonly ProviderCall[];
 }
 
 /** Options of {@link runStack} and {@link runProgram}. */
@@ -192,6 +195,7 @@ async function runOnce(
     resources: [...monitor.declared],
     outputs,
     warnings,
+    calls: [...mocks.calls],
   };
 }
 

@@ -171,6 +171,15 @@ export function isAwsRejection(error: unknown): error is AwsRejection {
   return error instanceof Error && error.name === "AwsRejection";
 }
 
+/** A provider function the program called: which, in which region, with what. */
+export interface ProviderCall {
+  readonly token: string;
+  readonly region: string;
+  readonly inputs: Record<string, unknown>;
+  /** What the mock answered. */
+  readonly outputs: Record<string, unknown>;
+}
+
 /**
  * Answers resource registrations and provider function calls as AWS would: each resource in the region of the
  * provider it is created through (the stack's default region otherwise), with the physical names AWS would give it,
@@ -181,6 +190,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
   private readonly providerRegions = new Map<string, string>();
   /** Registrations AWS or the provider would reject, one message each. */
   readonly rejections: string[] = [];
+  /** The provider functions called, with the region each reads from. */
+  readonly calls: ProviderCall[] = [];
 
   /**
    * @param defaultRegion the default provider's region (`aws:region`).
@@ -240,7 +251,14 @@ export class AwsMocks implements pulumi.runtime.Mocks {
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const inputs = args.inputs as Record<string, unknown>;
     const region = this.regionOf(args.provider, inputs);
-    switch (args.token) {
+    const outputs = this.answer(args.token, inputs, region);
+    this.calls.push({ token: args.token, region, inputs, outputs });
+    return outputs;
+  }
+
+  /** What AWS answers a provider function call. */
+  private answer(token: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
+    switch (token) {
       case "aws:index/getCallerIdentity:getCallerIdentity":
         return {
           accountId: this.accountId,
@@ -278,6 +296,22 @@ export class AwsMocks implements pulumi.runtime.Mocks {
           arn: `arn:aws:ec2:${region}:aws:prefix-list/${listId}`,
         };
       }
+      case "aws:secretsmanager/getSecret:getSecret": {
+        const name = String(inputs.name);
+        operatorSecret(name);
+        // Secrets Manager appends six random characters to a secret's name in its ARN; a replica keeps them.
+        const arn = `arn:aws:secretsmanager:${region}:${this.accountId}:secret:${name}-${hash("secret", name).slice(0, 6)}`;
+        return { arn, id: arn, name };
+      }
+      case "aws:kms/getKey:getKey": {
+        const keyId = String(inputs.keyId);
+        if (!keyId.startsWith("alias/") || !keyId.endsWith("-replica")) {
+          throw new Error(`offline mocks: the mock account has no key "${keyId}" (offline/mocks.ts)`);
+        }
+        // A replica of a multi-Region key keeps the primary's id (mrk-…) in every region.
+        const id = `mrk-${hash("key", keyId).slice(0, 32)}`;
+        return { id, keyId: id, arn: `arn:aws:kms:${region}:${this.accountId}:key/${id}`, multiRegion: true };
+      }
       case "aws:secretsmanager/getSecretVersion:getSecretVersion": {
         const secretId = String(inputs.secretId);
         return {
@@ -294,7 +328,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       }
       default:
         throw new Error(
-          `offline mocks: no answer for the provider function ${args.token}; teach offline/mocks.ts what AWS returns`,
+          `offline mocks: no answer for the provider function ${token}; teach offline/mocks.ts what AWS returns`,
         );
     }
   }
@@ -577,7 +611,7 @@ function mockId(type: string, name: string): string {
   return `${name}-${hash(type, name).slice(0, 12)}`;
 }
 
-function regionFacts(region: string): (typeof REGIONS)[string] {
+export function regionFacts(region: string): (typeof REGIONS)[string] {
   const facts = REGIONS[region];
   if (!facts) throw new Error(`offline mocks: no facts for region ${region}; add it to REGIONS in offline/mocks.ts`);
   return facts;
@@ -622,16 +656,20 @@ function physicalNames(
 }
 
 /**
- * The secrets an operator puts in the account before a deploy, as the mock account holds them: a PagerDuty
- * integration URL (docs/delivery.md), and the replica of production's origin-verification secret that a recovery
- * stack reads. Any other secret does not exist, as a real lookup would fail.
+ * The secrets that exist in the account before a stack reads them, as the mock account holds them: a PagerDuty
+ * integration URL an operator stores (docs/delivery.md), and the replicas a primary keeps in its standby's region
+ * (its origin-verification and master secrets, read by name; test/disaster-recovery.test.ts checks that the primary
+ * replicates exactly these). Any other secret does not exist, as a real lookup would fail.
  */
 function operatorSecret(secretId: string): string {
   if (/pagerduty/i.test(secretId)) {
     return `https://events.pagerduty.com/integration/${hash("pagerduty", secretId).slice(0, 32)}/enqueue`;
   }
-  if (/^arn:aws[a-z-]*:secretsmanager:/.test(secretId)) {
+  if (/-origin-verify$/.test(secretId)) {
     return JSON.stringify({ header: "X-Origin-Verify", value: hash("origin-verify", secretId).slice(0, 48) });
+  }
+  if (/-postgres-master$/.test(secretId)) {
+    return JSON.stringify({ username: "replicated-master", password: hash("master", secretId).slice(0, 40) });
   }
   throw new Error(`offline mocks: the mock account has no secret "${secretId}" (offline/mocks.ts operatorSecret)`);
 }

@@ -8,7 +8,7 @@ import { ImageRepository } from "../components/compute/image-repository";
 import type { Network } from "../components/network/network";
 import type { Alerting } from "../components/operations/alerting";
 import { TaskFaultAgent } from "../components/resilience/task-fault-agent";
-import { serviceLogs, type StackContext } from "./context";
+import { serving, serviceLogs, type StackContext } from "./context";
 import type { DataTier } from "./data";
 import type { EdgeTier } from "./edge";
 import type { featureFlagNames } from "./release";
@@ -54,9 +54,14 @@ export function buildCompute(
     }),
   };
 
-  /** A service's image, task size and task count range, from its stack settings. */
+  /**
+   * A service's image, task size and task count range, from its stack settings. A standby's services exist at zero
+   * tasks until it is recovered: raising auto scaling's minimum then starts them (RegisterScalableTarget moves the
+   * current capacity into the new range, https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html).
+   */
   const sizeAndImage = (service: keyof typeof images) => {
-    const { imageTag, cpu, memory, desiredCount, maxCount } = config.compute[service];
+    const { imageTag, cpu, memory, maxCount } = config.compute[service];
+    const desiredCount = serving(ctx) ? config.compute[service].desiredCount : 0;
     const repository = images[service];
     return {
       image: { repositoryUrl: repository.repositoryUrl, repositoryArn: repository.arn, tag: imageTag },
@@ -104,7 +109,8 @@ export function buildCompute(
       listenerArn: edge.publicLoadBalancer.httpsListenerArn,
       loadBalancerArnSuffix: edge.publicLoadBalancer.arnSuffix,
       priority: 100,
-      requiredHeader: edge.originVerifyHeader,
+      // The edge's rotation owns the value; a standby (no edge) sets the primary's current value at every deployment.
+      requiredHeader: { ...edge.originVerifyHeader, rotated: edge.cdn !== undefined },
       testTraffic: data.appSecrets.testTraffic,
     },
   });

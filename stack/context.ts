@@ -15,6 +15,22 @@ export interface StackContext {
   readonly protect: boolean;
   /** The account the stack deploys into, with the permissions boundary every role carries. */
   readonly account: AwsAccount;
+  /** The stack's part in regional disaster recovery (`cloudweave:disasterRecovery`, ADR 24). */
+  readonly recovery: RecoveryPart;
+}
+
+/**
+ * What a stack is in regional recovery: alone; the primary, whose standby lives in `standbyRegion`; or the standby
+ * (pilot light) of the primary in `primaryRegion`, `recovered` once it serves.
+ */
+export type RecoveryPart =
+  | { readonly role: "none" }
+  | { readonly role: "primary"; readonly standbyRegion: string }
+  | { readonly role: "standby"; readonly primaryRegion: string; readonly recovered: boolean };
+
+/** Whether the stack runs its services and data stores: every stack but a standby not yet recovered. */
+export function serving(ctx: StackContext): boolean {
+  return ctx.recovery.role !== "standby" || ctx.recovery.recovered;
 }
 
 /** The context of a stack, from its validated settings. */
@@ -25,6 +41,7 @@ export function stackContext(config: StackConfig): StackContext {
     config,
     prefix: `cloudweave-${config.environment}`,
     protect: config.deletionProtection,
+    recovery: recoveryPart(config),
     account: {
       accountId: config.accountId,
       partition,
@@ -42,4 +59,11 @@ export function serviceLogs(ctx: StackContext, logsKeyArn: pulumi.Input<string>)
 /** The stack's own CloudWatch namespace for metrics derived from its logs. */
 export function metricNamespace(ctx: StackContext): string {
   return `CloudWeave/${ctx.config.environment}`;
+}
+
+function recoveryPart(config: StackConfig): RecoveryPart {
+  const part = config.disasterRecovery;
+  if (!part) return { role: "none" };
+  if (part.role === "primary") return { role: "primary", standbyRegion: config.backup.drRegion };
+  return { role: "standby", primaryRegion: part.primaryRegion, recovered: part.state === "recovered" };
 }

@@ -1,9 +1,12 @@
 import { APP_DATABASE_ROLES, APP_PORTS, APP_REDIS_USER, DATABASE_MASTER_USER } from "../config/app";
 import { Cache } from "../components/data/cache";
-import { Database } from "../components/data/database";
+import * as aws from "../components/lib/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Database, masterSecretName } from "../components/data/database";
+import { replicaAliasName } from "../components/security/encryption-key";
 import type { Network } from "../components/network/network";
 import { AppSecrets } from "../components/security/app-secrets";
-import { serviceLogs, type StackContext } from "./context";
+import { serving, serviceLogs, type StackContext } from "./context";
 import type { StackKeys } from "./security";
 
 /** The data tier: PostgreSQL, Redis and the application's own secrets. */
@@ -24,7 +27,20 @@ export function buildData(ctx: StackContext, network: Network, keys: StackKeys):
     logs,
     network: { subnetIds: network.privateSubnetIds, securityGroupId: network.securityGroupIds.rotation },
   };
-  const database = new Database(`${prefix}-postgres`, {
+  const databaseName = `${prefix}-postgres`;
+  const { recovery } = ctx;
+  // A standby's database is the primary's replica (same identifier, in the primary's region) until promoted; it
+  // finds the primary's replicated master secret and that secret's key by name, in its own region.
+  const standbyOf =
+    recovery.role === "standby"
+      ? {
+          sourceInstanceArn: pulumi.interpolate`arn:${account.partition}:rds:${recovery.primaryRegion}:${account.accountId}:db:${databaseName}`,
+          masterSecretArn: aws.secretsmanager.getSecretOutput({ name: masterSecretName(databaseName) }).arn,
+          masterSecretKmsKeyArn: aws.kms.getKeyOutput({ keyId: replicaAliasName(`${prefix}-secrets`) }).arn,
+          promoted: recovery.recovered,
+        }
+      : undefined;
+  const database = new Database(databaseName, {
     account,
     subnetGroupName: network.databaseSubnetGroupName,
     securityGroupId: network.securityGroupIds.database,
@@ -41,6 +57,8 @@ export function buildData(ctx: StackContext, network: Network, keys: StackKeys):
     applicationRoles: APP_DATABASE_ROLES,
     rotation,
     ...(config.database.restoreFrom ? { restoreFrom: config.database.restoreFrom } : {}),
+    ...(standbyOf && !config.database.restoreFrom ? { standbyOf } : {}),
+    ...(keys.secretsInStandby ? { masterSecretReplica: keys.secretsInStandby } : {}),
     port: APP_PORTS.database,
     storageKmsKeyArn: keys.database.arn,
     secretKmsKeyArn: keys.secrets.arn,
@@ -62,6 +80,7 @@ export function buildData(ctx: StackContext, network: Network, keys: StackKeys):
     atRestKmsKeyArn: keys.cache.arn,
     secretKmsKeyArn: keys.secrets.arn,
     appUser: { userName: APP_REDIS_USER.userName, accessString: APP_REDIS_USER.accessString },
+    running: serving(ctx),
     rotation,
     logs,
     protect,

@@ -4,7 +4,7 @@ import { LoadBalancer } from "../components/compute/load-balancer";
 import { Certificate } from "../components/dns/certificate";
 import { HostedZone } from "../components/dns/hosted-zone";
 import { PrivateZone } from "../components/dns/private-zone";
-import { Edge, GLOBAL_REGION } from "../components/edge/edge";
+import { Edge, GLOBAL_REGION, originVerifySecretName } from "../components/edge/edge";
 import type { Network } from "../components/network/network";
 import type { Backup } from "../components/operations/backup";
 import type { AppSecrets } from "../components/security/app-secrets";
@@ -16,9 +16,11 @@ import type { StackKeys } from "./security";
 export interface EdgeTier {
   /** The stack's public hosted zone. */
   zoneId: pulumi.Output<string>;
+  /** The name CloudFront uses for the application origin (the public load balancer, or the failover pair). */
+  originHostname: string;
   /** The internal API's name, resolvable in the VPC only. */
   apiHostname: string;
-  /** CloudFront, its WAF and assets bucket; a recovery stack has none (production's distribution reaches it). */
+  /** CloudFront, its WAF and assets bucket; a standby has none (the primary's distribution reaches it). */
   cdn: Edge | undefined;
   /** The header CloudFront adds to every origin request; the public load balancer requires it. */
   originVerifyHeader: { name: string; value: pulumi.Output<string> };
@@ -39,11 +41,12 @@ export function buildEdge(
   ctx: StackContext,
   deps: { network: Network; keys: StackKeys; appSecrets: AppSecrets; backup: Backup },
 ): EdgeTier {
-  const { config, prefix, account, protect } = ctx;
+  const { config, prefix, account, protect, recovery } = ctx;
   const { network, keys } = deps;
   const zoneId = new HostedZone(`${prefix}-dns`, {
     zoneName: config.domain.hostedZone,
     create: config.domain.createHostedZone,
+    ...(config.domain.hostedZoneId ? { zoneId: config.domain.hostedZoneId } : {}),
     protect,
   }).zoneId;
   const originHostname = `origin.${config.domain.name}`;
@@ -59,42 +62,40 @@ export function buildEdge(
     zoneId,
   });
 
-  // Behind CloudFront and its WAF. A recovery stack (docs/runbook-restore.md) has no edge of its own: production's
-  // distribution reaches it once the origin record points here, with the origin header read from the secret's
-  // replica.
-  const cdn = config.recovery
-    ? undefined
-    : new Edge(`${prefix}-edge`, {
-        account,
-        domainName: config.domain.name,
-        zoneId,
-        originDomainName: originHostname,
-        priceClass: config.edge.priceClass,
-        minimumTlsVersion: config.edge.minimumTlsVersion,
-        rateLimitPer5Minutes: config.edge.rateLimitPer5Minutes,
-        // The test-traffic credential comes from the deployment's checks, never from a viewer.
-        strippedHeaders: [deps.appSecrets.testTraffic.name],
-        secretsKmsKeyArn: keys.secrets.arn,
-        ...(deps.backup.drKeyArn
-          ? { originVerifyReplica: { region: config.backup.drRegion, kmsKeyArn: deps.backup.drKeyArn } }
-          : {}),
-        // The WAF's log group lives in us-east-1; the stack's logs key serves when the stack is there too.
-        logs: {
-          retentionInDays: config.logs.retentionInDays,
-          kmsKeyArn: config.region === GLOBAL_REGION ? keys.logs.arn : undefined,
-        },
-        defaultTags: { ...config.defaultTags },
-        protect,
-      });
+  // Behind CloudFront and its WAF. A standby (ADR 24) has no edge of its own: the primary's distribution reaches it
+  // through the origin name's failover pair, with the origin header its replica of the primary's secret holds.
+  const edgeName = `${prefix}-edge`;
+  const cdn =
+    recovery.role === "standby"
+      ? undefined
+      : new Edge(edgeName, {
+          account,
+          domainName: config.domain.name,
+          zoneId,
+          originDomainName: originHostname,
+          priceClass: config.edge.priceClass,
+          minimumTlsVersion: config.edge.minimumTlsVersion,
+          rateLimitPer5Minutes: config.edge.rateLimitPer5Minutes,
+          // The test-traffic credential comes from the deployment's checks, never from a viewer.
+          strippedHeaders: [deps.appSecrets.testTraffic.name],
+          secretsKmsKeyArn: keys.secrets.arn,
+          ...(keys.secretsInStandby ? { originVerifyReplica: keys.secretsInStandby } : {}),
+          // The WAF's log group lives in us-east-1; the stack's logs key serves when the stack is there too.
+          logs: {
+            retentionInDays: config.logs.retentionInDays,
+            kmsKeyArn: config.region === GLOBAL_REGION ? keys.logs.arn : undefined,
+          },
+          defaultTags: { ...config.defaultTags },
+          protect,
+        });
+  // Read at every deployment of the standby, the recovery's included: the value CloudFront sends at that time.
   const originVerifyHeader = cdn
     ? cdn.originVerifyHeader
     : {
         name: "X-Origin-Verify",
         value: pulumi.secret(
           aws.secretsmanager
-            .getSecretVersionOutput({
-              secretId: (config.recovery as { originVerifySecretArn: string }).originVerifySecretArn,
-            })
+            .getSecretVersionOutput({ secretId: originVerifySecretName(edgeName) })
             .secretString.apply((text) => (JSON.parse(text) as { value: string }).value),
         ),
       };
@@ -113,8 +114,8 @@ export function buildEdge(
     // CloudFront reaches its origins over HTTPS only, and nothing else may connect.
     httpRedirect: false,
     deletionProtection: protect,
-    // A recovery stack takes over production's names (the cutover); a normal stack owns them.
-    dnsAliases: { zoneId, names: [originHostname], overwrite: config.recovery !== undefined },
+    // A stack in a recovery pair names its origin through the failover records (stack/recovery.ts).
+    dnsAliases: { zoneId, names: recovery.role === "none" ? [originHostname] : [] },
   });
   const apiLoadBalancer = new LoadBalancer(`${prefix}-api`, {
     internal: true,
@@ -125,5 +126,14 @@ export function buildEdge(
     deletionProtection: protect,
     dnsAliases: { zoneId: internalZone.zoneId, names: [apiHostname] },
   });
-  return { zoneId, apiHostname, cdn, originVerifyHeader, loadBalancerLogs, publicLoadBalancer, apiLoadBalancer };
+  return {
+    zoneId,
+    originHostname,
+    apiHostname,
+    cdn,
+    originVerifyHeader,
+    loadBalancerLogs,
+    publicLoadBalancer,
+    apiLoadBalancer,
+  };
 }

@@ -7,7 +7,7 @@ import type { Network } from "../components/network/network";
 import { Alerting } from "../components/operations/alerting";
 import { Backup } from "../components/operations/backup";
 import { Observability } from "../components/operations/observability";
-import { metricNamespace, serviceLogs, type StackContext } from "./context";
+import { metricNamespace, serving, serviceLogs, type StackContext } from "./context";
 import type { ComputeTier } from "./compute";
 import type { EdgeTier } from "./edge";
 import type { StackKeys } from "./security";
@@ -49,6 +49,7 @@ export function buildBackup(
       subnetGroupName: deps.network.databaseSubnetGroupName,
       securityGroupId: deps.network.securityGroupIds.database,
       automatedBackupRetentionDays: config.database.backupRetention,
+      replica: deps.database.isReplica,
     },
     pointInTimeRetentionDays: config.backup.pointInTimeRetentionDays,
     dailyRetentionDays: config.backup.dailyRetentionDays,
@@ -105,8 +106,9 @@ export function buildObservability(
       loadBalancerArnSuffix: loadBalancer.arnSuffix,
       targetGroupArnSuffixes: service.targetGroupArnSuffixes,
     })),
-    database: { identifier: deps.database.identifier },
+    database: { identifier: deps.database.identifier, replica: deps.database.isReplica },
     cache: { nodeIds: deps.cache.nodeIds },
+    idle: !serving(ctx),
     ...(cdn ? { waf: { webAclName: cdn.webAclName, alarm: wafAlarmed } } : {}),
     backendLogs: { logGroupName: backend.logGroupName, metricNamespace: metricNamespace(ctx) },
     tracing: { serviceName: `${prefix}-backend`, samplingPercent: config.tracing.samplingPercent },

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { EncryptionKey } from "../components/security/encryption-key";
 import type { StackContext } from "./context";
 
@@ -9,10 +10,15 @@ export interface StackKeys {
   secrets: EncryptionKey;
   alerts: EncryptionKey;
   images: EncryptionKey;
+  /**
+   * A primary's secrets key in its standby's region (a replica of the multi-Region key): what the secrets the
+   * standby needs are replicated under. Unset on other stacks.
+   */
+  secretsInStandby?: { region: string; kmsKeyArn: pulumi.Output<string> };
 }
 
-/** Security tier: the stack's KMS keys. */
-export function buildKeys({ config, prefix, account, protect }: StackContext): StackKeys {
+/** Security tier: the stack's KMS keys (a primary's secrets key multi-Region, with its replica in the standby's region). */
+export function buildKeys({ config, prefix, account, protect, recovery }: StackContext): StackKeys {
   const key = (
     kind: string,
     description: string,
@@ -24,12 +30,23 @@ export function buildKeys({ config, prefix, account, protect }: StackContext): S
       ...grants,
       protect,
     });
+  const primary = recovery.role === "primary" ? recovery : undefined;
+  const secrets = key("secrets", "Secrets Manager secrets", {
+    viaServices: ["secretsmanager"],
+    multiRegion: primary !== undefined,
+  });
+  let secretsInStandby: StackKeys["secretsInStandby"];
+  if (primary) {
+    const replica = secrets.replicate(primary.standbyRegion, { ...config.defaultTags });
+    secretsInStandby = { region: primary.standbyRegion, kmsKeyArn: replica.arn };
+  }
   return {
     logs: key("logs", "CloudWatch log groups", { serviceGrants: ["cloudwatch-logs"] }),
     database: key("database", "RDS storage, snapshots and Performance Insights", { viaServices: ["rds"] }),
     cache: key("cache", "ElastiCache data at rest", { viaServices: ["elasticache"] }),
-    secrets: key("secrets", "Secrets Manager secrets", { viaServices: ["secretsmanager"] }),
+    secrets,
     alerts: key("alerts", "SNS alert topics", { serviceGrants: ["sns-publishers"], viaServices: ["sns"] }),
     images: key("images", "ECR container images", { viaServices: ["ecr"] }),
+    ...(secretsInStandby ? { secretsInStandby } : {}),
   };
 }

@@ -3,13 +3,13 @@ import { Alerting, type AlertingArgs } from "../components/operations/alerting";
 import { ProgramFailed, readStackSettings, runProgram, type StackRun } from "../offline/harness";
 import { AwsMocks, MOCK_ACCOUNT_ID, SecretValue, type DeclaredResource } from "../offline/mocks";
 import { renderAlertRouting } from "../offline/plan";
-import { STACKS, json, ofType, single, stackRun, type Statement } from "./helpers";
+import { STACKS, prefixOf, stackConfig, json, ofType, single, stackRun, type Statement } from "./helpers";
 
 const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
 const SLACK = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration";
 
 function topicOf(run: StackRun, severity: "critical" | "warning"): DeclaredResource {
-  return single(run, "aws:sns/topic:Topic", `cloudweave-${run.stack}-alerts-${severity}`);
+  return single(run, "aws:sns/topic:Topic", `${prefixOf(run.stack)}-alerts-${severity}`);
 }
 
 function subscriptionsOf(run: StackRun, topic: DeclaredResource): DeclaredResource[] {
@@ -47,6 +47,7 @@ describe("alerts reach people", () => {
       });
 
       it("lets only this account's alarms, rules and vaults publish, each with the keys its service sends", () => {
+        const region = stackConfig(stack).region;
         for (const severity of ["critical", "warning"] as const) {
           const topic = topicOf(run, severity);
           const policy = ofType(run, "aws:sns/topicPolicy:TopicPolicy").find((p) => p.inputs.arn === topic.outputs.arn);
@@ -54,14 +55,14 @@ describe("alerts reach people", () => {
           const of = (service: string) =>
             statements.find((s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: service }));
           expect(of("cloudwatch.amazonaws.com")?.Condition).to.deep.equal({
-            ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:us-east-1:${run.accountId}:alarm:*` },
+            ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${region}:${run.accountId}:alarm:*` },
             StringEquals: { "aws:SourceAccount": run.accountId },
           });
           expect(of("events.amazonaws.com")?.Condition).to.deep.equal({
-            ArnLike: { "aws:SourceArn": `arn:aws:events:us-east-1:${run.accountId}:rule/*` },
+            ArnLike: { "aws:SourceArn": `arn:aws:events:${region}:${run.accountId}:rule/*` },
           });
           expect(of("backup.amazonaws.com")?.Condition).to.deep.equal({
-            ArnLike: { "aws:SourceArn": `arn:aws:backup:us-east-1:${run.accountId}:backup-vault:*` },
+            ArnLike: { "aws:SourceArn": `arn:aws:backup:${region}:${run.accountId}:backup-vault:*` },
             StringEquals: { "aws:SourceAccount": run.accountId },
           });
           expect(statements).to.deep.include({

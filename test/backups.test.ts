@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { dailyWindow, everyDay, overlaps, weeklyWindow, widenedBefore } from "../config/windows";
 import type { StackRun } from "../offline/harness";
 import type { DeclaredResource } from "../offline/mocks";
-import { STACKS, json, ofType, single, stackRun } from "./helpers";
+import { STACKS, prefixOf, isIdleStandby, stackConfig, json, ofType, single, stackRun } from "./helpers";
 
 const RULE = "aws:cloudwatch/eventRule:EventRule";
 const TARGET = "aws:cloudwatch/eventTarget:EventTarget";
@@ -51,8 +51,8 @@ describe("backups watch their own stack and keep out of each other's way", () =>
     describe(stack, () => {
       let run: StackRun;
       before(async () => (run = await stackRun(stack)));
-      const vault = () => single(run, "aws:backup/vault:Vault", `cloudweave-${stack}-backup-vault`);
-      const role = () => single(run, "aws:iam/role:Role", `cloudweave-${stack}-backup-role`);
+      const vault = () => single(run, "aws:backup/vault:Vault", `${prefixOf(stack)}-backup-vault`);
+      const role = () => single(run, "aws:iam/role:Role", `${prefixOf(stack)}-backup-role`);
 
       it("uses none of AWS Backup's account-wide metrics, which count every stack's jobs", () => {
         const accountWide = ofType(run, ALARM).filter((alarm) => alarm.inputs.namespace === "AWS/Backup");
@@ -75,7 +75,7 @@ describe("backups watch their own stack and keep out of each other's way", () =>
       });
 
       it("notifies the critical topic of each failed backup, copy and restore, with the job in the message", () => {
-        const critical = single(run, "aws:sns/topic:Topic", `cloudweave-${stack}-alerts-critical`).outputs.arn;
+        const critical = single(run, "aws:sns/topic:Topic", `${prefixOf(stack)}-alerts-critical`).outputs.arn;
         const failures = backupRules(run).filter(({ target }) => target.inputs.arn === critical);
         const states = failures.map(({ pattern }) => [
           pattern["detail-type"][0],
@@ -83,7 +83,9 @@ describe("backups watch their own stack and keep out of each other's way", () =>
         ]);
         expect(states).to.deep.include(["Backup Job State Change", ["FAILED", "ABORTED", "EXPIRED"]]);
         expect(states).to.deep.include(["Restore Job State Change", ["FAILED", "ABORTED"]]);
-        expect(states.some(([type]) => type === "Copy Job State Change")).to.equal(stack === "production");
+        expect(states.some(([type]) => type === "Copy Job State Change")).to.equal(
+          stackConfig(stack).backup.copyRetentionDays > 0,
+        );
         for (const { target } of failures) {
           const transformer = target.inputs.inputTransformer as { inputTemplate: string; inputPaths: object };
           expect(transformer.inputTemplate).to.match(/^"\[critical\] .*<job>.*<status>"$/);
@@ -92,7 +94,7 @@ describe("backups watch their own stack and keep out of each other's way", () =>
       });
 
       it("records completed backups and restore tests in an encrypted log group only EventBridge may write", () => {
-        const events = single(run, "aws:cloudwatch/logGroup:LogGroup", `cloudweave-${stack}-backup-events`);
+        const events = single(run, "aws:cloudwatch/logGroup:LogGroup", `${prefixOf(stack)}-backup-events`);
         expect(String(events.inputs.name)).to.match(/^\/aws\/events\//);
         const recorders = backupRules(run).filter(({ target }) => target.inputs.arn === events.outputs.arn);
         expect(recorders.map(({ pattern }) => pattern["detail-type"][0]).sort()).to.deep.equal([
@@ -128,11 +130,17 @@ describe("backups watch their own stack and keep out of each other's way", () =>
           for (const window of blocked) expect(overlaps(start, widenedBefore(window, 60))).to.equal(false);
         }
         expect(overlaps(starts[0]!, starts[1]!), "AWS Backup would skip one of two overlapping rules").to.equal(false);
-        const redis = single(run, "aws:elasticache/replicationGroup:ReplicationGroup");
+        // An idle standby has no cache cluster yet: its windows are the stack file's, applied when it is created.
+        const cacheWindows = isIdleStandby(stack)
+          ? stackConfig(stack).cache
+          : (single(run, "aws:elasticache/replicationGroup:ReplicationGroup").inputs as {
+              snapshotWindow: string;
+              maintenanceWindow: string;
+            });
         expect(
           overlaps(
-            dailyWindow(String(redis.inputs.snapshotWindow)),
-            weeklyWindow(String(redis.inputs.maintenanceWindow)),
+            dailyWindow(String(cacheWindows.snapshotWindow)),
+            weeklyWindow(String(cacheWindows.maintenanceWindow)),
           ),
         ).to.equal(false);
         const testing = single(run, "aws:backup/restoreTestingPlan:RestoreTestingPlan");
@@ -141,8 +149,10 @@ describe("backups watch their own stack and keep out of each other's way", () =>
         expect(restoreAt > timeOf(daily.schedule), "restore tests run after the day's backups start").to.equal(true);
       });
 
-      it("keeps the design's 7 days of automated backups", () => {
-        expect(single(run, "aws:rds/instance:Instance").inputs.backupRetentionPeriod).to.equal(7);
+      it("keeps the design's 7 days of automated backups (none on a standby's read replica, until promoted)", () => {
+        expect(single(run, "aws:rds/instance:Instance").inputs.backupRetentionPeriod).to.equal(
+          isIdleStandby(stack) ? 0 : 7,
+        );
       });
     });
   }
@@ -150,10 +160,10 @@ describe("backups watch their own stack and keep out of each other's way", () =>
   it("gives each stack its own names, so two stacks in one account never watch each other", async () => {
     const [staging, production] = await Promise.all(STACKS.map((stack) => stackRun(stack)));
     const facts = (run: StackRun) => [
-      single(run, "aws:backup/vault:Vault", `cloudweave-${run.stack}-backup-vault`).outputs.name,
+      single(run, "aws:backup/vault:Vault", `${prefixOf(run.stack)}-backup-vault`).outputs.name,
       single(run, "aws:backup/restoreTestingPlan:RestoreTestingPlan").outputs.name,
       single(run, "aws:cloudwatch/logResourcePolicy:LogResourcePolicy").inputs.policyName,
-      single(run, "aws:cloudwatch/logMetricFilter:LogMetricFilter", `cloudweave-${run.stack}-backup-restores-completed`)
+      single(run, "aws:cloudwatch/logMetricFilter:LogMetricFilter", `${prefixOf(run.stack)}-backup-restores-completed`)
         .inputs.metricTransformation,
     ];
     const [a, b] = [facts(staging!), facts(production!)];

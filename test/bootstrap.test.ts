@@ -12,14 +12,23 @@ import { evaluate, type PolicyDocument } from "./iam-evaluator";
 const BOOTSTRAP = path.join(PROJECT_ROOT, "bootstrap");
 
 describe("bootstrap program (state backend and CI roles, one stack per account)", () => {
-  it("has a bootstrap stack for the account of each stack, in that stack's account and region", () => {
-    expect(stackNames(BOOTSTRAP)).to.deep.equal([...STACKS].sort());
+  it("has one bootstrap stack per account, listing every stack of that account, in its primary's region", () => {
+    const bootstraps = stackNames(BOOTSTRAP).map((name) =>
+      parseBootstrapConfig(readStackSettings(name, {}, BOOTSTRAP)),
+    );
     for (const stack of STACKS) {
-      const bootstrap = parseBootstrapConfig(readStackSettings(stack, {}, BOOTSTRAP));
       const config = stackConfig(stack);
-      expect(bootstrap.accountId, stack).to.equal(config.accountId);
-      expect(bootstrap.region, stack).to.equal(config.region);
-      expect(bootstrap.stacks, stack).to.deep.include({ name: stack, environment: config.environment });
+      const inAccount = bootstraps.filter((bootstrap) => bootstrap.accountId === config.accountId);
+      expect(inAccount, stack).to.have.length(1);
+      const [bootstrap] = inAccount;
+      expect(bootstrap?.stacks, stack).to.deep.include({ name: stack, environment: config.environment });
+      // The backend lives in the primary's region and is replicated to the standby's (drRegion).
+      const part = config.disasterRecovery;
+      const home = part?.role === "standby" ? part.primaryRegion : config.region;
+      expect(bootstrap?.region, stack).to.equal(home);
+      if (part) {
+        expect(bootstrap?.drRegion, stack).to.equal(part.role === "standby" ? config.region : config.backup.drRegion);
+      }
     }
     // One account per stack: staging's deploy role has nothing in production's account to act on.
     expect(stackConfig("staging").accountId).to.not.equal(stackConfig("production").accountId);
@@ -34,8 +43,10 @@ describe("bootstrap program (state backend and CI roles, one stack per account)"
     );
   });
 
-  for (const stack of STACKS) {
+  for (const stack of stackNames(BOOTSTRAP)) {
     describe(`the ${stack} account`, () => {
+      /** The stacks CI deploys into this account (a primary and its standby share one). */
+      const listed = parseBootstrapConfig(readStackSettings(stack, {}, BOOTSTRAP)).stacks.map((entry) => entry.name);
       let run: StackRun;
       before(async () => {
         run = await runStack(stack, { projectDir: BOOTSTRAP });
@@ -104,42 +115,50 @@ describe("bootstrap program (state backend and CI roles, one stack per account)"
         expect(regionOf(replicaKey)).to.equal("us-west-2");
         expect(rule?.destination.encryptionConfiguration.replicaKmsKeyId).to.equal(replicaKey.outputs.arn);
 
-        const secretsKey = single(run, "aws:kms/key:Key", `cloudweave-pulumi-secrets-${stack}-key`);
-        expect(secretsKey.inputs).to.include({ multiRegion: true, enableKeyRotation: true });
-        const secretsReplica = single(run, "aws:kms/replicaKey:ReplicaKey");
-        expect(regionOf(secretsReplica)).to.equal("us-west-2");
-        expect(secretsReplica.inputs.primaryKeyArn).to.equal(secretsKey.outputs.arn);
-        expect(secretsReplica.inputs.policy).to.equal(secretsKey.inputs.policy);
-        const aliases = ofType(run, "aws:kms/alias:Alias").filter(
-          (alias) => alias.inputs.name === `alias/cloudweave-pulumi-secrets-${stack}`,
-        );
-        expect(aliases.map((alias) => [regionOf(alias), alias.inputs.targetKeyId])).to.have.deep.members([
-          ["us-east-1", secretsKey.outputs.keyId],
-          ["us-west-2", secretsReplica.outputs.keyId],
-        ]);
-        expect(run.outputs.secretsProviders).to.deep.equal({
-          [stack]: `awskms://alias/cloudweave-pulumi-secrets-${stack}?region=us-east-1`,
-        });
-        expect(run.outputs.drSecretsProviders).to.deep.equal({
-          [stack]: `awskms://alias/cloudweave-pulumi-secrets-${stack}?region=us-west-2`,
-        });
+        for (const name of listed) {
+          const secretsKey = single(run, "aws:kms/key:Key", `cloudweave-pulumi-secrets-${name}-key`);
+          expect(secretsKey.inputs).to.include({ multiRegion: true, enableKeyRotation: true });
+          const secretsReplica = single(
+            run,
+            "aws:kms/replicaKey:ReplicaKey",
+            `cloudweave-pulumi-secrets-${name}-replica`,
+          );
+          expect(regionOf(secretsReplica)).to.equal("us-west-2");
+          expect(secretsReplica.inputs.primaryKeyArn).to.equal(secretsKey.outputs.arn);
+          expect(secretsReplica.inputs.policy).to.equal(secretsKey.inputs.policy);
+          const aliases = ofType(run, "aws:kms/alias:Alias").filter(
+            (alias) => alias.inputs.name === `alias/cloudweave-pulumi-secrets-${name}`,
+          );
+          expect(aliases.map((alias) => [regionOf(alias), alias.inputs.targetKeyId])).to.have.deep.members([
+            ["us-east-1", secretsKey.outputs.keyId],
+            ["us-west-2", secretsReplica.outputs.keyId],
+          ]);
+        }
+        const providers = (region: string) =>
+          Object.fromEntries(
+            listed.map((name) => [name, `awskms://alias/cloudweave-pulumi-secrets-${name}?region=${region}`]),
+          );
+        expect(run.outputs.secretsProviders).to.deep.equal(providers("us-east-1"));
+        expect(run.outputs.drSecretsProviders).to.deep.equal(providers("us-west-2"));
       });
 
-      it("lets only the stack's CI roles and the configured operators use its secrets key directly", () => {
-        const statements = json<{ Statement: Statement[] }>(
-          single(run, "aws:kms/key:Key", `cloudweave-pulumi-secrets-${stack}-key`),
-          "policy",
-        ).Statement;
-        const direct = statements.find((statement) => statement.Sid === "NamedPrincipalsUseTheKeyDirectly");
-        expect(direct?.Condition).to.deep.equal({
-          ArnLike: {
-            "aws:PrincipalArn": [
-              `arn:aws:iam::${run.accountId}:role/cloudweave-ci-deploy-${stack}`,
-              `arn:aws:iam::${run.accountId}:role/cloudweave-ci-preview`,
-              "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_AdministratorAccess_*",
-            ],
-          },
-        });
+      it("lets only each stack's CI roles and the configured operators use its secrets key directly", () => {
+        for (const name of listed) {
+          const statements = json<{ Statement: Statement[] }>(
+            single(run, "aws:kms/key:Key", `cloudweave-pulumi-secrets-${name}-key`),
+            "policy",
+          ).Statement;
+          const direct = statements.find((statement) => statement.Sid === "NamedPrincipalsUseTheKeyDirectly");
+          expect(direct?.Condition).to.deep.equal({
+            ArnLike: {
+              "aws:PrincipalArn": [
+                `arn:aws:iam::${run.accountId}:role/cloudweave-ci-deploy-${name}`,
+                `arn:aws:iam::${run.accountId}:role/cloudweave-ci-preview`,
+                "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_AdministratorAccess_*",
+              ],
+            },
+          });
+        }
       });
 
       it("trusts GitHub's OIDC provider for this repository only: pull requests preview, the environment deploys", () => {
@@ -150,7 +169,12 @@ describe("bootstrap program (state backend and CI roles, one stack per account)"
         });
         const subjects: Record<string, string> = {
           "cloudweave-ci-preview": "repo:cloudweave/infrastructure:pull_request",
-          [`cloudweave-ci-deploy-${stack}`]: `repo:cloudweave/infrastructure:environment:${stack}`,
+          ...Object.fromEntries(
+            listed.map((name) => [
+              `cloudweave-ci-deploy-${name}`,
+              `repo:cloudweave/infrastructure:environment:${name}`,
+            ]),
+          ),
         };
         expect(ofType(run, "aws:iam/role:Role").map((role) => role.inputs.name)).to.include.members(
           Object.keys(subjects),
@@ -165,7 +189,7 @@ describe("bootstrap program (state backend and CI roles, one stack per account)"
             "token.actions.githubusercontent.com:sub": subject,
           });
         }
-        expect(run.outputs.deployRoleArns).to.have.keys([stack]);
+        expect(run.outputs.deployRoleArns).to.have.keys(listed);
       });
 
       it("gives previews read access, and lock files as the only thing they write", () => {
@@ -183,25 +207,32 @@ describe("bootstrap program (state backend and CI roles, one stack per account)"
         const bucket = String(single(run, "aws:s3/bucket:Bucket", "cloudweave-pulumi-state").outputs.arn);
         const request = (action: string, key: string) =>
           evaluate(principal, { principalArn: String(preview.outputs.arn), action, resource: `${bucket}/${key}` });
-        expect(request("s3:GetObject", `.pulumi/stacks/cloudweave/${stack}.json`)).to.equal("allow");
-        expect(request("s3:PutObject", `.pulumi/locks/organization/cloudweave/${stack}/1.json`)).to.equal("allow");
-        expect(request("s3:PutObject", `.pulumi/stacks/cloudweave/${stack}.json`)).to.equal("implicit deny");
-        expect(request("s3:DeleteObject", `.pulumi/history/cloudweave/${stack}/x`)).to.equal("implicit deny");
+        for (const name of listed) {
+          expect(request("s3:GetObject", `.pulumi/stacks/cloudweave/${name}.json`)).to.equal("allow");
+          expect(request("s3:PutObject", `.pulumi/locks/organization/cloudweave/${name}/1.json`)).to.equal("allow");
+          expect(request("s3:PutObject", `.pulumi/stacks/cloudweave/${name}.json`)).to.equal("implicit deny");
+          expect(request("s3:DeleteObject", `.pulumi/history/cloudweave/${name}/x`)).to.equal("implicit deny");
+        }
       });
 
-      it("tells what to set in GitHub: the environment's deploy role and backend, the repository's preview role", () => {
-        const suffix = stack.toUpperCase();
+      it("tells what to set in GitHub: each environment's deploy role and backend, the repository's preview role", () => {
+        const suffix = (name: string) => name.toUpperCase().replace(/-/g, "_");
         expect(run.outputs.githubVariables).to.deep.equal({
-          environments: {
-            [stack]: {
-              AWS_DEPLOY_ROLE_ARN: (run.outputs.deployRoleArns as Record<string, string>)[stack],
-              PULUMI_BACKEND_URL: run.outputs.backendUrl,
-            },
-          },
-          repository: {
-            [`AWS_PREVIEW_ROLE_ARN_${suffix}`]: run.outputs.previewRoleArn,
-            [`PULUMI_BACKEND_URL_${suffix}`]: run.outputs.backendUrl,
-          },
+          environments: Object.fromEntries(
+            listed.map((name) => [
+              name,
+              {
+                AWS_DEPLOY_ROLE_ARN: (run.outputs.deployRoleArns as Record<string, string>)[name],
+                PULUMI_BACKEND_URL: run.outputs.backendUrl,
+              },
+            ]),
+          ),
+          repository: Object.fromEntries(
+            listed.flatMap((name) => [
+              [`AWS_PREVIEW_ROLE_ARN_${suffix(name)}`, run.outputs.previewRoleArn],
+              [`PULUMI_BACKEND_URL_${suffix(name)}`, run.outputs.backendUrl],
+            ]),
+          ),
         });
       });
 

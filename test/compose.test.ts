@@ -7,7 +7,7 @@ import { APP_CONTAINERS, APP_PORTS, APP_REDIS_USER, BACKEND_SECRET_VARIABLES } f
 import { DISABLED_DEFAULT_USER } from "../components/data/redis-access";
 import { LOCAL_SECRETS, localEnvironment } from "../dev/env";
 import { PROJECT_ROOT } from "../offline/harness";
-import { STACKS, single, stackRun } from "./helpers";
+import { STACKS, prefixOf, single, stackRun } from "./helpers";
 
 interface ComposeService {
   image: string;
@@ -90,7 +90,7 @@ describe("local development (compose.yaml)", () => {
     it(`gives the app containers the variable names of ${stack}'s task definitions`, async () => {
       const run = await stackRun(stack);
       for (const name of ["backend", "frontend"] as const) {
-        const taskDefinition = single(run, "aws:ecs/taskDefinition:TaskDefinition", `cloudweave-${stack}-${name}-task`);
+        const taskDefinition = single(run, "aws:ecs/taskDefinition:TaskDefinition", `${prefixOf(stack)}-${name}-task`);
         const app = (
           JSON.parse(taskDefinition.inputs.containerDefinitions as string) as {
             name: string;

@@ -5,11 +5,25 @@ import { FargateService } from "../components/compute/fargate-service";
 import type { StackConfig } from "../config";
 import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES } from "../config/app";
 import { PROJECT_ROOT, runProgram, type StackRun } from "../offline/harness";
-import { type DeclaredResource } from "../offline/mocks";
+import { regionFacts, type DeclaredResource } from "../offline/mocks";
+import { originVerifySecretName } from "../components/edge/edge";
 import { minimalServiceArgs } from "./fixtures/service";
 import { checkStack } from "../offline/policies";
 import { policies } from "../policy-pack/policies";
-import { STACKS, byArn, byId, json, ofType, revealed, single, stackRun, stackConfig, type Statement } from "./helpers";
+import {
+  STACKS,
+  prefixOf,
+  isIdleStandby,
+  byArn,
+  byId,
+  json,
+  ofType,
+  revealed,
+  single,
+  stackRun,
+  stackConfig,
+  type Statement,
+} from "./helpers";
 
 type Service = "frontend" | "backend";
 
@@ -34,7 +48,7 @@ const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]
 
 /** The pieces of one FargateService, found through the references between them. */
 function serviceParts(run: StackRun, stack: string, service: Service) {
-  const name = `cloudweave-${stack}-${service}`;
+  const name = `${prefixOf(stack)}-${service}`;
   const ecsService = single(run, "aws:ecs/service:Service", `${name}-service`);
   const taskDefinition = single(run, "aws:ecs/taskDefinition:TaskDefinition", `${name}-task`);
   const containers = JSON.parse(taskDefinition.inputs.containerDefinitions as string) as ContainerDefinition[];
@@ -78,7 +92,7 @@ describe("compute tier on both stacks", () => {
           imageRepositoryUrls: Record<Service, string>;
         };
       const loadBalancer = (which: "public" | "api") =>
-        single(run, "aws:lb/loadBalancer:LoadBalancer", `cloudweave-${stack}-${which}-alb`);
+        single(run, "aws:lb/loadBalancer:LoadBalancer", `${prefixOf(stack)}-${which}-alb`);
       const listeners = (which: "public" | "api") =>
         ofType(run, "aws:lb/listener:Listener").filter(
           (l) => l.inputs.loadBalancerArn === loadBalancer(which).outputs.arn,
@@ -112,7 +126,8 @@ describe("compute tier on both stacks", () => {
             });
             expect(ecsService.inputs).to.include({
               launchType: "FARGATE",
-              desiredCount: config.compute[service].desiredCount,
+              // A standby's services wait at zero tasks until it is recovered (ADR 24).
+              desiredCount: isIdleStandby(stack) ? 0 : config.compute[service].desiredCount,
             });
           });
 
@@ -156,7 +171,7 @@ describe("compute tier on both stacks", () => {
               expect(ssmActions).to.deep.equal([]);
               return;
             }
-            const role = single(run, "aws:iam/role:Role", `cloudweave-${stack}-fault-agent-managed-instance`);
+            const role = single(run, "aws:iam/role:Role", `${prefixOf(stack)}-fault-agent-managed-instance`);
             expect(agent?.image).to.match(/^public\.ecr\.aws\/amazon-ssm-agent\/amazon-ssm-agent:\d+(\.\d+){3}$/);
             // Never essential, never privileged, no added capabilities; the app keeps its own hardening.
             expect(agent).to.deep.include({ essential: false, privileged: false, readonlyRootFilesystem: false });
@@ -218,9 +233,9 @@ describe("compute tier on both stacks", () => {
             const repository = single(
               run,
               "aws:ecr/repository:Repository",
-              `cloudweave-${stack}-${service}-images-repository`,
+              `${prefixOf(stack)}-${service}-images-repository`,
             );
-            const logGroup = single(run, "aws:cloudwatch/logGroup:LogGroup", `cloudweave-${stack}-${service}-logs`);
+            const logGroup = single(run, "aws:cloudwatch/logGroup:LogGroup", `${prefixOf(stack)}-${service}-logs`);
             for (const statement of [...executionPolicy, ...taskPolicy]) {
               expect(statement.Effect).to.equal("Allow");
               for (const action of list(statement.Action)) expect(action, statement.Sid).to.not.match(/(^\*$|:\*$)/);
@@ -251,7 +266,7 @@ describe("compute tier on both stacks", () => {
             const { app, ecsService } = serviceParts(run, stack, service);
             const path = APP_CONTAINERS[service].healthCheckPath;
             const groups = ["blue", "green"].map((color) =>
-              single(run, "aws:lb/targetGroup:TargetGroup", `cloudweave-${stack}-${service}-${color}`),
+              single(run, "aws:lb/targetGroup:TargetGroup", `${prefixOf(stack)}-${service}-${color}`),
             );
             for (const group of groups) {
               expect(group.inputs).to.include({ targetType: "ip", protocol: "HTTP", port: APP_PORTS[service] });
@@ -275,7 +290,7 @@ describe("compute tier on both stacks", () => {
             const settings = config.compute[service];
             const target = single(run, "aws:appautoscaling/target:Target", `${name}-scaling`);
             expect(target.inputs).to.include({
-              minCapacity: settings.desiredCount,
+              minCapacity: isIdleStandby(stack) ? 0 : settings.desiredCount,
               maxCapacity: settings.maxCount,
               scalableDimension: "ecs:service:DesiredCount",
             });
@@ -408,22 +423,22 @@ describe("compute tier on both stacks", () => {
               ]);
             }
             expect(test.inputs.priority).to.be.lessThan(production.inputs.priority as number);
-            // Only requests CloudFront forwarded (carrying its secret header) reach the frontend.
-            const originHeader = single(
-              run,
-              "random:index/randomPassword:RandomPassword",
-              `cloudweave-${stack}-edge-origin-verify`,
+            // Only requests CloudFront forwarded (carrying its secret header) reach the frontend: the value the edge
+            // generated, or on a standby the primary's, read by name from its replica at each deployment.
+            const originSecret = originVerifySecretName(`${prefixOf(stack)}-edge`);
+            const replicaRead = run.calls.find(
+              (call) =>
+                call.token.endsWith("/getSecretVersion:getSecretVersion") && call.inputs.secretId === originSecret,
+            );
+            const originValue = replicaRead
+              ? (JSON.parse(String(replicaRead.outputs.secretString)) as { value: string }).value
+              : revealed(single(run, "random:index/randomPassword:RandomPassword", originSecret).outputs.result);
+            expect(replicaRead === undefined, "only a standby reads the primary's header").to.equal(
+              stackConfig(stack).disasterRecovery?.role !== "standby",
             );
             const required =
               service === "frontend"
-                ? [
-                    {
-                      httpHeader: {
-                        httpHeaderName: "X-Origin-Verify",
-                        values: [revealed(originHeader.outputs.result)],
-                      },
-                    },
-                  ]
+                ? [{ httpHeader: { httpHeaderName: "X-Origin-Verify", values: [originValue] } }]
                 : [];
             expect(revealed(production.inputs.conditions)).to.deep.equal([
               { pathPattern: { values: ["/*"] } },
@@ -433,7 +448,7 @@ describe("compute tier on both stacks", () => {
             const credential = single(
               run,
               "random:index/randomPassword:RandomPassword",
-              `cloudweave-${stack}-app-test-traffic`,
+              `${prefixOf(stack)}-app-test-traffic`,
             );
             const testConditions = revealed(test.inputs.conditions) as object[];
             expect(testConditions).to.deep.equal([
@@ -466,7 +481,7 @@ describe("compute tier on both stacks", () => {
         const decrypt = executionPolicy.find((statement) => statement.Sid === "DecryptServiceSecrets");
         expect(decrypt?.Resource).to.equal((run.outputs.kmsKeyArns as Record<string, string>).secrets);
         expect(decrypt?.Condition?.StringEquals).to.deep.equal({
-          "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com",
+          "kms:ViaService": `secretsmanager.${config.region}.amazonaws.com`,
         });
       });
 
@@ -496,7 +511,7 @@ describe("compute tier on both stacks", () => {
           loadBalancerType: "application",
           dropInvalidHeaderFields: true,
           desyncMitigationMode: "defensive",
-          enableDeletionProtection: stack === "production",
+          enableDeletionProtection: config.deletionProtection,
         });
         expect(alb.inputs.subnets).to.deep.equal(outputs().publicSubnetIds);
         expect(alb.inputs.securityGroups).to.deep.equal([outputs().securityGroupIds.alb]);
@@ -504,7 +519,7 @@ describe("compute tier on both stacks", () => {
         const validation = single(
           run,
           "aws:acm/certificateValidation:CertificateValidation",
-          `cloudweave-${stack}-alb-validation`,
+          `${prefixOf(stack)}-alb-validation`,
         );
         expect(https.inputs).to.include({
           protocol: "HTTPS",
@@ -523,7 +538,12 @@ describe("compute tier on both stacks", () => {
           (rule) => rule.inputs.securityGroupId === outputs().securityGroupIds.alb,
         );
         expect(ingress).to.have.length(1);
-        expect(ingress[0]?.inputs).to.include({ prefixListId: "pl-3b927c52", fromPort: 443, toPort: 443 });
+        // CloudFront's origin-facing managed prefix list of the region (the mocks' REGIONS table, with its source).
+        expect(ingress[0]?.inputs).to.include({
+          prefixListId: regionFacts(config.region).cloudFrontPrefixList,
+          fromPort: 443,
+          toPort: 443,
+        });
         expect(ingress[0]?.inputs.cidrIpv4).to.equal(undefined);
       });
 
@@ -543,22 +563,22 @@ describe("compute tier on both stacks", () => {
       });
 
       it("validates the load balancers' certificate by DNS for the origin and internal API names", () => {
-        const certificate = single(run, "aws:acm/certificate:Certificate", `cloudweave-${stack}-alb-certificate`);
+        const certificate = single(run, "aws:acm/certificate:Certificate", `${prefixOf(stack)}-alb-certificate`);
         expect(certificate.inputs).to.include({ domainName: `origin.${config.domain.name}`, validationMethod: "DNS" });
         expect(certificate.inputs.subjectAlternativeNames).to.deep.equal([`api.internal.${config.domain.name}`]);
         expect(certificate.provider, "issued in the stack's region").to.equal(undefined);
         const records = ofType(run, "aws:route53/record:Record").filter((record) =>
-          record.name.startsWith(`cloudweave-${stack}-alb-validation-`),
+          record.name.startsWith(`${prefixOf(stack)}-alb-validation-`),
         );
         expect(records.map((record) => record.inputs.type)).to.deep.equal(["CNAME", "CNAME"]);
         const validation = single(
           run,
           "aws:acm/certificateValidation:CertificateValidation",
-          `cloudweave-${stack}-alb-validation`,
+          `${prefixOf(stack)}-alb-validation`,
         );
         expect(validation.inputs.validationRecordFqdns).to.have.length(2);
         const aliases = ofType(run, "aws:route53/record:Record").filter(
-          (record) => record.inputs.type === "A" && !record.name.startsWith(`cloudweave-${stack}-edge`),
+          (record) => record.inputs.type === "A" && !record.name.startsWith(`${prefixOf(stack)}-edge`),
         );
         expect(aliases.map((record) => record.inputs.name).sort()).to.deep.equal(
           [`api.internal.${config.domain.name}`, `origin.${config.domain.name}`].sort(),
@@ -584,7 +604,7 @@ describe("compute tier on both stacks", () => {
       });
 
       it("writes both load balancers' access logs to a private, encrypted, versioned, TLS-only bucket", () => {
-        const bucket = single(run, "aws:s3/bucket:Bucket", `cloudweave-${stack}-lb-logs-bucket`);
+        const bucket = single(run, "aws:s3/bucket:Bucket", `${prefixOf(stack)}-lb-logs-bucket`);
         const forBucket = (type: string) =>
           ofType(run, type).filter((resource) => resource.inputs.bucket === bucket.id);
         expect(forBucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]?.inputs).to.include({
@@ -614,7 +634,10 @@ describe("compute tier on both stacks", () => {
           Condition: { Bool: { "aws:SecureTransport": "false" } },
         });
         const delivery = statements.find((s) => s.Sid === "LoadBalancerLogDelivery");
-        expect(delivery?.Principal).to.deep.equal({ AWS: "arn:aws:iam::127311923021:root" });
+        // ELB's log-delivery account of the region (the mocks' REGIONS table, with its source).
+        expect(delivery?.Principal).to.deep.equal({
+          AWS: `arn:aws:iam::${regionFacts(config.region).elbLogAccount}:root`,
+        });
         expect(delivery?.Resource).to.equal(`${String(bucket.outputs.arn)}/alb/*/AWSLogs/${run.accountId}/*`);
 
         for (const which of ["public", "api"] as const) {
@@ -633,13 +656,13 @@ describe("compute tier on both stacks", () => {
           const repository = single(
             run,
             "aws:ecr/repository:Repository",
-            `cloudweave-${stack}-${service}-images-repository`,
+            `${prefixOf(stack)}-${service}-images-repository`,
           );
           expect(repository.inputs).to.deep.include({
-            name: `cloudweave-${stack}/${service}`,
+            name: `${prefixOf(stack)}/${service}`,
             imageTagMutability: "IMMUTABLE",
             imageScanningConfiguration: { scanOnPush: true },
-            forceDelete: stack !== "production",
+            forceDelete: !config.deletionProtection,
           });
           const lifecycle = ofType(run, "aws:ecr/lifecyclePolicy:LifecyclePolicy").find(
             (policy) => policy.inputs.repository === repository.outputs.name,
@@ -659,7 +682,7 @@ describe("compute tier on both stacks", () => {
           (glob) =>
             new RegExp(
               `^${glob
-                .replaceAll("staging", stack)
+                .replaceAll("cloudweave-staging", prefixOf(stack))
                 .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
                 .replaceAll("**", "\u0000")
                 .replaceAll("*", "[^:]*")
@@ -700,7 +723,7 @@ describe("compute tier on both stacks", () => {
       it("writes the services' logs to encrypted groups kept for the configured time", () => {
         for (const service of ["frontend", "backend"] as const) {
           const { app } = serviceParts(run, stack, service);
-          const logGroup = single(run, "aws:cloudwatch/logGroup:LogGroup", `cloudweave-${stack}-${service}-logs`);
+          const logGroup = single(run, "aws:cloudwatch/logGroup:LogGroup", `${prefixOf(stack)}-${service}-logs`);
           expect(app.logConfiguration.options["awslogs-group"]).to.equal(logGroup.outputs.name);
           expect(logGroup.inputs.retentionInDays).to.equal(config.logs.retentionInDays);
           expect(logGroup.inputs.kmsKeyId).to.equal((run.outputs.kmsKeyArns as Record<string, string>).logs);

@@ -7,7 +7,11 @@ describe("stack configuration", () => {
   for (const stack of STACKS) {
     it(`accepts Pulumi.${stack}.yaml as written, with no encrypted value needed`, () => {
       const settings = readStackSettings(stack);
-      expect(parse(settings).environment).to.equal(stack);
+      // A stack is named after its environment; a standby adds "-dr" to its primary's (ADR 24).
+      const config = parse(settings);
+      expect(stack).to.equal(
+        config.disasterRecovery?.role === "standby" ? `${config.environment}-dr` : config.environment,
+      );
       const encrypted = Object.entries(settings).filter(([, value]) => JSON.stringify(value).includes('"secure"'));
       expect(encrypted, "settings that need a secrets provider").to.deep.equal([]);
     });

@@ -6,14 +6,26 @@ import { LAMBDA_RUNTIME } from "../functions/bundle";
 import { ROTATION_ENVIRONMENT, type RotationKind } from "../functions/rotation/kinds";
 import { PROJECT_ROOT, type StackRun } from "../offline/harness";
 import type { DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, json, ofType, revealed, single, stackConfig, stackRun } from "./helpers";
+import {
+  STACKS,
+  prefixOf,
+  isIdleStandby,
+  byArn,
+  json,
+  ofType,
+  revealed,
+  single,
+  stackConfig,
+  stackRun,
+} from "./helpers";
 import { evaluate, type PolicyDocument } from "./iam-evaluator";
 
 /** ALB's limit on the values of a rule's conditions, together (not adjustable): load-balancer-limits.html. */
 const CONDITION_VALUES_PER_RULE = 5;
 
 interface Rotation {
-  schedule: DeclaredResource;
+  /** The rotation schedule; none where the rotation is prepared only (a standby's, until it is recovered). */
+  schedule: DeclaredResource | undefined;
   secret: DeclaredResource;
   fn: DeclaredResource;
   kind: RotationKind;
@@ -21,16 +33,25 @@ interface Rotation {
   policy: PolicyDocument;
 }
 
+/** Every rotation function of the stack: one a permission lets Secrets Manager invoke for one secret. */
 function rotations(run: StackRun): Rotation[] {
-  return ofType(run, "aws:secretsmanager/secretRotation:SecretRotation").map((schedule) => {
-    const fn = byArn(run, schedule.inputs.rotationLambdaArn);
+  const schedules = ofType(run, "aws:secretsmanager/secretRotation:SecretRotation");
+  const permissions = ofType(run, "aws:lambda/permission:Permission").filter(
+    (permission) => permission.inputs.principal === "secretsmanager.amazonaws.com",
+  );
+  return permissions.map((permission) => {
+    const fn = ofType(run, "aws:lambda/function:Function").find((f) => f.outputs.name === permission.inputs.function)!;
+    const secret = byArn(run, permission.inputs.sourceArn);
+    const schedule = schedules.find((candidate) => candidate.inputs.secretId === secret.outputs.arn);
+    if (schedule)
+      expect(schedule.inputs.rotationLambdaArn, `${fn.name} is the one its schedule runs`).to.equal(fn.outputs.arn);
     const environment = (fn.inputs.environment as { variables: Record<string, string> }).variables;
     const role = byArn(run, fn.inputs.role);
     const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === role.outputs.name);
     expect(policies, `${fn.name}'s role has one inline policy`).to.have.length(1);
     return {
       schedule,
-      secret: byArn(run, schedule.inputs.secretId),
+      secret,
       fn,
       kind: environment.ROTATION_KIND as RotationKind,
       environment,
@@ -48,10 +69,19 @@ describe("credentials that rotate, on both stacks", () => {
         run = await stackRun(stack);
       });
 
+      const standby = config.disasterRecovery?.role === "standby";
+
       it("rotates every secret on its schedule from the stack file, each with its own function", () => {
         const all = rotations(run);
         const secrets = ofType(run, "aws:secretsmanager/secret:Secret");
         expect(all.map((r) => r.secret.urn).sort()).to.deep.equal(secrets.map((s) => s.urn).sort());
+        // An idle standby's data stores are read-only or absent: their rotations are prepared, switched on when it is
+        // recovered (ADR 24). Everything else rotates on its schedule.
+        const prepared = isIdleStandby(stack) ? ["postgres-application", "redis-user"] : [];
+        expect(
+          all.filter((r) => r.schedule === undefined).map((r) => r.kind),
+          "prepared, not scheduled",
+        ).to.have.members(prepared);
         expect(new Set(all.map((r) => r.fn.urn)).size, "one function per secret").to.equal(all.length);
         const days: Record<RotationKind, number> = {
           "postgres-master": config.secrets.credentialRotationDays,
@@ -60,15 +90,15 @@ describe("credentials that rotate, on both stacks", () => {
           "jwt-key": config.secrets.jwt.rotationDays,
           header: config.secrets.headerRotationDays,
         };
-        expect(all.map((r) => r.kind).sort()).to.deep.equal([
-          "header",
-          "header",
-          "jwt-key",
-          "postgres-application",
-          "postgres-master",
-          "redis-user",
-        ]);
+        // A standby rotates neither of the primary's secrets it reads (the origin header, the master user's): their
+        // replicas change when the primary's rotations change them.
+        expect(all.map((r) => r.kind).sort()).to.deep.equal(
+          standby
+            ? ["header", "jwt-key", "postgres-application", "redis-user"]
+            : ["header", "header", "jwt-key", "postgres-application", "postgres-master", "redis-user"],
+        );
         for (const rotation of all) {
+          if (!rotation.schedule) continue;
           expect(rotation.schedule.inputs.rotationRules, rotation.fn.name).to.deep.equal({
             scheduleExpression: `rate(${days[rotation.kind]} days)`,
           });
@@ -131,6 +161,12 @@ describe("credentials that rotate, on both stacks", () => {
               `${rotation.fn.name} reads ${other.secret.name}`,
             ).to.equal(readsMaster);
           }
+          if (rotation.kind === "postgres-application") {
+            // The master user's secret it reads: its own stack's, or on a standby the replica of the primary's.
+            const master = String(run.outputs.databaseMasterSecretArn);
+            expect(can("secretsmanager:GetSecretValue", master), "reads the master's secret").to.equal(true);
+            expect(can("secretsmanager:PutSecretValue", master), "writes the master's secret").to.equal(false);
+          }
           const via = { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` };
           expect(can("kms:Decrypt", secretsKey, via)).to.equal(true);
           expect(can("kms:Decrypt", secretsKey), "the key outside Secrets Manager").to.equal(false);
@@ -143,8 +179,8 @@ describe("credentials that rotate, on both stacks", () => {
           expect(can("cloudfront:UpdateDistribution", "*")).to.equal(false);
         }
         const redis = all.find((r) => r.kind === "redis-user")!;
-        const appUser = single(run, "aws:elasticache/user:User", `cloudweave-${stack}-redis-app-user`);
-        const defaultUser = single(run, "aws:elasticache/user:User", `cloudweave-${stack}-redis-default-user`);
+        const appUser = single(run, "aws:elasticache/user:User", `${prefixOf(stack)}-redis-app-user`);
+        const defaultUser = single(run, "aws:elasticache/user:User", `${prefixOf(stack)}-redis-default-user`);
         const redisCan = (action: string, resource: string) =>
           evaluate(
             { identityPolicies: [redis.policy] },
@@ -194,9 +230,14 @@ describe("credentials that rotate, on both stacks", () => {
               sum + (condition.httpHeader?.values.length ?? 0) + (condition.pathPattern?.values.length ?? 0),
             0,
           );
-          // Every rotation that names the rule may add one value to it at the same time.
+          // Every rotation that names the rule may add one value to it at the same time. A standby's origin header is
+          // the primary's, which its deployments set: no rotation of its own names it.
           const rotating = named.filter((arn) => arn === rule.outputs.arn).length;
-          const headers = conditions.filter((condition) => condition.httpHeader).length;
+          const headers = conditions.filter(
+            (condition) =>
+              condition.httpHeader &&
+              !(standby && (condition.httpHeader as { httpHeaderName?: string }).httpHeaderName === "X-Origin-Verify"),
+          ).length;
           expect(rotating, `${rule.name}: each header condition rotates`).to.equal(headers);
           expect(values + rotating, rule.name).to.be.at.most(CONDITION_VALUES_PER_RULE);
         }
@@ -204,7 +245,7 @@ describe("credentials that rotate, on both stacks", () => {
 
       it("lets the backend read its own rotating secrets at run time, and not the master user's", () => {
         const backendRole = ofType(run, "aws:iam/role:Role").find(
-          (role) => role.name === `cloudweave-${stack}-backend-task`,
+          (role) => role.name === `${prefixOf(stack)}-backend-task`,
         );
         expect(backendRole, "the backend's task role").to.not.equal(undefined);
         const documents = ofType(run, "aws:iam/rolePolicy:RolePolicy")
@@ -222,7 +263,7 @@ describe("credentials that rotate, on both stacks", () => {
         const arns = run.outputs.secretArns as Record<string, string>;
         for (const name of ["database", "redis", "jwt"]) expect(can(arns[name]!), name).to.equal(true);
         expect(can(run.outputs.databaseMasterSecretArn as string), "the master user's secret").to.equal(false);
-        const task = single(run, "aws:ecs/taskDefinition:TaskDefinition", `cloudweave-${stack}-backend-task`);
+        const task = single(run, "aws:ecs/taskDefinition:TaskDefinition", `${prefixOf(stack)}-backend-task`);
         const [app] = JSON.parse(String(task.inputs.containerDefinitions)) as {
           environment: { name: string; value: string }[];
         }[];
@@ -245,18 +286,22 @@ describe("credentials that rotate, on both stacks", () => {
             .split(".")
             .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], run.outputs);
         const all = rotations(run);
-        const documented = rows.map(([, output, , , every]) => {
+        const documented = rows.flatMap(([, output, , , every]) => {
           const arn = at(output!.replace(/`/g, ""));
+          // A standby has no edge, and its master secret is the primary's replica, rotated in the primary's region.
+          if (standby && (arn === undefined || arn === run.outputs.databaseMasterSecretArn)) return [];
           const rotation = all.find((r) => r.secret.outputs.arn === arn);
           expect(rotation, `${output} names a rotating secret`).to.not.equal(undefined);
           const setting = every!.replace(/`/g, "");
           const days = setting
             .split(".")
             .reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], config.secrets);
-          expect(rotation!.schedule.inputs.rotationRules, `${output} every ${setting}`).to.deep.equal({
-            scheduleExpression: `rate(${String(days)} days)`,
-          });
-          return rotation!.secret.urn;
+          if (rotation!.schedule) {
+            expect(rotation!.schedule.inputs.rotationRules, `${output} every ${setting}`).to.deep.equal({
+              scheduleExpression: `rate(${String(days)} days)`,
+            });
+          }
+          return [rotation!.secret.urn];
         });
         expect(documented.sort()).to.deep.equal(all.map((r) => r.secret.urn).sort());
       });
@@ -285,8 +330,10 @@ describe("credentials that rotate, on both stacks", () => {
           MASTER_SECRET_ARN: run.outputs.databaseMasterSecretArn,
           APP_SECRET_ARN: (run.outputs.secretArns as Record<string, string>).database,
         });
-        const bootstrap = single(run, "aws:lambda/invocation:Invocation");
-        expect(bootstrap.inputs.functionName).to.equal(app.fn.outputs.name);
+        // A read replica takes no writes: a standby bootstraps when it is promoted (its roles are the primary's).
+        const invocations = ofType(run, "aws:lambda/invocation:Invocation");
+        expect(invocations).to.have.length(isIdleStandby(stack) ? 0 : 1);
+        for (const bootstrap of invocations) expect(bootstrap.inputs.functionName).to.equal(app.fn.outputs.name);
         expect(String(app.fn.outputs.arn)).to.match(
           new RegExp(`^arn:aws:lambda:${config.region}:${config.accountId}:function:`),
         );

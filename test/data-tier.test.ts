@@ -82,7 +82,7 @@ async function dataTierOf(stack: string): Promise<DataTier> {
     });
     secretChecks = {
       database: pulumi.isSecret(database.connection),
-      cache: pulumi.isSecret(cache.connection),
+      cache: cache.connection ? pulumi.isSecret(cache.connection) : Promise.resolve(false),
       jwt: pulumi.isSecret(app.jwt),
     };
   });
@@ -145,7 +145,7 @@ describe("data tier components", () => {
             publiclyAccessible: false,
             dbSubnetGroupName: "db-subnets",
             vpcSecurityGroupIds: ["sg-database"],
-            dbName: `cloudweave_${stack}`,
+            dbName: `cloudweave_${tier.config.environment}`,
             // The master user is not the one the application connects as.
             username: DATABASE_MASTER_USER,
             port: 5432,
@@ -242,7 +242,7 @@ describe("data tier components", () => {
             host: instance().outputs.address,
             port: 5432,
             username: DATABASE_MASTER_USER,
-            database: `cloudweave_${stack}`,
+            database: `cloudweave_${tier.config.environment}`,
             password: secretInput(instance(), "password"),
           });
         });
@@ -255,7 +255,7 @@ describe("data tier components", () => {
             host: instance().outputs.address,
             port: 5432,
             username: APP_DATABASE_ROLES.user,
-            database: `cloudweave_${stack}`,
+            database: `cloudweave_${tier.config.environment}`,
             password: plain(appPassword.outputs.result),
           });
           expect(document.password).to.not.equal(secretInput(instance(), "password"));

@@ -96,3 +96,24 @@ export function canaryRelease(stack: string): Record<string, unknown> {
 export function stackConfig(stack: string): StackConfig {
   return parseStackConfig(programSettings(readStackSettings(stack)));
 }
+
+/** The prefix of every component name of a stack: `cloudweave-<environment>` (a standby shares its primary's). */
+export function prefixOf(stack: string): string {
+  return `cloudweave-${stackConfig(stack).environment}`;
+}
+
+/** Whether the stack is a standby not yet recovered (ADR 24): no edge, no cache cluster, services at zero tasks. */
+export function isIdleStandby(stack: string): boolean {
+  const part = stackConfig(stack).disasterRecovery;
+  return part?.role === "standby" && part.state === "standby";
+}
+
+/** Whether the stack runs the production environment (production and its standby). */
+export function isProduction(stack: string): boolean {
+  return stackConfig(stack).environment === "production";
+}
+
+/** Whether the stack has an edge of its own (CloudFront and its WAF): every stack but a standby. */
+export function hasEdge(stack: string): boolean {
+  return stackConfig(stack).disasterRecovery?.role !== "standby";
+}

@@ -5,7 +5,7 @@ import { APP_PORTS } from "../config/app";
 import { runProgram, type StackRun } from "../offline/harness";
 import { MOCK_ACCOUNT_ID } from "../offline/mocks";
 import type { DeclaredResource } from "../offline/mocks";
-import { STACKS, byArn, byId, json, ofType, single } from "./helpers";
+import { STACKS, byArn, byId, json, ofType, single, stackConfig } from "./helpers";
 import { evaluate, type PolicyDocument } from "./iam-evaluator";
 
 const FLOW_LOG_KEY = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT_ID}:key/flow-logs-test`;
@@ -107,7 +107,7 @@ describe("Network component", () => {
 
       it("routes each private subnet to a NAT gateway (its own AZ's when there is one per AZ)", () => {
         const natGateways = ofType(run, "aws:ec2/natGateway:NatGateway");
-        expect(natGateways).to.have.length(stack === "production" ? 3 : 1);
+        expect(natGateways).to.have.length(config.vpc.natGateways === "one-per-az" ? 3 : 1);
         const publicSubnetZones = new Map(natGateways.map((nat) => [nat.id, byId(run, nat.inputs.subnetId)]));
         for (const nat of natGateways) {
           expect((publicSubnetZones.get(nat.id)?.inputs.tags as Record<string, string>).Tier).to.equal("public");
@@ -320,8 +320,8 @@ describe("Network component", () => {
         expect(assume(MOCK_ACCOUNT_ID, flowLogArn.replace(config.region, "eu-west-1"))).to.equal(false);
       });
 
-      it(`${stack === "production" ? "protects" : "does not protect"} the VPC from deletion`, () => {
-        expect(single(run, "aws:ec2/vpc:Vpc").protect).to.equal(stack === "production");
+      it(`${stackConfig(stack).deletionProtection ? "protects" : "does not protect"} the VPC from deletion`, () => {
+        expect(single(run, "aws:ec2/vpc:Vpc").protect).to.equal(config.deletionProtection);
       });
     });
   }

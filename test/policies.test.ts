@@ -17,7 +17,7 @@ import { plan } from "../offline/plan";
 import { policies } from "../policy-pack/policies";
 import { activeMutant, revealed, stackRun } from "./helpers";
 
-type Stack = "staging" | "production";
+type Stack = "staging" | "production" | "production-dr";
 type Inputs = Record<string, unknown>;
 type Change = (resources: DeclaredResource[]) => DeclaredResource[];
 
@@ -206,10 +206,10 @@ const FAILING: readonly FailingCase[] = [
   },
   {
     policy: "data-tier-ingress-from-app-tier",
-    when: "the rotation tier's functions rotate no secret",
+    when: "Secrets Manager may not invoke the rotation tier's functions",
     stack: "production",
-    change: edit("aws:secretsmanager/secretRotation:SecretRotation", /postgres|redis/, (_i, rotation) => {
-      rotation.propertyDependencies.rotationLambdaArn = [];
+    change: edit("aws:lambda/permission:Permission", /postgres|redis/, (i) => {
+      i.principal = "events.amazonaws.com";
     }),
     says: "lets group cloudweave-production-rotation into data-tier group",
   },
@@ -402,6 +402,31 @@ const FAILING: readonly FailingCase[] = [
     stack: "production",
     change: drop("aws:secretsmanager/secretRotation:SecretRotation", /jwt-rotation/),
     says: "secret cloudweave-production-app-jwt-secret never rotates",
+  },
+  {
+    policy: "secret-rotation",
+    when: "a standby's secret has neither a schedule nor a prepared rotation function",
+    stack: "production-dr",
+    change: drop("aws:lambda/permission:Permission", /redis-rotation/),
+    says: "never rotates and no rotation function is prepared for it",
+  },
+  {
+    policy: "rds-backup-retention",
+    when: "a standby's database stops being a replica but keeps no backups",
+    stack: "production-dr",
+    change: edit("aws:rds/instance:Instance", /postgres/, (i) => {
+      delete i.replicateSourceDb;
+    }),
+    says: "backupRetentionPeriod is 0 days",
+  },
+  {
+    policy: "rds-multi-az",
+    when: "a standby's database stops being a replica and stays in one AZ",
+    stack: "production-dr",
+    change: edit("aws:rds/instance:Instance", /postgres/, (i) => {
+      delete i.replicateSourceDb;
+    }),
+    says: "multiAz must be true",
   },
   {
     policy: "secret-rotation",
@@ -601,7 +626,7 @@ const FAILING: readonly FailingCase[] = [
 describe("policy pack", () => {
   const runs = new Map<Stack, StackRun>();
   before(async () => {
-    for (const stack of ["staging", "production"] as const) runs.set(stack, await stackRun(stack));
+    for (const stack of ["staging", "production", "production-dr"] as const) runs.set(stack, await stackRun(stack));
   });
   const runOf = (stack: Stack) => runs.get(stack) as StackRun;
 
@@ -777,6 +802,7 @@ describe("policy pack", () => {
     it("finds no mandatory violation in either stack, and only the known advisory ones", async () => {
       const expected: Record<Stack, string[]> = {
         production: [],
+        "production-dr": [],
         staging: [
           "alb-deletion-protection",
           "elasticache-failover-and-snapshots",
@@ -784,7 +810,7 @@ describe("policy pack", () => {
           "rds-multi-az",
         ],
       };
-      for (const stack of ["staging", "production"] as const) {
+      for (const stack of ["staging", "production", "production-dr"] as const) {
         const report = await checkStack(runOf(stack), policies);
         expect(report.configFile).to.equal(`policy-pack/config/${stack}.json`);
         expect(report.evaluated).to.equal(policies.length);

@@ -37,6 +37,7 @@ describe("generated references", () => {
     const reference = policyReference();
     for (const policy of policies)
       expect(reference, policy.name).to.match(new RegExp(`^\\| \`${policy.name}\` \\|`, "m"));
-    expect(reference).to.match(/^\| `rds-multi-az` \|[^|]+\| mandatory \| advisory \|/m);
+    // Columns: the stacks in order (production, production-dr, staging).
+    expect(reference).to.match(/^\| `rds-multi-az` \|[^|]+\| mandatory \| mandatory \| advisory \|/m);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readStackSettings, runStack, type StackRun } from "../offline/harness";
 import { AwsMocks, REGION_RULES, type DeclaredResource } from "../offline/mocks";
-import { STACKS, ofType, single, stackRun } from "./helpers";
+import { STACKS, ofType, single, stackConfig, stackRun } from "./helpers";
 
 /** Services whose ARNs name no region: IAM, Route 53 and CloudFront are global, S3 bucket ARNs omit it. */
 const REGIONLESS_ARNS = ["iam", "route53", "cloudfront", "s3"];
@@ -34,7 +34,11 @@ describe("regions: every resource answers in the region of the provider it is cr
 
       it("gives each ARN the resource's region, and the global services none", () => expectInRegion(run));
 
-      it("keeps CloudFront's certificate, the WAF and the edge logs in us-east-1", () => {
+      it("keeps CloudFront's certificate, the WAF and the edge logs in us-east-1 (a standby has none)", () => {
+        if (stackConfig(stack).disasterRecovery?.role === "standby") {
+          expect(ofType(run, "aws:cloudfront/distribution:Distribution")).to.deep.equal([]);
+          return;
+        }
         const waf = single(run, "aws:wafv2/webAcl:WebAcl");
         expect(waf.region).to.equal("us-east-1");
         expect(String(waf.outputs.arn)).to.match(/^arn:aws:wafv2:us-east-1:\d{12}:global\/webacl\//);

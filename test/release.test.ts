@@ -11,6 +11,9 @@ import { policies } from "../policy-pack/policies";
 import { type DeclaredResource } from "../offline/mocks";
 import {
   STACKS,
+  prefixOf,
+  isIdleStandby,
+  isProduction,
   byArn,
   canaryRelease,
   json,
@@ -71,7 +74,7 @@ describe("release engineering and resilience on both stacks", () => {
         run = await stackRun(stack);
         config = stackConfig(stack);
       });
-      const prefix = `cloudweave-${stack}`;
+      const prefix = `${prefixOf(stack)}`;
       const backendTaskRole = () => {
         const taskDefinition = single(run, "aws:ecs/taskDefinition:TaskDefinition", `${prefix}-backend-task`);
         return byArn(run, taskDefinition.inputs.taskRoleArn);
@@ -213,7 +216,7 @@ describe("release engineering and resilience on both stacks", () => {
           expect(Object.keys(templates())).to.have.members(expected);
           expect(Object.keys(run.outputs.experimentTemplateIds as object)).to.have.members(expected);
           // Production has standbys to fail over to and no sidecar; staging has no standbys and stresses CPU.
-          const failovers = stack === "production" ? ["database-failover", "cache-failover"] : [];
+          const failovers = isProduction(stack) ? ["database-failover", "cache-failover"] : [];
           expect(expected.filter((key) => key.endsWith("-failover"))).to.deep.equal(failovers);
           expect(expected.some((key) => key.endsWith("-cpu-stress"))).to.equal(stack === "staging");
         });
@@ -324,14 +327,17 @@ describe("release engineering and resilience on both stacks", () => {
           const statements = statementsOf(run, role);
           const bySid = (sid: string) => statements.find((statement) => statement.Sid === sid);
           const database = single(run, "aws:rds/instance:Instance", `${prefix}-postgres-instance`);
-          const group = single(run, "aws:elasticache/replicationGroup:ReplicationGroup");
+          // A standby's cache group exists once it is recovered; its experiment and permission name it in advance.
+          const groupArn = isIdleStandby(stack)
+            ? `arn:aws:elasticache:${config.region}:${run.accountId}:replicationgroup:${prefix}-redis`
+            : single(run, "aws:elasticache/replicationGroup:ReplicationGroup").outputs.arn;
           const cluster = single(run, "aws:ecs/cluster:Cluster");
           const tasks = `arn:aws:ecs:${config.region}:${run.accountId}:task/${clusterName()}/*`;
           // Failover permissions exist only where the failover templates do (production).
           expect(bySid("FailOverTheDatabase")?.Resource).to.equal(
             config.database.multiAZ ? database.outputs.arn : undefined,
           );
-          expect(bySid("FailOverTheCache")?.Resource).to.equal(config.cache.multiAZ ? group.outputs.arn : undefined);
+          expect(bySid("FailOverTheCache")?.Resource).to.equal(config.cache.multiAZ ? groupArn : undefined);
           expect(bySid("StopTasks")?.Resource).to.equal(tasks);
           expect(bySid("FindTasks")?.Condition).to.deep.equal({ ArnEquals: { "ecs:cluster": cluster.outputs.arn } });
           // "*" only for actions AWS cannot scope, each named here.

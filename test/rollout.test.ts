@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { PROJECT_ROOT, runStack, type StackRun } from "../offline/harness";
+import { PROJECT_ROOT, runStack, stackNames, type StackRun } from "../offline/harness";
 import { STACKS, canaryRelease, ofType, single, stackConfig, stackRun } from "./helpers";
 
 /** Minutes of a Go-style duration the program sets as a custom timeout (`45m`). */
@@ -48,9 +48,11 @@ describe("releases fit their timeouts and CI's credentials", () => {
       .filter((seconds) => seconds !== undefined);
     expect(sessions.length).to.be.greaterThan(0);
     // The deploy roles as the bootstrap program declares them (not as its source reads).
+    const bootstraps = stackNames(path.join(PROJECT_ROOT, "bootstrap"));
     for (const stack of STACKS) {
-      // Each account's bootstrap stack is named after the stack it sets up.
-      const bootstrap = await runStack(stack, { projectDir: path.join(PROJECT_ROOT, "bootstrap") });
+      // Each account's bootstrap stack is named after its primary stack and lists the account's stacks.
+      const home = bootstraps.find((name) => stackConfig(name).accountId === stackConfig(stack).accountId)!;
+      const bootstrap = await runStack(home, { projectDir: path.join(PROJECT_ROOT, "bootstrap") });
       const budget = stackConfig(stack).deployment.ciSessionMinutes * 60;
       for (const seconds of sessions) expect(Number(seconds), `${stack}: deploy.yml session`).to.be.at.least(budget);
       const deployRole = single(bootstrap, "aws:iam/role:Role", `cloudweave-ci-deploy-${stack}`);

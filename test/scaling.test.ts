@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { CPU_STEP_POLICIES, ecsServiceResourceId } from "../components/compute/fargate-service";
-import { STACKS, byArn, ofType, single, stackConfig, stackRun } from "./helpers";
+import { STACKS, prefixOf, isIdleStandby, byArn, ofType, single, stackConfig, stackRun } from "./helpers";
 import { alarmState, type MetricSource, type Series } from "./support/metric-alarm";
 import { capacityAfter, stepPolicyProblems, type StepPolicy } from "./support/step-scaling";
 
@@ -50,14 +50,14 @@ describe("CPU step scaling (the design's policy)", () => {
       const config = stackConfig(stack);
       const clusterName = single(run, "aws:ecs/cluster:Cluster").outputs.name;
       for (const service of ["frontend", "backend"] as const) {
-        const prefix = `cloudweave-${stack}-${service}`;
+        const prefix = `${prefixOf(stack)}-${service}`;
         const ecsService = single(run, "aws:ecs/service:Service", `${prefix}-service`);
         const target = single(run, "aws:appautoscaling/target:Target", `${prefix}-scaling`);
         expect(target.inputs.resourceId).to.equal(`service/${String(clusterName)}/${String(ecsService.outputs.name)}`);
         expect(target.inputs).to.include({
           serviceNamespace: "ecs",
           scalableDimension: "ecs:service:DesiredCount",
-          minCapacity: config.compute[service].desiredCount,
+          minCapacity: isIdleStandby(stack) ? 0 : config.compute[service].desiredCount,
           maxCapacity: config.compute[service].maxCount,
         });
         const high = single(run, "aws:cloudwatch/metricAlarm:MetricAlarm", `${prefix}-cpu-high`);

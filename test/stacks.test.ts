@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readStackSettings, stackNames, type StackRun } from "../offline/harness";
 import { SecretValue, allowedAccounts } from "../offline/mocks";
-import { STACKS, json, ofType, single, stackRun } from "./helpers";
+import { STACKS, prefixOf, isIdleStandby, hasEdge, stackConfig, json, ofType, single, stackRun } from "./helpers";
 
 describe("whole stacks on mocks", () => {
   it("covers every stack file in the project", () => {
@@ -26,7 +26,7 @@ describe("whole stacks on mocks", () => {
         );
         for (const component of components.values()) {
           expect(component.type, component.name).to.match(/^cloudweave:[a-z]+:[A-Z][A-Za-z]+$/);
-          expect(component.name.startsWith(`cloudweave-${stack}`), component.name).to.equal(true);
+          expect(component.name.startsWith(`${prefixOf(stack)}`), component.name).to.equal(true);
         }
         for (const resource of run.resources.filter((r) => r.custom)) {
           const parent = components.get(resource.parent ?? "");
@@ -38,21 +38,23 @@ describe("whole stacks on mocks", () => {
       it("lets every AWS provider act in the stack's own account only", () => {
         const [account] = JSON.parse(run.config["aws:allowedAccountIds"] ?? "[]") as string[];
         expect(run.accountId).to.equal(account);
-        // Explicit providers read none of the stack's aws:* settings: each must be given the account itself.
+        // Explicit providers read none of the stack's aws:* settings: each must be given the account itself. A
+        // standby has none: nothing of it lives outside its region (test/disaster-recovery.test.ts).
         const providers = ofType(run, "pulumi:providers:aws");
-        expect(providers).to.not.be.empty;
+        expect(providers.length > 0, "explicit providers").to.equal(hasEdge(stack));
         for (const provider of providers)
           expect(allowedAccounts(provider.inputs.allowedAccountIds), provider.name).to.deep.equal([account]);
       });
 
       it("gives every IAM role the environment's permissions boundary, the only one its deploy role may create", () => {
-        const boundary = `arn:aws:iam::${run.accountId}:policy/cloudweave-ci-boundary-${stack}`;
+        // One boundary per environment (bootstrap: GitHubOidcRoles): a standby shares its primary's.
+        const boundary = `arn:aws:iam::${run.accountId}:policy/cloudweave-ci-boundary-${stackConfig(stack).environment}`;
         const roles = ofType(run, "aws:iam/role:Role");
         expect(roles).to.have.length.greaterThan(5);
         for (const role of roles) {
           expect(role.inputs.permissionsBoundary, role.name).to.equal(boundary);
           // The deploy role manages roles under the stack's prefix only.
-          expect(String(role.outputs.name), role.name).to.match(new RegExp(`^cloudweave-${stack}-`));
+          expect(String(role.outputs.name), role.name).to.match(new RegExp(`^${prefixOf(stack)}-`));
         }
       });
 
@@ -68,11 +70,11 @@ describe("whole stacks on mocks", () => {
             "images",
             "logs",
             "secrets",
-          ].map((purpose) => `cloudweave-${stack}-${purpose}-key`),
+          ].map((purpose) => `${prefixOf(stack)}-${purpose}-key`),
         );
         for (const key of keys) expect(key.inputs, key.name).to.include({ enableKeyRotation: true });
         const keyOf = (purpose: string) =>
-          single(run, "aws:kms/key:Key", `cloudweave-${stack}-${purpose}-key`).outputs.arn;
+          single(run, "aws:kms/key:Key", `${prefixOf(stack)}-${purpose}-key`).outputs.arn;
 
         for (const logGroup of ofType(run, "aws:cloudwatch/logGroup:LogGroup")) {
           expect(logGroup.inputs.kmsKeyId, logGroup.name).to.equal(keyOf("logs"));
@@ -80,11 +82,12 @@ describe("whole stacks on mocks", () => {
         const instance = single(run, "aws:rds/instance:Instance");
         expect(instance.inputs.kmsKeyId).to.equal(keyOf("database"));
         expect(instance.inputs.performanceInsightsKmsKeyId).to.equal(keyOf("database"));
-        expect(single(run, "aws:elasticache/replicationGroup:ReplicationGroup").inputs.kmsKeyId).to.equal(
-          keyOf("cache"),
-        );
+        for (const group of ofType(run, "aws:elasticache/replicationGroup:ReplicationGroup")) {
+          expect(group.inputs.kmsKeyId).to.equal(keyOf("cache"));
+        }
+        // A standby reads the primary's replicated origin-header and master secrets instead of holding its own.
         const secrets = ofType(run, "aws:secretsmanager/secret:Secret");
-        expect(secrets).to.have.length(6);
+        expect(secrets).to.have.length(hasEdge(stack) ? 6 : 4);
         for (const secret of secrets) expect(secret.inputs.kmsKeyId, secret.name).to.equal(keyOf("secrets"));
         const repositories = ofType(run, "aws:ecr/repository:Repository");
         expect(repositories).to.have.length(2);
@@ -96,10 +99,11 @@ describe("whole stacks on mocks", () => {
       });
 
       it("lets each key be used only where its policy says", () => {
+        const region = stackConfig(stack).region;
         type Statement = { Sid: string; Principal: Record<string, string>; Action: string[]; Condition?: unknown };
         const policyOf = (purpose: string) =>
           json<{ Statement: Statement[] }>(
-            single(run, "aws:kms/key:Key", `cloudweave-${stack}-${purpose}-key`),
+            single(run, "aws:kms/key:Key", `${prefixOf(stack)}-${purpose}-key`),
             "policy",
           ).Statement;
         const root = { AWS: `arn:aws:iam::${run.accountId}:root` };
@@ -112,10 +116,10 @@ describe("whole stacks on mocks", () => {
             `${purpose}: the account administers but does not decrypt`,
           ).to.not.include.members(["kms:*", "kms:Decrypt", "kms:Encrypt"]);
           if (purpose === "logs") {
-            expect(usage?.Principal).to.deep.equal({ Service: "logs.us-east-1.amazonaws.com" });
+            expect(usage?.Principal).to.deep.equal({ Service: `logs.${region}.amazonaws.com` });
             expect(usage?.Condition).to.deep.equal({
               ArnLike: {
-                "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:${run.accountId}:log-group:*`,
+                "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${run.accountId}:log-group:*`,
               },
             });
           } else {
@@ -124,7 +128,7 @@ describe("whole stacks on mocks", () => {
             expect(usage?.Condition).to.deep.equal({
               StringEquals: {
                 "kms:CallerAccount": run.accountId,
-                "kms:ViaService": [`${service}.us-east-1.amazonaws.com`],
+                "kms:ViaService": [`${service}.${region}.amazonaws.com`],
               },
             });
           }
@@ -163,22 +167,30 @@ describe("whole stacks on mocks", () => {
 
       it("places the data stores in the network's database tier behind their own security groups", () => {
         const instance = single(run, "aws:rds/instance:Instance");
-        const group = single(run, "aws:elasticache/replicationGroup:ReplicationGroup");
         expect(instance.inputs.dbSubnetGroupName).to.equal(single(run, "aws:rds/subnetGroup:SubnetGroup").outputs.name);
-        expect(group.inputs.subnetGroupName).to.equal(
-          single(run, "aws:elasticache/subnetGroup:SubnetGroup").outputs.name,
-        );
         const securityGroupIds = run.outputs.securityGroupIds as Record<string, string>;
         expect(instance.inputs.vpcSecurityGroupIds).to.deep.equal([securityGroupIds.database]);
-        expect(group.inputs.securityGroupIds).to.deep.equal([securityGroupIds.cache]);
+        // An idle standby's cache group is created on recovery, into the subnet group that waits for it.
+        const groups = ofType(run, "aws:elasticache/replicationGroup:ReplicationGroup");
+        expect(groups).to.have.length(isIdleStandby(stack) ? 0 : 1);
+        const subnetGroup = single(run, "aws:elasticache/subnetGroup:SubnetGroup");
+        for (const group of groups) {
+          expect(group.inputs.subnetGroupName).to.equal(subnetGroup.outputs.name);
+          expect(group.inputs.securityGroupIds).to.deep.equal([securityGroupIds.cache]);
+        }
       });
 
       it("exports every secret's ARN and no secret value", () => {
+        // A standby's master secret is the primary's replica, and it has no edge: neither is declared here.
         const secretArns = {
           ...(run.outputs.secretArns as Record<string, string>),
-          originVerify: (run.outputs.cdn as Record<string, string>).originVerifySecretArn,
           testTraffic: run.outputs.testTrafficSecretArn as string,
-          databaseMaster: run.outputs.databaseMasterSecretArn as string,
+          ...(hasEdge(stack)
+            ? {
+                originVerify: (run.outputs.cdn as Record<string, string>).originVerifySecretArn,
+                databaseMaster: run.outputs.databaseMasterSecretArn as string,
+              }
+            : {}),
         };
         const declared = ofType(run, "aws:secretsmanager/secret:Secret").map((secret) => secret.outputs.arn);
         expect(Object.values(secretArns).sort()).to.deep.equal([...declared].sort());
@@ -186,8 +198,9 @@ describe("whole stacks on mocks", () => {
           ...ofType(run, "random:index/randomPassword:RandomPassword").map((r) => r.outputs.result),
           ...ofType(run, "random:index/randomBytes:RandomBytes").map((r) => r.outputs.base64),
         ];
-        // Master and application passwords, the Redis user's, the JWT key, the two header values.
-        expect(generated).to.have.length(6);
+        // Master and application passwords, the Redis user's, the JWT key, the two header values (a standby: neither
+        // the master's nor the origin header's, both the primary's).
+        expect(generated).to.have.length(hasEdge(stack) ? 6 : 4);
         const outputs = JSON.stringify(run.outputs);
         for (const value of generated) {
           const clear = value instanceof SecretValue ? value.value : value;
@@ -206,24 +219,38 @@ describe("whole stacks on mocks", () => {
         }
       });
 
-      it(stack === "production" ? "protects stateful resources from deletion" : "leaves resources unprotected", () => {
+      const protects = stackConfig(stack).deletionProtection;
+      it(protects ? "protects stateful resources from deletion" : "leaves resources unprotected", () => {
         const protectedTypes = run.resources.filter((resource) => resource.protect).map((resource) => resource.type);
         const counts: Record<string, number> = {};
         for (const type of protectedTypes) counts[type] = (counts[type] ?? 0) + 1;
         expect(counts).to.deep.equal(
-          stack === "production"
+          stack === "production-dr"
             ? {
-                "aws:backup/vault:Vault": 2,
-                "aws:cloudwatch/logGroup:LogGroup": 9,
+                // No copy vault or key in the other region, no cache group until recovered, no replicated secrets.
+                "aws:backup/vault:Vault": 1,
+                "aws:cloudwatch/logGroup:LogGroup": 8,
                 "aws:ec2/vpc:Vpc": 1,
                 "aws:ecr/repository:Repository": 2,
-                "aws:elasticache/replicationGroup:ReplicationGroup": 1,
-                "aws:kms/key:Key": 8,
+                "aws:kms/key:Key": 7,
                 "aws:rds/instance:Instance": 1,
-                "aws:s3/bucket:Bucket": 3,
-                "aws:secretsmanager/secret:Secret": 6,
+                "aws:s3/bucket:Bucket": 1,
+                "aws:secretsmanager/secret:Secret": 4,
               }
-            : {},
+            : protects
+              ? {
+                  "aws:backup/vault:Vault": 2,
+                  "aws:cloudwatch/logGroup:LogGroup": 9,
+                  "aws:ec2/vpc:Vpc": 1,
+                  "aws:ecr/repository:Repository": 2,
+                  "aws:elasticache/replicationGroup:ReplicationGroup": 1,
+                  "aws:kms/key:Key": 8,
+                  "aws:kms/replicaKey:ReplicaKey": 1,
+                  "aws:rds/instance:Instance": 1,
+                  "aws:s3/bucket:Bucket": 3,
+                  "aws:secretsmanager/secret:Secret": 6,
+                }
+              : {},
         );
       });
 
@@ -247,7 +274,7 @@ describe("whole stacks on mocks", () => {
       it("exports the network's ids for the other tiers and operators", () => {
         const vpc = single(run, "aws:ec2/vpc:Vpc");
         expect(run.outputs.vpcId).to.equal(vpc.id);
-        expect(run.outputs.environment).to.equal(stack);
+        expect(run.outputs.environment).to.equal(stackConfig(stack).environment);
         const subnetsOf = (tier: string) =>
           ofType(run, "aws:ec2/subnet:Subnet")
             .filter((subnet) => (subnet.inputs.tags as Record<string, string>).Tier === tier)
@@ -263,7 +290,7 @@ describe("whole stacks on mocks", () => {
         expect(run.outputs.natPublicIps).to.deep.equal(
           ofType(run, "aws:ec2/eip:Eip").map((address) => address.outputs.publicIp),
         );
-        expect(run.outputs.natPublicIps).to.have.length(stack === "production" ? 3 : 1);
+        expect(run.outputs.natPublicIps).to.have.length(stackConfig(stack).vpc.natGateways === "one-per-az" ? 3 : 1);
         expect(Object.keys(run.outputs.securityGroupIds as object).sort()).to.deep.equal([
           "alb",
           "apiAlb",

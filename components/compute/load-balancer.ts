@@ -47,8 +47,6 @@ export interface LoadBalancerArgs {
   dnsAliases?: {
     zoneId: pulumi.Input<string>;
     names: string[];
-    /** Take over records another stack created (a disaster-recovery cutover). @default false */
-    overwrite?: boolean;
   };
   /** Edits to the arguments of the main children (see {@link Transform}). @default none */
   transform?: {
@@ -156,7 +154,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
           name: hostname,
           type: "A",
           aliases: [{ name: loadBalancer.dnsName, zoneId: loadBalancer.zoneId, evaluateTargetHealth: true }],
-          allowOverwrite: aliases.overwrite ?? false,
+          allowOverwrite: false,
         },
         child,
       );

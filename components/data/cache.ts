@@ -1,5 +1,6 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { regionOf } from "../lib/aws-account";
 import * as random from "@pulumi/random";
 import { JsonSecret } from "../security/json-secret";
 import { DISABLED_DEFAULT_USER } from "./redis-access";
@@ -57,6 +58,14 @@ export interface CacheArgs {
    * @default false
    */
   protect?: boolean;
+  /**
+   * Create the replication group. Off (a standby not yet recovered, ADR 24), everything around it exists — the
+   * subnet group's use, the parameter group, the users and user group, the secret (no value yet), the rotation
+   * function with its role — so creating it later changes no IAM; the secret's first value and the rotation schedule
+   * come with it.
+   * @default true
+   */
+  running?: boolean;
   /** Edits to the arguments of the main children (see {@link Transform}). @default none */
   transform?: {
     /** The replication group. */
@@ -95,13 +104,21 @@ const PARAMETERS: { name: string; value: string; why: string }[] = [
  * delivery to CloudWatch.
  */
 export class Cache extends pulumi.ComponentResource {
-  /** The primary endpoint's DNS name (writes). */
-  public readonly primaryEndpoint: pulumi.Output<string>;
-  /** The reader endpoint's DNS name (reads spread over replicas). */
-  public readonly readerEndpoint: pulumi.Output<string>;
-  /** The port Redis listens on. */
-  public readonly port: pulumi.Output<number>;
-  /** The replication group's ARN. */
+  /** The running replication group (unset while `running` is false). */
+  public readonly cluster:
+    | {
+        /** The primary endpoint's DNS name (writes). */
+        readonly primaryEndpoint: pulumi.Output<string>;
+        /** The reader endpoint's DNS name (reads spread over replicas). */
+        readonly readerEndpoint: pulumi.Output<string>;
+        /** The port Redis listens on. */
+        readonly port: pulumi.Output<number>;
+      }
+    | undefined;
+  /**
+   * The replication group's ARN; while not `running`, the ARN it will have (its id is fixed), so permissions and
+   * experiments that name it exist in advance.
+   */
   public readonly replicationGroupArn: pulumi.Output<string>;
   /** The AZ the primary is placed in (the first of `availabilityZones`); unknown when ElastiCache chooses. */
   public readonly primaryAvailabilityZone: string | undefined;
@@ -109,8 +126,8 @@ export class Cache extends pulumi.ComponentResource {
   public readonly nodeIds: string[];
   /** ARN of the Secrets Manager secret with the connection document; the backend task reads it. */
   public readonly secretArn: pulumi.Output<string>;
-  /** The first connection document, as a Pulumi secret (rotation replaces the password). */
-  public readonly connection: pulumi.Output<CacheConnection>;
+  /** The first connection document, as a Pulumi secret (rotation replaces the password); unset while not running. */
+  public readonly connection: pulumi.Output<CacheConnection> | undefined;
   /** The rotation of the application user's password. */
   public readonly rotation: SecretRotation;
   private readonly connectionSecret: JsonSecret;
@@ -181,71 +198,77 @@ export class Cache extends pulumi.ComponentResource {
       child,
     );
 
-    const group = new aws.elasticache.ReplicationGroup(
-      ...applyTransform(
-        `${name}-redis`,
-        {
-          replicationGroupId: name,
-          description: `CloudWeave sessions and API cache (${name})`,
-          engine: "redis",
-          engineVersion,
-          nodeType: args.nodeType,
-          numCacheClusters: 1 + args.replicas,
-          ...(args.availabilityZones?.length
-            ? {
-                preferredCacheClusterAzs: Array.from(
-                  { length: 1 + args.replicas },
-                  (_, i) => args.availabilityZones![i % args.availabilityZones!.length] as string,
-                ),
-              }
-            : {}),
-          port,
-          parameterGroupName: parameterGroup.name,
-          subnetGroupName: args.subnetGroupName,
-          securityGroupIds: [args.securityGroupId],
-          automaticFailoverEnabled: multiAz,
-          multiAzEnabled: multiAz,
-          atRestEncryptionEnabled: true,
-          kmsKeyId: args.atRestKmsKeyArn,
-          transitEncryptionEnabled: true,
-          transitEncryptionMode: "required",
-          userGroupIds: [users.userGroupId],
-          snapshotRetentionLimit: args.snapshotRetentionDays,
-          snapshotWindow: args.snapshotWindow,
-          maintenanceWindow: args.maintenanceWindow,
-          finalSnapshotIdentifier: protect ? `${name}-final` : undefined,
-          autoMinorVersionUpgrade: true,
-          applyImmediately: !protect,
-          logDeliveryConfigurations: logGroups.map(({ logType, group: logGroup }) => ({
-            destination: logGroup.name,
-            destinationType: "cloudwatch-logs",
-            logFormat: "json",
-            logType,
-          })),
-          tags: { Name: name },
-        }, // A fixed id (the alarms name its member clusters): a replacement deletes the old group first, or they collide.
-        { ...child, protect, deleteBeforeReplace: true },
-        args.transform?.replicationGroup,
-      ),
-    );
+    const running = args.running ?? true;
+    const group = running ? replicationGroup() : undefined;
+    function replicationGroup(): aws.elasticache.ReplicationGroup {
+      return new aws.elasticache.ReplicationGroup(
+        ...applyTransform(
+          `${name}-redis`,
+          {
+            replicationGroupId: name,
+            description: `CloudWeave sessions and API cache (${name})`,
+            engine: "redis",
+            engineVersion,
+            nodeType: args.nodeType,
+            numCacheClusters: 1 + args.replicas,
+            ...(args.availabilityZones?.length
+              ? {
+                  preferredCacheClusterAzs: Array.from(
+                    { length: 1 + args.replicas },
+                    (_, i) => args.availabilityZones![i % args.availabilityZones!.length] as string,
+                  ),
+                }
+              : {}),
+            port,
+            parameterGroupName: parameterGroup.name,
+            subnetGroupName: args.subnetGroupName,
+            securityGroupIds: [args.securityGroupId],
+            automaticFailoverEnabled: multiAz,
+            multiAzEnabled: multiAz,
+            atRestEncryptionEnabled: true,
+            kmsKeyId: args.atRestKmsKeyArn,
+            transitEncryptionEnabled: true,
+            transitEncryptionMode: "required",
+            userGroupIds: [users.userGroupId],
+            snapshotRetentionLimit: args.snapshotRetentionDays,
+            snapshotWindow: args.snapshotWindow,
+            maintenanceWindow: args.maintenanceWindow,
+            finalSnapshotIdentifier: protect ? `${name}-final` : undefined,
+            autoMinorVersionUpgrade: true,
+            applyImmediately: !protect,
+            logDeliveryConfigurations: logGroups.map(({ logType, group: logGroup }) => ({
+              destination: logGroup.name,
+              destinationType: "cloudwatch-logs",
+              logFormat: "json",
+              logType,
+            })),
+            tags: { Name: name },
+          }, // A fixed id (the alarms name its member clusters): a replacement deletes the old group first, or they collide.
+          { ...child, protect, deleteBeforeReplace: true },
+          args.transform?.replicationGroup,
+        ),
+      );
+    }
 
-    this.connection = pulumi.secret(
-      pulumi
-        .all([group.primaryEndpointAddress, group.readerEndpointAddress, group.port, password.result])
-        .apply(([endpoint, readerEndpoint, actualPort, secretPassword]): CacheConnection => ({
-          endpoint,
-          readerEndpoint,
-          port: actualPort ?? port,
-          username: args.appUser.userName,
-          password: secretPassword,
-          tls: true,
-        })),
-    );
+    this.connection =
+      group &&
+      pulumi.secret(
+        pulumi
+          .all([group.primaryEndpointAddress, group.readerEndpointAddress, group.port, password.result])
+          .apply(([endpoint, readerEndpoint, actualPort, secretPassword]): CacheConnection => ({
+            endpoint,
+            readerEndpoint,
+            port: actualPort ?? port,
+            username: args.appUser.userName,
+            password: secretPassword,
+            tls: true,
+          })),
+      );
     const secret = new JsonSecret(
       `${name}-connection`,
       {
         description: `Redis connection for the CloudWeave backend (${name}): endpoint, port, user, password, TLS`,
-        value: this.connection,
+        ...(this.connection ? { value: this.connection } : {}),
         kmsKeyArn: args.secretKmsKeyArn,
         recoveryWindowInDays: protect ? 30 : 7,
         rotated: true,
@@ -264,6 +287,7 @@ export class Cache extends pulumi.ComponentResource {
         inVpc: true,
         // ElastiCache applies a password change in the background; the function waits for the user to be active.
         timeoutSeconds: 300,
+        scheduled: running,
         environment: { ELASTICACHE_USER_ID: appUser.userId },
         statements: [
           {
@@ -274,22 +298,27 @@ export class Cache extends pulumi.ComponentResource {
           },
         ],
       },
-      { ...child, dependsOn: [group] },
+      { ...child, dependsOn: group ? [group] : [] },
     );
 
-    this.primaryEndpoint = group.primaryEndpointAddress;
-    this.readerEndpoint = group.readerEndpointAddress;
-    this.port = pulumi.output(group.port).apply((actualPort) => actualPort ?? port);
-    this.replicationGroupArn = group.arn;
+    this.cluster = group && {
+      primaryEndpoint: group.primaryEndpointAddress,
+      readerEndpoint: group.readerEndpointAddress,
+      port: pulumi.output(group.port).apply((actualPort) => actualPort ?? port),
+    };
+    // arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>
+    // (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/IAM.ARN.html)
+    const { partition, accountId } = args.rotation.account;
+    this.replicationGroupArn =
+      group?.arn ??
+      pulumi.interpolate`arn:${partition}:elasticache:${regionOf(this)}:${accountId}:replicationgroup:${name}`;
     this.primaryAvailabilityZone = args.availabilityZones?.[0];
     // ElastiCache names a replication group's member clusters <id>-001, <id>-002, ...
     this.nodeIds = Array.from({ length: 1 + args.replicas }, (_, i) => `${name}-${String(i + 1).padStart(3, "0")}`);
     this.secretArn = secret.arn;
     this.registerOutputs({
       nodeIds: this.nodeIds,
-      primaryEndpoint: this.primaryEndpoint,
-      readerEndpoint: this.readerEndpoint,
-      port: this.port,
+      cluster: this.cluster,
       replicationGroupArn: this.replicationGroupArn,
       secretArn: this.secretArn,
       connection: this.connection,

@@ -1,9 +1,9 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { AwsAccount } from "../lib/aws-account";
+import { regionOf, type AwsAccount } from "../lib/aws-account";
 import { JsonSecret } from "../security/json-secret";
-import { SecretRotation, type RotationSettings } from "../security/secret-rotation";
+import { SecretRotation, type PolicyStatement, type RotationSettings } from "../security/secret-rotation";
 import { functionBundle } from "../../functions/bundle";
 import type { ApplicationRoles, DatabaseConnection } from "../../functions/rotation/postgres";
 import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
@@ -65,6 +65,30 @@ export interface DatabaseArgs {
    * @default an empty database
    */
   restoreFrom?: { snapshot: string } | { automatedBackupsArn: string; restoreTime?: string };
+  /**
+   * Make the instance the cross-region read replica of a primary stack's (the standby of ADR 24), or, `promoted`,
+   * the standalone instance that replica became (RDS PromoteReadReplica: the provider promotes a replica whose
+   * `replicateSourceDb` is removed). A replica inherits the primary's databases, roles and master password, so the
+   * master secret is the primary's (its replica in this region) and no master password or rotation is created here;
+   * the application's secret is this instance's own. While a replica, nothing writes: no bootstrap, no scheduled
+   * rotation, and a single AZ.
+   * @default a primary instance
+   */
+  standbyOf?: {
+    /** ARN of the source instance, in the primary's region. */
+    sourceInstanceArn: pulumi.Input<string>;
+    /** ARN of the replica, in this region, of the primary's master secret (see `masterSecretReplica`). */
+    masterSecretArn: pulumi.Input<string>;
+    /** ARN of the key that encrypts that replica (the primary's secrets key, replicated here). */
+    masterSecretKmsKeyArn: pulumi.Input<string>;
+    /** Promoted: standalone, Multi-AZ as `multiAz` says, written to (bootstrap, rotation). */
+    promoted: boolean;
+  };
+  /**
+   * Replicate the master user's secret to the standby's region, under that region's replica of the secrets key
+   * (named {@link masterSecretName}, so the standby finds it). @default no replica
+   */
+  masterSecretReplica?: { region: string; kmsKeyArn: pulumi.Input<string> };
   /** Days of Performance Insights history (7 is free; 31-731 are paid). @default 7 */
   performanceInsightsRetentionDays?: number;
   /**
@@ -134,14 +158,16 @@ export class Database extends pulumi.ComponentResource {
   public readonly instanceArn: pulumi.Output<string>;
   /** The instance identifier (also names its CloudWatch log groups). */
   public readonly identifier: pulumi.Output<string>;
+  /** Whether the instance is (still) a cross-region read replica: a standby's, not promoted. */
+  public readonly isReplica: boolean;
   /** ARN of the secret with the application's connection document; the backend reads it. */
   public readonly secretArn: pulumi.Output<string>;
   /** ARN of the master user's secret (same shape); only the rotation functions read it. */
   public readonly masterSecretArn: pulumi.Output<string>;
   /** The application's first connection document, as a Pulumi secret (rotation replaces the password). */
   public readonly connection: pulumi.Output<DatabaseConnection>;
-  /** The rotation of the master user's and of the application's credentials. */
-  public readonly rotations: { master: SecretRotation; application: SecretRotation };
+  /** The rotation of the master user's (a primary instance only) and of the application's credentials. */
+  public readonly rotations: { master?: SecretRotation; application: SecretRotation };
   private readonly applicationSecret: JsonSecret;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -200,12 +226,18 @@ export class Database extends pulumi.ComponentResource {
       encryptedLogGroup(`${name}-${log}-logs`, `/aws/rds/instance/${name}/${log}`, args.logs, { ...child, protect }),
     );
 
-    // RDS rejects '/', '@', '"' and spaces in master passwords. Rotation replaces both within their first period.
-    const password = new random.RandomPassword(
-      `${name}-password`,
-      { length: 40, special: true, overrideSpecial: "!#$%&*()-_=+[]{}<>:?" },
-      child,
-    );
+    const standby = args.standbyOf;
+    // A replica is read-only until promoted: nothing may write to it (the bootstrap, the application's rotation).
+    const writable = !standby || standby.promoted;
+    // RDS rejects '/', '@', '"' and spaces in master passwords. Rotation replaces both within their first period. A
+    // replica has the primary's master password.
+    const password = standby
+      ? undefined
+      : new random.RandomPassword(
+          `${name}-password`,
+          { length: 40, special: true, overrideSpecial: "!#$%&*()-_=+[]{}<>:?" },
+          child,
+        );
     const applicationPassword = new random.RandomPassword(
       `${name}-app-password`,
       { length: 40, special: false },
@@ -220,9 +252,12 @@ export class Database extends pulumi.ComponentResource {
           engine: "postgres",
           engineVersion: args.engineVersion,
           instanceClass: args.instanceClass,
-          multiAz: args.multiAz,
-          ...restoreArgs(args),
-          password: password.result,
+          multiAz: writable ? args.multiAz : false,
+          ...(standby
+            ? standby.promoted
+              ? {}
+              : { replicateSourceDb: standby.sourceInstanceArn }
+            : { ...restoreArgs(args), password: password?.result }),
           port,
           dbSubnetGroupName: args.subnetGroupName,
           vpcSecurityGroupIds: [args.securityGroupId],
@@ -234,7 +269,10 @@ export class Database extends pulumi.ComponentResource {
           maxAllocatedStorage: args.maxAllocatedStorage,
           storageEncrypted: true,
           kmsKeyId: args.storageKmsKeyArn,
-          backupRetentionPeriod: args.backupRetentionDays,
+          // RDS for PostgreSQL keeps no automated backups of a read replica (USER_ReadRepl.html, "Differences among
+          // read replicas for DB engines"); promotion sets the retention
+          // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_PromoteReadReplica.html).
+          backupRetentionPeriod: writable ? args.backupRetentionDays : 0,
           backupWindow: args.backupWindow,
           maintenanceWindow: args.maintenanceWindow,
           copyTagsToSnapshot: true,
@@ -279,25 +317,35 @@ export class Database extends pulumi.ComponentResource {
             database: args.databaseName,
           })),
       );
-    const secret = (suffix: string, description: string, value: pulumi.Output<DatabaseConnection>) =>
+    const secret = (
+      suffix: string,
+      description: string,
+      value: pulumi.Output<DatabaseConnection>,
+      replica?: DatabaseArgs["masterSecretReplica"],
+    ) =>
       new JsonSecret(
-        `${name}-${suffix}`,
+        suffix === "master" ? masterSecretName(name) : `${name}-${suffix}`,
         {
           description,
           value,
           kmsKeyArn: args.secretKmsKeyArn,
           recoveryWindowInDays: protect ? 30 : 7,
           rotated: true,
+          ...(replica ? { replica } : {}),
           protect,
         },
         child,
       );
     this.connection = document(roles.user, applicationPassword.result);
-    const masterSecret = secret(
-      "master",
-      `PostgreSQL master user of ${name}, for the rotation functions and emergencies only: host, port, username, password, database`,
-      document(args.masterUsername, password.result),
-    );
+    const ownMaster = password
+      ? secret(
+          "master",
+          `PostgreSQL master user of ${name}, for the rotation functions and emergencies only: host, port, username, password, database`,
+          document(args.masterUsername, password.result),
+          args.masterSecretReplica,
+        )
+      : undefined;
+    const masterSecretArn = ownMaster?.arn ?? pulumi.output((standby as NonNullable<typeof standby>).masterSecretArn);
     const applicationSecret = secret(
       "credentials",
       `PostgreSQL connection for the CloudWeave backend (${name}): host, port, username, password, database`,
@@ -305,11 +353,28 @@ export class Database extends pulumi.ComponentResource {
     );
 
     const rotationArgs = { secretKmsKeyArn: args.secretKmsKeyArn, settings: args.rotation, inVpc: true };
-    const master = new SecretRotation(
-      `${name}-master-rotation`,
-      { ...rotationArgs, kind: "postgres-master", secretArn: masterSecret.arn, environment: RDS_CA_ENVIRONMENT },
-      child,
-    );
+    // The primary's master secret is rotated in the primary's region; its replica here cannot be (ADR 24).
+    const master = ownMaster
+      ? new SecretRotation(
+          `${name}-master-rotation`,
+          { ...rotationArgs, kind: "postgres-master", secretArn: ownMaster.arn, environment: RDS_CA_ENVIRONMENT },
+          child,
+        )
+      : undefined;
+    const masterKeyStatement: PolicyStatement[] = standby
+      ? [
+          {
+            // The primary's master secret's replica is encrypted with the replica of the primary's secrets key.
+            Sid: "DecryptTheMasterSecretThroughSecretsManager",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: standby.masterSecretKmsKeyArn,
+            Condition: {
+              StringEquals: { "kms:ViaService": pulumi.interpolate`secretsmanager.${regionOf(this)}.amazonaws.com` },
+            },
+          },
+        ]
+      : [];
     const application = new SecretRotation(
       `${name}-app-rotation`,
       {
@@ -318,7 +383,7 @@ export class Database extends pulumi.ComponentResource {
         secretArn: applicationSecret.arn,
         environment: {
           ...RDS_CA_ENVIRONMENT,
-          MASTER_SECRET_ARN: masterSecret.arn,
+          MASTER_SECRET_ARN: masterSecretArn,
           APP_SECRET_ARN: applicationSecret.arn,
           APP_OWNER_ROLE: roles.owner,
           APP_SCHEMA: roles.schema,
@@ -330,37 +395,43 @@ export class Database extends pulumi.ComponentResource {
             Sid: "ReadTheMasterSecret",
             Effect: "Allow",
             Action: "secretsmanager:GetSecretValue",
-            Resource: masterSecret.arn,
+            Resource: masterSecretArn,
           },
+          ...masterKeyStatement,
         ],
+        scheduled: writable,
       },
       child,
     );
     // The application's roles exist before anything reads its secret: created at deploy time by the rotation
     // function (it reaches the database; nothing else here does), again whenever its code or the instance changes.
     // The bootstrap is idempotent (test/servers/postgres.test.ts).
-    new aws.lambda.Invocation(
-      `${name}-bootstrap`,
-      {
-        functionName: application.functionName,
-        input: JSON.stringify({ action: "bootstrap" }),
-        triggers: {
-          code: functionBundle("rotation").sha256,
-          instance: instance.resourceId,
-          roles: JSON.stringify(roles),
+    // A promoted replica already has the roles (replicated); the bootstrap then sets this region's password.
+    if (writable) {
+      new aws.lambda.Invocation(
+        `${name}-bootstrap`,
+        {
+          functionName: application.functionName,
+          input: JSON.stringify({ action: "bootstrap" }),
+          triggers: {
+            code: functionBundle("rotation").sha256,
+            instance: instance.resourceId,
+            roles: JSON.stringify(roles),
+          },
         },
-      },
-      { ...child, dependsOn: [instance, masterSecret, applicationSecret, application] },
-    );
-    this.rotations = { master, application };
+        { ...child, dependsOn: [instance, ...(ownMaster ? [ownMaster] : []), applicationSecret, application] },
+      );
+    }
+    this.rotations = { ...(master ? { master } : {}), application };
     this.applicationSecret = applicationSecret;
 
     this.address = instance.address;
     this.port = instance.port;
     this.instanceArn = instance.arn;
     this.identifier = instance.identifier;
+    this.isReplica = !writable;
     this.secretArn = applicationSecret.arn;
-    this.masterSecretArn = masterSecret.arn;
+    this.masterSecretArn = masterSecretArn;
     this.registerOutputs({
       masterSecretArn: this.masterSecretArn,
       address: this.address,
@@ -376,6 +447,11 @@ export class Database extends pulumi.ComponentResource {
   public grantRead(role: { name: pulumi.Input<string> }): aws.iam.RolePolicy {
     return this.applicationSecret.grantRead(role, "reader");
   }
+}
+
+/** The name of the master secret of the Database named `name`: replicated, the standby finds it by this name. */
+export function masterSecretName(name: string): string {
+  return `${name}-master`;
 }
 
 /** A new database is created with its name and master user; a restored one brings them from the backup. */

@@ -11,6 +11,11 @@ export interface HostedZoneArgs {
    * @default false
    */
   create?: boolean;
+  /**
+   * The zone's id, when known: no lookup at deploy time (Route 53's control plane is homed in us-east-1, so a
+   * standby's recovery must not depend on it). @default looked up by `zoneName`
+   */
+  zoneId?: string;
   /** Protects a created zone from deletion by Pulumi (production). @default false */
   protect?: boolean;
 }
@@ -19,8 +24,8 @@ export interface HostedZoneArgs {
 export class HostedZone extends pulumi.ComponentResource {
   /** The zone's id. */
   public readonly zoneId: pulumi.Output<string>;
-  /** The zone's name servers (to delegate a created zone). */
-  public readonly nameServers: pulumi.Output<string[]>;
+  /** The zone's name servers (to delegate a created zone); not read when the zone's id is given. */
+  public readonly nameServers: pulumi.Output<string[]> | undefined;
 
   constructor(name: string, args: HostedZoneArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:dns:HostedZone", name, {}, opts);
@@ -32,6 +37,9 @@ export class HostedZone extends pulumi.ComponentResource {
       );
       this.zoneId = zone.zoneId;
       this.nameServers = zone.nameServers;
+    } else if (args.zoneId) {
+      this.zoneId = pulumi.output(args.zoneId);
+      this.nameServers = undefined;
     } else {
       const zone = aws.route53.getZoneOutput({ name: args.zoneName, privateZone: false }, { parent: this });
       this.zoneId = zone.zoneId;

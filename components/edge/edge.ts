@@ -15,6 +15,11 @@ import { applyTransform, type Transform } from "../lib/transform";
 /** Where CloudFront certificates, CLOUDFRONT-scope WAF ACLs and their logs must live, whatever the stack's region. */
 export const GLOBAL_REGION = "us-east-1";
 
+/** The name of the origin-verification secret of the Edge named `name`: replicated, a standby reads it by name. */
+export function originVerifySecretName(name: string): string {
+  return `${name}-origin-verify`;
+}
+
 /** AWS-managed CloudFront policies (stable IDs published by AWS). */
 const MANAGED = {
   /** Cache nothing: every request goes to the origin (dynamic and authenticated responses). */
@@ -148,7 +153,7 @@ export class Edge extends pulumi.ComponentResource {
     const verifyValue = new random.RandomPassword(`${name}-origin-verify`, { length: 48, special: false }, child);
     const originVerifyHeader = { name: "X-Origin-Verify", value: pulumi.secret(verifyValue.result) };
     const verifySecret = new JsonSecret(
-      `${name}-origin-verify`,
+      originVerifySecretName(name),
       {
         description: `Header value CloudFront sends to the load balancer of ${args.domainName} (rotates: ADR 23)`,
         value: pulumi.secret(verifyValue.result.apply((value) => ({ header: originVerifyHeader.name, value }))),

@@ -718,6 +718,10 @@ export const TYPES_WITHOUT_NAMES: ReadonlySet<string> = new Set([
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   "aws:kms/key:Key",
   "aws:kms/replicaKey:ReplicaKey",
+  // A health check has no name: Route 53 identifies it by id (and the provider's caller reference).
+  "aws:route53/healthCheck:HealthCheck",
+  // One per registry and region: no name.
+  "aws:ecr/replicationConfiguration:ReplicationConfiguration",
   "aws:lambda/invocation:Invocation",
   "aws:lb/listener:Listener",
   "aws:lb/listenerRule:ListenerRule",

@@ -18,6 +18,12 @@ export interface BackupArgs {
     securityGroupId: pulumi.Input<string>;
     /** Days RDS keeps automated backups; the replicated copies in the second region keep as many. */
     automatedBackupRetentionDays: number;
+    /**
+     * The instance is (still) a standby's cross-region read replica (ADR 24): nothing is backed up or restore-tested
+     * until it is promoted — RDS for PostgreSQL keeps no automated backups of a read replica, and the primary's
+     * backups hold the same data. @default false
+     */
+    replica?: boolean;
   };
   /** Days continuous backups (point-in-time recovery) are kept: 1-35. */
   pointInTimeRetentionDays: number;
@@ -233,12 +239,15 @@ export class Backup extends pulumi.ComponentResource {
         child,
       );
     }
-    new aws.backup.Selection(
-      `${name}-database`,
-      { name: `${name}-database`, planId: plan.id, iamRoleArn: role.arn, resources: [args.database.arn] },
-      // Selections cannot change in place: every change replaces one, and its name is fixed.
-      { ...child, ...fixedName },
-    );
+    const backedUp = !args.database.replica;
+    if (backedUp) {
+      new aws.backup.Selection(
+        `${name}-database`,
+        { name: `${name}-database`, planId: plan.id, iamRoleArn: role.arn, resources: [args.database.arn] },
+        // Selections cannot change in place: every change replaces one, and its name is fixed.
+        { ...child, ...fixedName },
+      );
+    }
 
     // --- Restore tests: the newest recovery point, restored into the database subnets and thrown away ---------
     const underscored = name.replace(/[^A-Za-z0-9]/g, "_");
@@ -257,27 +266,29 @@ export class Backup extends pulumi.ComponentResource {
       },
       { ...child, ...fixedName },
     );
-    new aws.backup.RestoreTestingSelection(
-      `${name}-restore-tests`,
-      {
-        name: `${underscored}_database`,
-        restoreTestingPlanName: testingPlan.name,
-        protectedResourceType: "RDS",
-        protectedResourceArns: [args.database.arn],
-        iamRoleArn: role.arn,
-        // The test instance is small, private, single-AZ and deletable; AWS Backup removes it after validation.
-        restoreMetadataOverrides: {
-          dbInstanceClass: "db.t3.micro",
-          dbSubnetGroupName: args.database.subnetGroupName,
-          vpcSecurityGroupIds: pulumi.jsonStringify([args.database.securityGroupId]),
-          multiAZ: "false",
-          publiclyAccessible: "false",
-          deletionProtection: "false",
+    if (backedUp) {
+      new aws.backup.RestoreTestingSelection(
+        `${name}-restore-tests`,
+        {
+          name: `${underscored}_database`,
+          restoreTestingPlanName: testingPlan.name,
+          protectedResourceType: "RDS",
+          protectedResourceArns: [args.database.arn],
+          iamRoleArn: role.arn,
+          // The test instance is small, private, single-AZ and deletable; AWS Backup removes it after validation.
+          restoreMetadataOverrides: {
+            dbInstanceClass: "db.t3.micro",
+            dbSubnetGroupName: args.database.subnetGroupName,
+            vpcSecurityGroupIds: pulumi.jsonStringify([args.database.securityGroupId]),
+            multiAZ: "false",
+            publiclyAccessible: "false",
+            deletionProtection: "false",
+          },
+          validationWindowHours: 2,
         },
-        validationWindowHours: 2,
-      },
-      { ...child, ...fixedName },
-    );
+        { ...child, ...fixedName },
+      );
+    }
 
     // --- This stack's results, from AWS Backup's events ------------------------------------------------------
     // AWS Backup's CloudWatch metrics count every job of the account and region, whichever stack it belongs to; its

@@ -28,6 +28,8 @@ export interface AlarmThresholds {
   cacheEvictionsPer5Minutes: number;
   /** Redis replication lag in seconds for 5 minutes (warning). */
   cacheReplicationLagSeconds: number;
+  /** A cross-region database replica's lag in seconds for 5 minutes (warning; `database.replica` only). */
+  databaseReplicaLagSeconds: number;
   /** WAF-blocked requests per 5 minutes (warning). */
   wafBlockedPer5Minutes: number;
   /** Backend error log lines per 5 minutes (warning). */
@@ -60,8 +62,16 @@ export interface ObservabilityArgs {
   thresholds: AlarmThresholds;
   loadBalancers: WatchedLoadBalancer[];
   services: WatchedService[];
-  /** The RDS instance identifier. */
-  database: { identifier: pulumi.Input<string> };
+  /**
+   * The RDS instance identifier; `replica` when it is a standby's cross-region read replica, whose lag is the
+   * recovery point (an alarm, and no data counts as lagging: a replica that reports nothing is not replicating).
+   */
+  database: { identifier: pulumi.Input<string>; replica?: boolean };
+  /**
+   * The services run no tasks on purpose (a standby not yet recovered): a task count with no data is not a shortfall.
+   * @default false
+   */
+  idle?: boolean;
   /** The Redis nodes (member cluster ids: primary and replicas). */
   cache: { nodeIds: string[] };
   /**
@@ -223,7 +233,7 @@ export class Observability extends pulumi.ComponentResource {
         comparisonOperator: "GreaterThanThreshold",
         threshold: 0,
         evaluationPeriods: 5,
-        treatMissingData: "breaching",
+        treatMissingData: args.idle ? "notBreaching" : "breaching",
         queries: [
           query("desired", "ECS/ContainerInsights", "DesiredTaskCount", "Average", serviceDims, 60),
           query("running", "ECS/ContainerInsights", "RunningTaskCount", "Average", serviceDims, 60),
@@ -241,6 +251,18 @@ export class Observability extends pulumi.ComponentResource {
       evaluationPeriods: 3,
       metric: { namespace: "AWS/RDS", name: "CPUUtilization", stat: "Average", dimensions: dbDims },
     });
+    if (args.database.replica) {
+      // ReplicaLag: seconds a read replica is behind its source (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html).
+      alarm(`${name}-database-replica-lag`, "warning", {
+        description: `PostgreSQL replica: more than ${t.databaseReplicaLagSeconds}s behind the primary region for 5 minutes (the RPO)`,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: t.databaseReplicaLagSeconds,
+        periodSeconds: 60,
+        evaluationPeriods: 5,
+        treatMissingData: "breaching",
+        metric: { namespace: "AWS/RDS", name: "ReplicaLag", stat: "Maximum", dimensions: dbDims },
+      });
+    }
     alarm(`${name}-database-free-storage`, "critical", {
       description: `PostgreSQL: less than ${t.databaseFreeStorageGiB} GiB of storage free`,
       comparisonOperator: "LessThanThreshold",

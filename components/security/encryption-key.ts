@@ -89,78 +89,15 @@ export class EncryptionKey extends pulumi.ComponentResource {
   public readonly keyId: pulumi.Output<string>;
   /** The alias name, `alias/<name>`. */
   public readonly aliasName: pulumi.Output<string>;
-  /** The key policy (JSON), for replicas of a multi-Region key. */
+  /** The key policy (JSON) in this key's region. */
   public readonly policy: pulumi.Output<string>;
+  private readonly settings: { name: string; args: EncryptionKeyArgs; keyArn: pulumi.Output<string> };
 
   constructor(name: string, args: EncryptionKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudweave:security:EncryptionKey", name, {}, opts);
 
-    const { accountId, partition } = args.account;
     const region = regionOf(this);
-    const account = pulumi.interpolate`arn:${partition}:iam::${accountId}:root`;
-    const statements: unknown[] = [
-      {
-        // The account (through IAM) always administers the key, so it can never become unmanageable; it does not
-        // get to use the key for data here.
-        Sid: "AccountAdministersTheKey",
-        Effect: "Allow",
-        Principal: { AWS: account },
-        Action: ADMINISTRATION_ACTIONS,
-        Resource: "*",
-      },
-    ];
-    const viaServices = args.viaServices ?? [];
-    if (viaServices.length > 0) {
-      statements.push({
-        Sid: "AccountUsesTheKeyOnlyThroughItsServices",
-        Effect: "Allow",
-        Principal: { AWS: account },
-        Action: [...USAGE_ACTIONS, "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
-        Resource: "*",
-        Condition: {
-          StringEquals: {
-            "kms:CallerAccount": accountId,
-            "kms:ViaService": viaServices.map((service) => pulumi.interpolate`${service}.${region}.amazonaws.com`),
-          },
-        },
-      });
-    }
-    if ((args.directPrincipalArns ?? []).length > 0) {
-      statements.push({
-        Sid: "NamedPrincipalsUseTheKeyDirectly",
-        Effect: "Allow",
-        Principal: { AWS: account },
-        Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
-        Resource: "*",
-        Condition: { ArnLike: { "aws:PrincipalArn": args.directPrincipalArns } },
-      });
-    }
-    if (args.serviceGrants?.includes("cloudwatch-logs")) {
-      statements.push({
-        Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
-        Effect: "Allow",
-        Principal: { Service: pulumi.interpolate`logs.${region}.amazonaws.com` },
-        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-        Resource: "*",
-        Condition: {
-          ArnLike: {
-            "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:*`,
-          },
-        },
-      });
-    }
-
-    if (args.serviceGrants?.includes("sns-publishers")) {
-      statements.push({
-        Sid: "ServicesPublishToEncryptedTopics",
-        Effect: "Allow",
-        Principal: { Service: ["cloudwatch.amazonaws.com", "backup.amazonaws.com", "events.amazonaws.com"] },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        Resource: "*",
-      });
-    }
-
-    const policy = pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
+    const policy = keyPolicy(args, region);
     const key = new aws.kms.Key(
       `${name}-key`,
       {
@@ -184,6 +121,116 @@ export class EncryptionKey extends pulumi.ComponentResource {
     this.keyId = key.keyId;
     this.aliasName = alias.name;
     this.policy = policy;
+    this.settings = { name, args, keyArn: key.arn };
     this.registerOutputs({ arn: this.arn, keyId: this.keyId, aliasName: this.aliasName });
   }
+
+  /**
+   * A replica of this multi-Region key in `region`: the same key material (a secret replicated there is decryptable
+   * with it) and the same grants, stated for that region's service endpoints, under {@link replicaAliasName}.
+   * Created through a provider of that region (this stack's account, `defaultTags`), parented to this key.
+   */
+  public replicate(region: string, defaultTags: Record<string, string>): aws.kms.ReplicaKey {
+    const { name, args, keyArn } = this.settings;
+    if (!args.multiRegion) throw new Error(`${name}: only a multi-Region key (multiRegion: true) has replicas`);
+    const provider = new aws.Provider(
+      `${name}-${region}`,
+      { region, allowedAccountIds: [args.account.accountId], defaultTags: { tags: defaultTags } },
+      { parent: this },
+    );
+    const replica = new aws.kms.ReplicaKey(
+      `${name}-${region}`,
+      {
+        description: pulumi.interpolate`${args.description} (replica in ${region})`,
+        primaryKeyArn: keyArn,
+        deletionWindowInDays: args.deletionWindowInDays ?? 30,
+        policy: keyPolicy(args, region),
+        tags: { ...args.tags, Name: `${name}-${region}` },
+      },
+      { parent: this, provider, protect: args.protect },
+    );
+    new aws.kms.Alias(
+      `${name}-${region}-alias`,
+      { name: replicaAliasName(name), targetKeyId: replica.keyId },
+      { parent: this, provider },
+    );
+    return replica;
+  }
+}
+
+/**
+ * The alias of the replica of the key named `name` in its region: not the key's own alias, which a stack in that
+ * region (a standby, with keys of the same names) may hold.
+ */
+export function replicaAliasName(name: string): string {
+  return `alias/${name}-replica`;
+}
+
+/** The key policy of a key (or replica) of `args` in `region`: administration, then each grant `args` asks for. */
+function keyPolicy(args: EncryptionKeyArgs, region: pulumi.Input<string>): pulumi.Output<string> {
+  const { accountId, partition } = args.account;
+  const account = pulumi.interpolate`arn:${partition}:iam::${accountId}:root`;
+  const statements: unknown[] = [
+    {
+      // The account (through IAM) always administers the key, so it can never become unmanageable; it does not
+      // get to use the key for data here.
+      Sid: "AccountAdministersTheKey",
+      Effect: "Allow",
+      Principal: { AWS: account },
+      Action: ADMINISTRATION_ACTIONS,
+      Resource: "*",
+    },
+  ];
+  const viaServices = args.viaServices ?? [];
+  if (viaServices.length > 0) {
+    statements.push({
+      Sid: "AccountUsesTheKeyOnlyThroughItsServices",
+      Effect: "Allow",
+      Principal: { AWS: account },
+      Action: [...USAGE_ACTIONS, "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+      Resource: "*",
+      Condition: {
+        StringEquals: {
+          "kms:CallerAccount": accountId,
+          "kms:ViaService": viaServices.map((service) => pulumi.interpolate`${service}.${region}.amazonaws.com`),
+        },
+      },
+    });
+  }
+  if ((args.directPrincipalArns ?? []).length > 0) {
+    statements.push({
+      Sid: "NamedPrincipalsUseTheKeyDirectly",
+      Effect: "Allow",
+      Principal: { AWS: account },
+      Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+      Resource: "*",
+      Condition: { ArnLike: { "aws:PrincipalArn": args.directPrincipalArns } },
+    });
+  }
+  if (args.serviceGrants?.includes("cloudwatch-logs")) {
+    statements.push({
+      Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
+      Effect: "Allow",
+      Principal: { Service: pulumi.interpolate`logs.${region}.amazonaws.com` },
+      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+      Resource: "*",
+      Condition: {
+        ArnLike: {
+          "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:*`,
+        },
+      },
+    });
+  }
+
+  if (args.serviceGrants?.includes("sns-publishers")) {
+    statements.push({
+      Sid: "ServicesPublishToEncryptedTopics",
+      Effect: "Allow",
+      Principal: { Service: ["cloudwatch.amazonaws.com", "backup.amazonaws.com", "events.amazonaws.com"] },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+    });
+  }
+
+  return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
 }

@@ -6,8 +6,11 @@ import { regionOf } from "../lib/aws-account";
 export interface JsonSecretArgs {
   /** What the secret holds and who reads it; shown in the Secrets Manager console. */
   description: string;
-  /** The secret's value: an object stored as JSON. It is always stored and exposed as a Pulumi secret. */
-  value: pulumi.Input<object>;
+  /**
+   * The secret's value: an object stored as JSON. It is always stored and exposed as a Pulumi secret.
+   * @default no value yet: the secret exists (its ARN can be granted and injected), a later deployment writes it
+   */
+  value?: pulumi.Input<object>;
   /** ARN of the customer-managed KMS key that encrypts the value (its policy must admit Secrets Manager). */
   kmsKeyArn: pulumi.Input<string>;
   /**
@@ -17,7 +20,8 @@ export interface JsonSecretArgs {
   recoveryWindowInDays?: number;
   /**
    * Keep a read-only replica in another region, encrypted with that region's customer key: a stack restored there
-   * (disaster recovery) can read the value while this region is down.
+   * (disaster recovery) can read the value while this region is down. A replicated secret is named exactly as the
+   * component (no random suffix), so the other region's stack finds its replica by name.
    * @default no replica
    */
   replica?: { region: string; kmsKeyArn: pulumi.Input<string> };
@@ -51,6 +55,8 @@ export class JsonSecret extends pulumi.ComponentResource {
     const secret = new aws.secretsmanager.Secret(
       `${name}-secret`,
       {
+        // Secrets Manager names: 1-512 of letters, digits and /_+=.@- (API_CreateSecret); AWS_NAME_RULES checks it.
+        ...(args.replica ? { name } : {}),
         description: args.description,
         kmsKeyId: args.kmsKeyArn,
         recoveryWindowInDays: args.recoveryWindowInDays ?? 30,
@@ -59,14 +65,16 @@ export class JsonSecret extends pulumi.ComponentResource {
       },
       { parent: this, protect: args.protect },
     );
-    new aws.secretsmanager.SecretVersion(
-      `${name}-value`,
-      { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify(args.value)) },
-      // After a rotation this version holds AWSPREVIOUS, then no label: both are reads, not changes to make. Secrets
-      // Manager keeps up to 100 versions, so the first one outlives years of rotations
-      // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html).
-      { parent: this, ...(args.rotated ? { ignoreChanges: ["secretString", "versionStages"] } : {}) },
-    );
+    if (args.value !== undefined) {
+      new aws.secretsmanager.SecretVersion(
+        `${name}-value`,
+        { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify(args.value)) },
+        // After a rotation this version holds AWSPREVIOUS, then no label: both are reads, not changes to make.
+        // Secrets Manager keeps up to 100 versions, so the first one outlives years of rotations
+        // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html).
+        { parent: this, ...(args.rotated ? { ignoreChanges: ["secretString", "versionStages"] } : {}) },
+      );
+    }
 
     this.arn = secret.arn;
     this.secretName = secret.name;

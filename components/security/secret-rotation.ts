@@ -47,6 +47,12 @@ export interface SecretRotationArgs {
   statements?: pulumi.Input<PolicyStatement>[];
   /** Runs in the private subnets (to reach a database or cache). @default false */
   inVpc?: boolean;
+  /**
+   * Turn the schedule on. Off, everything else exists (the function, its role, the permission), so switching it on
+   * later changes no IAM: a standby whose data store is read-only or absent until recovered (ADR 24).
+   * @default true
+   */
+  scheduled?: boolean;
   /** The function's timeout in seconds (Lambda allows 1-900). @default 60 */
   timeoutSeconds?: number;
 }
@@ -186,17 +192,19 @@ export class SecretRotation extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.secretsmanager.SecretRotation(
-      `${name}-schedule`,
-      {
-        secretId: args.secretArn,
-        rotationLambdaArn: this.function.arn,
-        rotationRules: { scheduleExpression: `rate(${args.settings.everyDays} days)` },
-        // The first rotation waits for the schedule; Secrets Manager runs the function's testSecret step now.
-        rotateImmediately: false,
-      },
-      { ...child, dependsOn: [permission] },
-    );
+    if (args.scheduled ?? true) {
+      new aws.secretsmanager.SecretRotation(
+        `${name}-schedule`,
+        {
+          secretId: args.secretArn,
+          rotationLambdaArn: this.function.arn,
+          rotationRules: { scheduleExpression: `rate(${args.settings.everyDays} days)` },
+          // The first rotation waits for the schedule; Secrets Manager runs the function's testSecret step now.
+          rotateImmediately: false,
+        },
+        { ...child, dependsOn: [permission] },
+      );
+    }
 
     this.functionArn = this.function.arn;
     this.functionName = this.function.name;

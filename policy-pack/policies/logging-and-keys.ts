@@ -8,6 +8,8 @@ import {
   record,
   referenced,
   resourcePolicy,
+  rotationFunctions,
+  type Props,
   stackPolicy,
   statementsOf,
   str,
@@ -71,15 +73,29 @@ export const secretRotation: StackValidationPolicy = stackPolicy({
   severity: "medium",
   remediation:
     "Give the secret an aws.secretsmanager.SecretRotation with a rotation function and a rate() schedule (the SecretRotation component does).",
-  configSchema: { properties: { maximumDays: { type: "number", default: MAX_ROTATION_DAYS } } },
+  configSchema: {
+    properties: {
+      maximumDays: { type: "number", default: MAX_ROTATION_DAYS },
+      // A standby (ADR 24): a secret of a data store that is read-only or absent until the recovery may have its
+      // rotation prepared (function, role, Secrets Manager's permission) with the schedule switched on then.
+      preparedSuffices: { type: "boolean", default: false },
+    },
+  },
   validate: (resources, args, report) => {
     const maximum = configNumber(args, "maximumDays", MAX_ROTATION_DAYS);
+    const preparedSuffices = record(args.getConfig<Props>()).preparedSuffices === true;
     const rotations = ofKind(resources, TOKENS.secretRotation);
+    const prepared = new Set([...rotationFunctions(resources).values()].flatMap((secrets) => [...secrets]));
     for (const secret of ofKind(resources, TOKENS.secret)) {
       const own = rotations.filter((rotation) =>
         referenced(rotation, "secretId").some((target) => target.urn === secret.urn),
       );
-      if (own.length === 0) report(`secret ${secret.name} never rotates.`, secret.urn);
+      if (own.length === 0 && !(preparedSuffices && prepared.has(secret.urn))) {
+        report(
+          `secret ${secret.name} never rotates${preparedSuffices ? " and no rotation function is prepared for it" : ""}.`,
+          secret.urn,
+        );
+      }
       for (const rotation of own) {
         const days = rotationPeriodDays(record(rotation.props.rotationRules));
         if (days === undefined) {

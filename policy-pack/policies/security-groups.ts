@@ -11,6 +11,7 @@ import {
   records,
   referenced,
   resourcePolicy,
+  rotationFunctions,
   stackPolicy,
   str,
   strings,
@@ -183,15 +184,12 @@ export const dataTierIngress: StackValidationPolicy = stackPolicy({
         referenced(service, "networkConfiguration").map((group) => group.urn),
       ),
     );
-    // The groups of the functions Secrets Manager invokes to rotate a secret: they log in to set and test passwords.
-    const rotationFunctions = new Set(
-      ofKind(resources, TOKENS.secretRotation).flatMap((rotation) =>
-        referenced(rotation, "rotationLambdaArn").map((fn) => fn.urn),
-      ),
-    );
+    // The groups of the functions Secrets Manager may invoke to rotate a secret: they log in to set and test
+    // passwords (also a standby's, whose schedules start when it is recovered).
+    const rotators = rotationFunctions(resources);
     const rotationGroups = new Set(
       ofKind(resources, TOKENS.lambdaFunction)
-        .filter((fn) => rotationFunctions.has(fn.urn))
+        .filter((fn) => rotators.has(fn.urn))
         .flatMap((fn) => referenced(fn, "vpcConfig").map((group) => group.urn)),
     );
     for (const permission of permissions(resources)) {

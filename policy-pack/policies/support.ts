@@ -121,6 +121,7 @@ export const TOKENS = {
   secret: ["aws:secretsmanager/secret:Secret"],
   secretRotation: ["aws:secretsmanager/secretRotation:SecretRotation"],
   lambdaFunction: ["aws:lambda/function:Function"],
+  lambdaPermission: ["aws:lambda/permission:Permission"],
   kmsKey: ["aws:kms/key:Key"],
   securityGroup: ["aws:ec2/securityGroup:SecurityGroup"],
   defaultSecurityGroup: ["aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],
@@ -222,4 +223,22 @@ export function configNumberList(
 ): number[] {
   const value = record(args.getConfig<Props>())[key];
   return Array.isArray(value) ? value.filter((item): item is number => typeof item === "number") : fallback;
+}
+
+/**
+ * The rotation functions of a stack, each with the secrets it may rotate: the Lambda functions a permission lets
+ * Secrets Manager invoke (for a rotation schedule or one prepared for later, ADR 24), keyed by function URN.
+ */
+export function rotationFunctions(resources: PolicyResource[]): Map<string, Set<string>> {
+  const functions = new Map<string, Set<string>>();
+  for (const permission of ofKind(resources, TOKENS.lambdaPermission)) {
+    if (str(permission.props, "principal") !== "secretsmanager.amazonaws.com") continue;
+    const secrets = referenced(permission, "sourceArn").map((secret) => secret.urn);
+    for (const fn of referenced(permission, "function")) {
+      const known = functions.get(fn.urn) ?? new Set<string>();
+      for (const secret of secrets) known.add(secret);
+      functions.set(fn.urn, known);
+    }
+  }
+  return functions;
 }

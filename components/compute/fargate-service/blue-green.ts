@@ -62,8 +62,8 @@ export function targetGroups(
 /**
  * The test and production listener rules ECS shifts between the target groups. Both start forwarding everything to
  * blue; ECS rewrites their weights during every deployment, so Pulumi must not put them back (`ignoreChanges`).
- * The values of their header conditions are the header rotation's after the first (functions/rotation/header.ts):
- * Pulumi ignores those too, and only those (`[*]` matches every condition: Pulumi property paths,
+ * The values of their rotated header conditions are the header rotation's after the first
+ * (functions/rotation/header.ts): Pulumi ignores those too, and only those, by index (Pulumi property paths,
  * sdk/go/common/resource/properties_path.go).
  */
 export function listenerRules(
@@ -90,6 +90,11 @@ export function listenerRules(
     { pathPattern: { values: routing.pathPatterns ?? ["/*"] } },
     ...(required ? [{ httpHeader: { httpHeaderName: required.name, values: [required.value] } }] : []),
   ];
+  // Condition 0 is the path; 1 the required header (when set); the test rule's test header comes last.
+  const rotatedValues = (conditions: aws.types.input.lb.ListenerRuleCondition[], testRule: boolean) => [
+    ...(required?.rotated ? ["conditions[1].httpHeader.values"] : []),
+    ...(testRule ? [`conditions[${conditions.length - 1}].httpHeader.values`] : []),
+  ];
   const rule = (suffix: string, priority: number, conditions: aws.types.input.lb.ListenerRuleCondition[]) =>
     new aws.lb.ListenerRule(
       ...applyTransform(
@@ -101,7 +106,7 @@ export function listenerRules(
           actions: forwardToBlue,
           tags: { Name: `${name}-${suffix}` },
         },
-        { parent, ignoreChanges: ["actions", "conditions[*].httpHeader.values"] },
+        { parent, ignoreChanges: ["actions", ...rotatedValues(conditions, suffix === "test")] },
         transform,
       ),
     );

@@ -74,10 +74,12 @@ export interface RoutingSpec {
   testTraffic: { name: string; value: pulumi.Input<string> };
   /**
    * A header every request must carry to reach the service (both rules require it): the secret that CloudFront
-   * adds to origin requests, so nothing that bypasses the CDN and its WAF is served.
+   * adds to origin requests, so nothing that bypasses the CDN and its WAF is served. `rotated`: a rotation function
+   * in this stack owns the rules' value after the first (Pulumi ignores it); otherwise every deployment sets
+   * `value` (a standby, which reads the primary's replicated value, ADR 24).
    * @default none
    */
-  requiredHeader?: { name: string; value: pulumi.Input<string> };
+  requiredHeader?: { name: string; value: pulumi.Input<string>; rotated: boolean };
 }
 
 /** The health checks of the target groups (ALB) and of the container (ECS). Defaults: {@link DESIGN_HEALTH_CHECK}. */
