@@ -124,6 +124,8 @@ export function buildCompute(
     ...common,
     securityGroupId: network.securityGroupIds.backend,
     ...sizeAndImage("backend"),
+    // Its tasks connect to both data stores: they start once the database (and its roles) and the cache exist.
+    startAfter: [data.database, data.cache],
     container: {
       ...APP_CONTAINERS.backend,
       port: APP_PORTS.backend,

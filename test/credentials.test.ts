@@ -24,9 +24,12 @@ import { evaluate, type PolicyDocument } from "./iam-evaluator";
 const CONDITION_VALUES_PER_RULE = 5;
 
 interface Rotation {
+  /** The secret it rotates: declared by this stack, or (a standby's master) the primary's replica, by ARN. */
+  secretArn: string;
   /** The rotation schedule; none where the rotation is prepared only (a standby's, until it is recovered). */
   schedule: DeclaredResource | undefined;
-  secret: DeclaredResource;
+  /** The declared secret; none for the primary's replica a standby rotates once the recovery makes it its own. */
+  secret: DeclaredResource | undefined;
   fn: DeclaredResource;
   kind: RotationKind;
   environment: Record<string, string>;
@@ -41,8 +44,9 @@ function rotations(run: StackRun): Rotation[] {
   );
   return permissions.map((permission) => {
     const fn = ofType(run, "aws:lambda/function:Function").find((f) => f.outputs.name === permission.inputs.function)!;
-    const secret = byArn(run, permission.inputs.sourceArn);
-    const schedule = schedules.find((candidate) => candidate.inputs.secretId === secret.outputs.arn);
+    const secretArn = String(permission.inputs.sourceArn);
+    const secret = run.resources.find((resource) => resource.outputs.arn === secretArn);
+    const schedule = schedules.find((candidate) => candidate.inputs.secretId === secretArn);
     if (schedule)
       expect(schedule.inputs.rotationLambdaArn, `${fn.name} is the one its schedule runs`).to.equal(fn.outputs.arn);
     const environment = (fn.inputs.environment as { variables: Record<string, string> }).variables;
@@ -51,6 +55,7 @@ function rotations(run: StackRun): Rotation[] {
     expect(policies, `${fn.name}'s role has one inline policy`).to.have.length(1);
     return {
       schedule,
+      secretArn,
       secret,
       fn,
       kind: environment.ROTATION_KIND as RotationKind,
@@ -74,10 +79,15 @@ describe("credentials that rotate, on both stacks", () => {
       it("rotates every secret on its schedule from the stack file, each with its own function", () => {
         const all = rotations(run);
         const secrets = ofType(run, "aws:secretsmanager/secret:Secret");
-        expect(all.map((r) => r.secret.urn).sort()).to.deep.equal(secrets.map((s) => s.urn).sort());
+        const declared = all.filter((r) => r.secret !== undefined);
+        expect(declared.map((r) => r.secret!.urn).sort()).to.deep.equal(secrets.map((s) => s.urn).sort());
+        // The only secret rotated without being declared: a standby's master secret, the primary's replica.
+        expect(all.filter((r) => r.secret === undefined).map((r) => r.secretArn)).to.deep.equal(
+          standby ? [run.outputs.databaseMasterSecretArn] : [],
+        );
         // An idle standby's data stores are read-only or absent: their rotations are prepared, switched on when it is
         // recovered (ADR 24). Everything else rotates on its schedule.
-        const prepared = isIdleStandby(stack) ? ["postgres-application", "redis-user"] : [];
+        const prepared = isIdleStandby(stack) ? ["postgres-application", "postgres-master", "redis-user"] : [];
         expect(
           all.filter((r) => r.schedule === undefined).map((r) => r.kind),
           "prepared, not scheduled",
@@ -90,11 +100,11 @@ describe("credentials that rotate, on both stacks", () => {
           "jwt-key": config.secrets.jwt.rotationDays,
           header: config.secrets.headerRotationDays,
         };
-        // A standby rotates neither of the primary's secrets it reads (the origin header, the master user's): their
-        // replicas change when the primary's rotations change them.
+        // A standby does not rotate the primary's origin header (production's CloudFront sends it); its master
+        // user's rotation is prepared for the primary's replica, and scheduled once the recovery made it its own.
         expect(all.map((r) => r.kind).sort()).to.deep.equal(
           standby
-            ? ["header", "jwt-key", "postgres-application", "redis-user"]
+            ? ["header", "jwt-key", "postgres-application", "postgres-master", "redis-user"]
             : ["header", "header", "jwt-key", "postgres-application", "postgres-master", "redis-user"],
         );
         for (const rotation of all) {
@@ -145,20 +155,20 @@ describe("credentials that rotate, on both stacks", () => {
           const can = (action: string, resource: string, context: Record<string, string> = {}) =>
             evaluate(principal, { principalArn: String(rotation.fn.outputs.arn), action, resource, context }) ===
             "allow";
-          const own = String(rotation.secret.outputs.arn);
+          const own = rotation.secretArn;
           for (const action of ["PutSecretValue", "UpdateSecretVersionStage", "GetSecretValue", "DescribeSecret"]) {
             expect(can(`secretsmanager:${action}`, own), `${rotation.fn.name} ${action} on its secret`).to.equal(true);
           }
           for (const other of all.filter((candidate) => candidate !== rotation)) {
-            const arn = String(other.secret.outputs.arn);
+            const arn = other.secretArn;
             expect(
               can("secretsmanager:PutSecretValue", arn),
-              `${rotation.fn.name} writes ${other.secret.name}`,
+              `${rotation.fn.name} writes ${other.fn.name}'s secret`,
             ).to.equal(false);
             const readsMaster = rotation.kind === "postgres-application" && other.kind === "postgres-master";
             expect(
               can("secretsmanager:GetSecretValue", arn),
-              `${rotation.fn.name} reads ${other.secret.name}`,
+              `${rotation.fn.name} reads ${other.fn.name}'s secret`,
             ).to.equal(readsMaster);
           }
           if (rotation.kind === "postgres-application") {
@@ -168,9 +178,19 @@ describe("credentials that rotate, on both stacks", () => {
             expect(can("secretsmanager:PutSecretValue", master), "writes the master's secret").to.equal(false);
           }
           const via = { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` };
-          expect(can("kms:Decrypt", secretsKey, via)).to.equal(true);
-          expect(can("kms:Decrypt", secretsKey), "the key outside Secrets Manager").to.equal(false);
-          expect(can("kms:Decrypt", secretsKey.replace(/key\/.*/, "key/other"), via)).to.equal(false);
+          // The primary's replicated master secret is encrypted with the primary's key's replica here, which the
+          // standby looks up by alias; the app rotation reads that secret, so it decrypts with that key too.
+          const replicaKey = run.calls.find((call) => call.token === "aws:kms/getKey:getKey")?.outputs.arn as
+            string | undefined;
+          const key = rotation.secret === undefined ? replicaKey! : secretsKey;
+          expect(can("kms:Decrypt", key, via)).to.equal(true);
+          expect(can("kms:Decrypt", key), "the key outside Secrets Manager").to.equal(false);
+          expect(can("kms:Decrypt", key.replace(/key\/.*/, "key/other"), via)).to.equal(false);
+          if (replicaKey && rotation.secret !== undefined) {
+            expect(can("kms:Decrypt", replicaKey, via), `${rotation.fn.name} and the primary's key`).to.equal(
+              rotation.kind === "postgres-application",
+            );
+          }
           expect(can("secretsmanager:GetRandomPassword", "*"), "passwords come from the function's CSPRNG").to.equal(
             false,
           );
@@ -288,9 +308,9 @@ describe("credentials that rotate, on both stacks", () => {
         const all = rotations(run);
         const documented = rows.flatMap(([, output, , , every]) => {
           const arn = at(output!.replace(/`/g, ""));
-          // A standby has no edge, and its master secret is the primary's replica, rotated in the primary's region.
-          if (standby && (arn === undefined || arn === run.outputs.databaseMasterSecretArn)) return [];
-          const rotation = all.find((r) => r.secret.outputs.arn === arn);
+          // A standby has no edge (and no origin-header secret of its own).
+          if (standby && arn === undefined) return [];
+          const rotation = all.find((r) => r.secretArn === arn);
           expect(rotation, `${output} names a rotating secret`).to.not.equal(undefined);
           const setting = every!.replace(/`/g, "");
           const days = setting
@@ -301,9 +321,9 @@ describe("credentials that rotate, on both stacks", () => {
               scheduleExpression: `rate(${String(days)} days)`,
             });
           }
-          return [rotation!.secret.urn];
+          return [rotation!.secretArn];
         });
-        expect(documented.sort()).to.deep.equal(all.map((r) => r.secret.urn).sort());
+        expect(documented.sort()).to.deep.equal(all.map((r) => r.secretArn).sort());
       });
 
       it("tells the warning topic when a rotation fails or is abandoned", () => {

@@ -68,10 +68,11 @@ export interface DatabaseArgs {
   /**
    * Make the instance the cross-region read replica of a primary stack's (the standby of ADR 24), or, `promoted`,
    * the standalone instance that replica became (RDS PromoteReadReplica: the provider promotes a replica whose
-   * `replicateSourceDb` is removed). A replica inherits the primary's databases, roles and master password, so the
-   * master secret is the primary's (its replica in this region) and no master password or rotation is created here;
-   * the application's secret is this instance's own. While a replica, nothing writes: no bootstrap, no scheduled
-   * rotation, and a single AZ.
+   * `replicateSourceDb` is removed; https://www.pulumi.com/registry/packages/aws/api-docs/rds/instance/). A replica
+   * inherits the primary's databases, roles and master password, so the master secret is the primary's (its replica
+   * in this region) and no master password is created here; the application's secret is this instance's own. While
+   * a replica, nothing writes: no bootstrap, no scheduled rotation (both functions are prepared), no automated
+   * backups, and a single AZ; every change applies immediately (it is the recovery).
    * @default a primary instance
    */
   standbyOf?: {
@@ -166,8 +167,8 @@ export class Database extends pulumi.ComponentResource {
   public readonly masterSecretArn: pulumi.Output<string>;
   /** The application's first connection document, as a Pulumi secret (rotation replaces the password). */
   public readonly connection: pulumi.Output<DatabaseConnection>;
-  /** The rotation of the master user's (a primary instance only) and of the application's credentials. */
-  public readonly rotations: { master?: SecretRotation; application: SecretRotation };
+  /** The rotation of the master user's and of the application's credentials. */
+  public readonly rotations: { master: SecretRotation; application: SecretRotation };
   private readonly applicationSecret: JsonSecret;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -282,7 +283,8 @@ export class Database extends pulumi.ComponentResource {
           finalSnapshotIdentifier: protect ? `${name}-final` : undefined,
           autoMinorVersionUpgrade: true,
           allowMajorVersionUpgrade: false,
-          applyImmediately: !protect,
+          // A standby's changes are the recovery (promotion, Multi-AZ, backups): they cannot wait for a window.
+          applyImmediately: !protect || standby !== undefined,
           iamDatabaseAuthenticationEnabled: true,
           performanceInsightsEnabled: true,
           performanceInsightsKmsKeyId: args.storageKmsKeyArn,
@@ -353,14 +355,21 @@ export class Database extends pulumi.ComponentResource {
     );
 
     const rotationArgs = { secretKmsKeyArn: args.secretKmsKeyArn, settings: args.rotation, inVpc: true };
-    // The primary's master secret is rotated in the primary's region; its replica here cannot be (ADR 24).
-    const master = ownMaster
-      ? new SecretRotation(
-          `${name}-master-rotation`,
-          { ...rotationArgs, kind: "postgres-master", secretArn: ownMaster.arn, environment: RDS_CA_ENVIRONMENT },
-          child,
-        )
-      : undefined;
+    // The master user's rotation: of its own secret, or on a standby of the primary's replica — prepared while it
+    // replicates (Secrets Manager rotates no replica; the primary's rotation changes it), scheduled once the
+    // recovery has made it standalone (docs/runbook-restore.md).
+    const master = new SecretRotation(
+      `${name}-master-rotation`,
+      {
+        ...rotationArgs,
+        kind: "postgres-master",
+        secretArn: masterSecretArn,
+        secretKmsKeyArn: standby ? standby.masterSecretKmsKeyArn : args.secretKmsKeyArn,
+        environment: RDS_CA_ENVIRONMENT,
+        scheduled: writable,
+      },
+      child,
+    );
     const masterKeyStatement: PolicyStatement[] = standby
       ? [
           {
@@ -422,7 +431,7 @@ export class Database extends pulumi.ComponentResource {
         { ...child, dependsOn: [instance, ...(ownMaster ? [ownMaster] : []), applicationSecret, application] },
       );
     }
-    this.rotations = { ...(master ? { master } : {}), application };
+    this.rotations = { master, application };
     this.applicationSecret = applicationSecret;
 
     this.address = instance.address;

@@ -62,10 +62,11 @@ export class Certificate extends pulumi.ComponentResource {
           type: option.resourceRecordType,
           records: [option.resourceRecordValue],
           ttl: 300,
-          // Two certificates for the same name share ACM's validation record.
+          // Two certificates for the same name share ACM's validation record (a primary's and its standby's, in one
+          // account): neither stack deletes it, so destroying one never stops the other's renewals.
           allowOverwrite: true,
         },
-        child,
+        { ...child, retainOnDelete: true },
       );
     });
 

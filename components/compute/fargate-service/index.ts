@@ -195,6 +195,7 @@ export class FargateService extends pulumi.ComponentResource {
       minCapacity: args.desiredCount,
       maxCapacity: args.maxCount,
       scaling: args.scaling,
+      dependsOn: args.startAfter ?? [],
     });
 
     this.service = service;

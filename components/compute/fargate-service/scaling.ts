@@ -50,6 +50,8 @@ export function autoScaling(
     minCapacity: number;
     maxCapacity: number;
     scaling: ScalingSpec;
+    /** What the range (and so the first tasks) waits for. */
+    dependsOn: pulumi.Resource[];
   },
 ): void {
   const child = { parent };
@@ -64,7 +66,7 @@ export function autoScaling(
       maxCapacity: spec.maxCapacity,
       tags: { Name: `${name}-scaling` },
     },
-    child,
+    { ...child, dependsOn: spec.dependsOn },
   );
   const scalingTarget = {
     serviceNamespace: target.serviceNamespace,

@@ -209,6 +209,13 @@ export interface FargateServiceArgs {
   healthCheck?: HealthCheckSpec;
   /** Auto scaling between `desiredCount` and `maxCount`. */
   scaling: ScalingSpec;
+  /**
+   * What the task count waits for: auto scaling's range (and so the first tasks) is set only once these exist — the
+   * data stores the service connects to, so a standby being recovered starts its tasks against a promoted database
+   * and a created cache rather than restarting them until both are ready (ADR 24).
+   * @default nothing
+   */
+  startAfter?: pulumi.Resource[];
   /** Blue/green deployment settings. */
   deployment: DeploymentSpec;
   /** The X-Ray daemon sidecar's image. @default {@link DEFAULT_XRAY_DAEMON_IMAGE} */
