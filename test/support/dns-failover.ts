@@ -19,7 +19,7 @@ export function alarmState(alarm: DeclaredResource, datapoints: readonly (number
   const threshold = Number(inputs.threshold);
   const window = datapoints.slice(-periods);
   while (window.length < periods) window.unshift(undefined);
-  const treat = String(inputs.treatMissingData ?? "missing");
+  const treat = typeof inputs.treatMissingData === "string" ? inputs.treatMissingData : "missing";
   const breaching = (value: number): boolean => {
     switch (inputs.comparisonOperator) {
       case "GreaterThanOrEqualToThreshold":
