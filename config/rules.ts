@@ -408,15 +408,8 @@ function checkDisasterRecovery(raw: z.output<typeof rawSettings>, ctx: z.Refinem
   const region = raw["aws:region"];
   const backup = raw["cloudweave:backup"];
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
-  if (role.role === "primary") {
-    if (!backup.replicateAutomatedBackups) {
-      issue(
-        ["cloudweave:backup", "replicateAutomatedBackups"],
-        "must be true on a primary: if the standby's replica is lost, point-in-time recovery from these is the fallback",
-      );
-    }
-    return;
-  }
+  // A primary names nothing more: its standby lives in cloudweave:backup.drRegion.
+  if (role.role === "primary") return;
   if (role.primaryRegion === region) {
     issue(
       ["cloudweave:disasterRecovery", "primaryRegion"],

@@ -57,7 +57,8 @@ export function buildData(ctx: StackContext, network: Network, keys: StackKeys):
     applicationRoles: APP_DATABASE_ROLES,
     rotation,
     ...(config.database.restoreFrom ? { restoreFrom: config.database.restoreFrom } : {}),
-    ...(standbyOf && !config.database.restoreFrom ? { standbyOf } : {}),
+    // A standby restoring from backups (the fallback when its replica is lost) keeps the primary's master secret.
+    ...(standbyOf ? { standbyOf } : {}),
     ...(keys.secretsInStandby ? { masterSecretReplica: keys.secretsInStandby } : {}),
     port: APP_PORTS.database,
     storageKmsKeyArn: keys.database.arn,

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { readStackSettings } from "../offline/stack-files";
-import { STACKS } from "./fixtures/stacks";
+import { GAME_DAY_STACKS, STACKS } from "./fixtures/stacks";
 import { BAD_CASES, parse, problems, settingsOf } from "./fixtures/bad-config";
 
 describe("stack configuration", () => {
-  for (const stack of STACKS) {
+  for (const stack of [...STACKS, ...GAME_DAY_STACKS]) {
     it(`accepts Pulumi.${stack}.yaml as written, with no encrypted value needed`, () => {
       const settings = readStackSettings(stack);
       // A stack is named after its environment; a standby adds "-dr" to its primary's (ADR 24).

@@ -12,7 +12,7 @@ export interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
-export { STACKS } from "./fixtures/stacks";
+export { GAME_DAY_STACKS, RECOVERY_PAIRS, STACKS } from "./fixtures/stacks";
 
 /** Every resource of `type` in the run. */
 export function ofType(run: StackRun, type: string): DeclaredResource[] {

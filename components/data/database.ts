@@ -61,7 +61,8 @@ export interface DatabaseArgs {
    * snapshot (identifier or ARN, e.g. a recovery point copied to this region), or point-in-time recovery from
    * automated backups replicated to this region, at `restoreTime` (RFC 3339) or the latest restorable time. The
    * restored database keeps its name and master user (it must be `masterUsername`); its master password is replaced by
-   * this stack's generated one, and the deploy-time bootstrap sets the application user's.
+   * this stack's generated one — on a standby (`standbyOf`, the fallback when its replica is lost) it stays the
+   * primary's, whose replicated secret holds it — and the deploy-time bootstrap sets the application user's.
    * @default an empty database
    */
   restoreFrom?: { snapshot: string } | { automatedBackupsArn: string; restoreTime?: string };
@@ -255,9 +256,11 @@ export class Database extends pulumi.ComponentResource {
           instanceClass: args.instanceClass,
           multiAz: writable ? args.multiAz : false,
           ...(standby
-            ? standby.promoted
-              ? {}
-              : { replicateSourceDb: standby.sourceInstanceArn }
+            ? args.restoreFrom
+              ? restoreSource(args.restoreFrom)
+              : standby.promoted
+                ? {}
+                : { replicateSourceDb: standby.sourceInstanceArn }
             : { ...restoreArgs(args), password: password?.result }),
           port,
           dbSubnetGroupName: args.subnetGroupName,
@@ -465,8 +468,13 @@ export function masterSecretName(name: string): string {
 
 /** A new database is created with its name and master user; a restored one brings them from the backup. */
 function restoreArgs(args: DatabaseArgs): Partial<aws.rds.InstanceArgs> {
-  const source = args.restoreFrom;
-  if (!source) return { dbName: args.databaseName, username: args.masterUsername };
+  return args.restoreFrom
+    ? restoreSource(args.restoreFrom)
+    : { dbName: args.databaseName, username: args.masterUsername };
+}
+
+/** Where a restored instance comes from: a snapshot, or point-in-time recovery from (replicated) automated backups. */
+function restoreSource(source: NonNullable<DatabaseArgs["restoreFrom"]>): Partial<aws.rds.InstanceArgs> {
   if ("snapshot" in source) return { snapshotIdentifier: source.snapshot };
   return {
     restoreToPointInTime: {
