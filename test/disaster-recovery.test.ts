@@ -74,7 +74,11 @@ for (const { primary: PRIMARY, standby: STANDBY } of RECOVERY_PAIRS)
     it("keeps everything but the data's primary copy and the running tasks ready, all in its own region", () => {
       const instance = single(standby, "aws:rds/instance:Instance");
       expect(instance.inputs.replicateSourceDb).to.equal(single(primary, "aws:rds/instance:Instance").outputs.arn);
-      expect(instance.inputs).to.include({ multiAz: false, backupRetentionPeriod: 0 });
+      // The primary's shape, so the promotion is its only change.
+      expect(instance.inputs).to.include({
+        multiAz: standbyConfig.database.multiAZ,
+        backupRetentionPeriod: standbyConfig.database.backupRetention,
+      });
       expect(instance.inputs.kmsKeyId, "its own region's key").to.match(/^arn:aws:kms:us-west-2:/);
       expect(ofType(standby, "aws:elasticache/replicationGroup:ReplicationGroup")).to.deep.equal([]);
       for (const type of ["aws:elasticache/subnetGroup:SubnetGroup", "aws:elasticache/parameterGroup:ParameterGroup"]) {
@@ -113,8 +117,8 @@ for (const { primary: PRIMARY, standby: STANDBY } of RECOVERY_PAIRS)
         (change) => `${change.op} ${change.type}${change.properties.length ? ` ${change.properties.join(",")}` : ""}`,
       );
       expect(summary).to.have.members([
-        // The replica promoted, Multi-AZ, with backups; the cache created; its secret's first value.
-        `update aws:rds/instance:Instance ${standbyConfig.database.multiAZ ? "backupRetentionPeriod,multiAz" : "backupRetentionPeriod"},replicateSourceDb`,
+        // The replica promoted (nothing else about it changes); the cache created; its secret's first value.
+        "update aws:rds/instance:Instance replicateSourceDb",
         "create aws:elasticache/replicationGroup:ReplicationGroup",
         "create aws:secretsmanager/secretVersion:SecretVersion",
         // The prepared rotations scheduled, and the application's password set on the promoted roles.

@@ -411,24 +411,6 @@ const FAILING: readonly FailingCase[] = [
     says: "never rotates and no rotation function is prepared for it",
   },
   {
-    policy: "rds-backup-retention",
-    when: "a standby's database stops being a replica but keeps no backups",
-    stack: "production-dr",
-    change: edit("aws:rds/instance:Instance", /postgres/, (i) => {
-      delete i.replicateSourceDb;
-    }),
-    says: "backupRetentionPeriod is 0 days",
-  },
-  {
-    policy: "rds-multi-az",
-    when: "a standby's database stops being a replica and stays in one AZ",
-    stack: "production-dr",
-    change: edit("aws:rds/instance:Instance", /postgres/, (i) => {
-      delete i.replicateSourceDb;
-    }),
-    says: "multiAz must be true",
-  },
-  {
     policy: "secret-rotation",
     when: "a secret rotates less often than Security Hub's 90 days",
     stack: "production",

@@ -72,8 +72,8 @@ export interface DatabaseArgs {
    * `replicateSourceDb` is removed; https://www.pulumi.com/registry/packages/aws/api-docs/rds/instance/). A replica
    * inherits the primary's databases, roles and master password, so the master secret is the primary's (its replica
    * in this region) and no master password is created here; the application's secret is this instance's own. While
-   * a replica, nothing writes: no bootstrap, no scheduled rotation (both functions are prepared), no automated
-   * backups, and a single AZ; every change applies immediately (it is the recovery).
+   * a replica, nothing writes: no bootstrap and no scheduled rotation (both functions are prepared). It has the
+   * primary's shape otherwise (Multi-AZ, backups), so the promotion is the recovery's only change to it.
    * @default a primary instance
    */
   standbyOf?: {
@@ -254,7 +254,10 @@ export class Database extends pulumi.ComponentResource {
           engine: "postgres",
           engineVersion: args.engineVersion,
           instanceClass: args.instanceClass,
-          multiAz: writable ? args.multiAz : false,
+          // A standby's replica has the primary's shape (Multi-AZ, backups, ADR 24): its promotion then changes nothing
+          // else, so RDS promotes without first modifying the replica
+          // (terraform-provider-aws resourceInstanceUpdate: ModifyDBInstance for other changes, then PromoteReadReplica).
+          multiAz: args.multiAz,
           ...(standby
             ? args.restoreFrom
               ? restoreSource(args.restoreFrom)
@@ -273,10 +276,9 @@ export class Database extends pulumi.ComponentResource {
           maxAllocatedStorage: args.maxAllocatedStorage,
           storageEncrypted: true,
           kmsKeyId: args.storageKmsKeyArn,
-          // RDS for PostgreSQL keeps no automated backups of a read replica (USER_ReadRepl.html, "Differences among
-          // read replicas for DB engines"); promotion sets the retention
-          // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_PromoteReadReplica.html).
-          backupRetentionPeriod: writable ? args.backupRetentionDays : 0,
+          // RDS for PostgreSQL 14.1 and later keeps automated backups of read replicas too
+          // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Overview.Differences.html).
+          backupRetentionPeriod: args.backupRetentionDays,
           backupWindow: args.backupWindow,
           maintenanceWindow: args.maintenanceWindow,
           copyTagsToSnapshot: true,
@@ -286,8 +288,7 @@ export class Database extends pulumi.ComponentResource {
           finalSnapshotIdentifier: protect ? `${name}-final` : undefined,
           autoMinorVersionUpgrade: true,
           allowMajorVersionUpgrade: false,
-          // A standby's changes are the recovery (promotion, Multi-AZ, backups): they cannot wait for a window.
-          applyImmediately: !protect || standby !== undefined,
+          applyImmediately: !protect,
           iamDatabaseAuthenticationEnabled: true,
           performanceInsightsEnabled: true,
           performanceInsightsKmsKeyId: args.storageKmsKeyArn,
@@ -368,7 +369,12 @@ export class Database extends pulumi.ComponentResource {
         kind: "postgres-master",
         secretArn: masterSecretArn,
         secretKmsKeyArn: standby ? standby.masterSecretKmsKeyArn : args.secretKmsKeyArn,
-        environment: RDS_CA_ENVIRONMENT,
+        // The instance it serves: a standby's master secret names the primary's until this rotation rewrites it.
+        environment: {
+          ...RDS_CA_ENVIRONMENT,
+          DATABASE_HOST: instance.address,
+          DATABASE_PORT: pulumi.interpolate`${instance.port}`,
+        },
         scheduled: writable,
       },
       child,

@@ -19,9 +19,9 @@ export interface BackupArgs {
     /** Days RDS keeps automated backups; the replicated copies in the second region keep as many. */
     automatedBackupRetentionDays: number;
     /**
-     * The instance is (still) a standby's cross-region read replica (ADR 24): nothing is backed up or restore-tested
-     * until it is promoted — RDS for PostgreSQL keeps no automated backups of a read replica, and the primary's
-     * backups hold the same data. @default false
+     * The instance is (still) a standby's cross-region read replica (ADR 24): AWS Backup neither backs it up nor
+     * restore-tests it until it is promoted — the primary's backups (and copies) hold the same data, and its own
+     * automated backups keep point-in-time recovery ready. @default false
      */
     replica?: boolean;
   };

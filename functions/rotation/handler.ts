@@ -67,7 +67,13 @@ export function strategyFor(environment: Environment, secrets: SecretsManagerCli
         tls: "verify-full",
       });
     case "postgres-master":
-      return singleUser({ tls: "verify-full" });
+      return singleUser({
+        tls: "verify-full",
+        instance: {
+          host: required(environment, "DATABASE_HOST"),
+          port: Number(required(environment, "DATABASE_PORT")),
+        },
+      });
     case "redis-user":
       return elastiCacheUser({
         elasticache: new ElastiCacheClient({}),
@@ -98,7 +104,15 @@ interface BootstrapEvent {
   action: "bootstrap";
 }
 
-export async function handler(event: RotationEvent | BootstrapEvent): Promise<unknown> {
+/** What the Lambda runtime passes besides the event (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html). */
+interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** Time kept back from the function's timeout to report a failure rather than be cut off. */
+const REPORT_MARGIN_MS = 15_000;
+
+export async function handler(event: RotationEvent | BootstrapEvent, context?: LambdaContext): Promise<unknown> {
   const environment = process.env;
   const secrets = new SecretsManagerClient({});
   if ("action" in event) {
@@ -114,6 +128,8 @@ export async function handler(event: RotationEvent | BootstrapEvent): Promise<un
       master: await read(required(environment, "MASTER_SECRET_ARN")),
       application: await read(required(environment, "APP_SECRET_ARN")),
       tls: "verify-full",
+      // Right after a promotion the instance reboots: wait for it as long as the function may run.
+      deadline: Date.now() + (context ? context.getRemainingTimeInMillis() - REPORT_MARGIN_MS : 0),
     });
     console.log(JSON.stringify({ bootstrap: result }));
     return result;

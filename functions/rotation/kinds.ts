@@ -8,7 +8,8 @@ export type RotationKind = (typeof ROTATION_KINDS)[number];
 /** The environment variables each kind needs (beyond `ROTATION_KIND`). */
 export const ROTATION_ENVIRONMENT: Record<RotationKind, readonly string[]> = {
   "postgres-application": ["MASTER_SECRET_ARN", "APP_SECRET_ARN", "APP_OWNER_ROLE", "APP_SCHEMA", "APP_USER"],
-  "postgres-master": [],
+  // The instance it rotates the master of (a standby's master secret names the primary's until then).
+  "postgres-master": ["DATABASE_HOST", "DATABASE_PORT"],
   "redis-user": ["ELASTICACHE_USER_ID"],
   "jwt-key": ["JWT_KEY_BYTES"],
   header: ["LISTENER_RULE_ARNS"],

@@ -76,6 +76,69 @@ export async function withConnection<T>(
   }
 }
 
+/**
+ * The instance a function serves: where it connects, whatever host a stored document names. A standby's master
+ * secret is the primary's replica (ADR 24), so its documents name the primary's instance until the standby's own
+ * rotation rewrites them; the application's secret is always the stack's own.
+ */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** `credentials` at `endpoint`, in `database`. */
+export function at(
+  credentials: DatabaseConnection,
+  endpoint: Endpoint,
+  database = credentials.database,
+): DatabaseConnection {
+  return { ...credentials, host: endpoint.host, port: endpoint.port, database };
+}
+
+/**
+ * Failures that mean the server does not take connections yet, rather than that it refuses these credentials: the
+ * socket errors of a host that is rebooting (a read replica being promoted restarts, USER_ReadRepl.Promote.html) and
+ * PostgreSQL's 57P03 cannot_connect_now (starting up).
+ */
+const NOT_READY = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "57P03",
+]);
+
+/** Whether a connection failure is the server's not being ready (retry) rather than a refusal (give up). */
+export function notReady(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  if (code !== undefined) return NOT_READY.has(code);
+  // node-postgres reports its own connect timeout without a code.
+  return error instanceof Error && /timeout/i.test(error.message);
+}
+
+/**
+ * `attempt` until it succeeds, retrying only while the server is not ready, every `pauseMs`, until `deadline`
+ * (epoch ms): the bootstrap right after a promotion, which reboots the instance.
+ */
+export async function whenReady<T>(
+  attempt: () => Promise<T>,
+  options: { deadline: number; pauseMs?: number; now?: () => number; sleep?: (ms: number) => Promise<void> },
+): Promise<T> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const pause = options.pauseMs ?? 5_000;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!notReady(error) || now() + pause > options.deadline) throw error;
+      await sleep(pause);
+    }
+  }
+}
+
 /** PostgreSQL's SQLSTATE for a rejected password (and for a role that may not log in with one). */
 const INVALID_PASSWORD = "28P01";
 
@@ -193,7 +256,8 @@ export function alternatingUsers(options: {
       if (await canLogIn(pending, options.tls)) return;
       let master: DatabaseConnection | undefined;
       for (const candidate of await options.master()) {
-        const connection = { ...candidate, database: pending.database };
+        // The master's credentials on the instance the application's secret names (this stack's own).
+        const connection = at(candidate, pending, pending.database);
         if (await canLogIn(connection, options.tls)) {
           master = connection;
           break;
@@ -216,14 +280,20 @@ export function alternatingUsers(options: {
   };
 }
 
-/** Single user (the master): the user changes its own password, logged in with whichever stored one still works. */
-export function singleUser(options: { tls: TlsMode }): RotationStrategy<DatabaseConnection> {
+/**
+ * Single user (the master): the user changes its own password, logged in with whichever stored one still works, on
+ * `instance`; a new version names `instance` (so a standby's promoted copy of the primary's secret comes to name the
+ * standby's own instance at its first rotation).
+ */
+export function singleUser(options: { tls: TlsMode; instance: Endpoint }): RotationStrategy<DatabaseConnection> {
+  const here = (connection: DatabaseConnection) => at(connection, options.instance);
   return {
     parse: parseConnection,
-    create: (current) => ({ ...current, password: newPassword() }),
+    create: (current) => ({ ...here(current), password: newPassword() }),
     async set({ pending, current, previous }) {
-      if (await canLogIn(pending, options.tls)) return;
-      for (const candidate of [current, await previous()]) {
+      if (await canLogIn(here(pending), options.tls)) return;
+      for (const stored of [current, await previous()]) {
+        const candidate = stored && here(stored);
         if (candidate && (await canLogIn(candidate, options.tls))) {
           await withConnection(candidate, options.tls, (client) =>
             setPassword(client, pending.username, pending.password),
@@ -234,28 +304,38 @@ export function singleUser(options: { tls: TlsMode }): RotationStrategy<Database
       throw new Error(`neither the current nor the previous password of ${pending.username} logs in`);
     },
     async test(pending) {
-      await withConnection(pending, options.tls, (client) => client.query("SELECT 1"));
+      await withConnection(here(pending), options.tls, (client) => client.query("SELECT 1"));
     },
   };
 }
 
 /**
  * The deploy-time step (`aws.lambda.Invocation`): creates the application's roles and gives the login role its
- * first password, unless it already logs in with it. A rerun changes nothing.
+ * first password, unless it already logs in with it. A rerun changes nothing. It connects as the master to the
+ * instance the application's secret names, waiting until `deadline` while that instance is not ready (a standby's,
+ * just promoted).
  */
 export async function bootstrap(options: {
   roles: ApplicationRoles;
   master: DatabaseConnection;
   application: DatabaseConnection;
   tls: TlsMode;
+  deadline?: number;
+  pauseMs?: number;
 }): Promise<{ created: string[]; passwordSet: boolean }> {
-  const master = { ...options.master, database: options.application.database };
-  return withConnection(master, options.tls, async (client) => {
+  const master = at(options.master, options.application, options.application.database);
+  const client = await whenReady(() => connect(master, options.tls), {
+    deadline: options.deadline ?? Date.now(),
+    ...(options.pauseMs !== undefined ? { pauseMs: options.pauseMs } : {}),
+  });
+  try {
     const created = await ensureApplicationRoles(client, options.roles);
     if (await canLogIn(options.application, options.tls)) return { created, passwordSet: false };
     await setPassword(client, options.application.username, options.application.password);
     return { created, passwordSet: true };
-  });
+  } finally {
+    await client.end();
+  }
 }
 
 /** Reads a connection document, naming the first missing or mistyped field. */

@@ -32,17 +32,13 @@ export const rdsNotPublic = resourcePolicy({
 
 export const rdsBackupRetention = resourcePolicy({
   name: "rds-backup-retention",
-  description:
-    "RDS automated backups are kept for at least the configured number of days; a PostgreSQL read replica keeps none (its source's count), and gets them when promoted.",
+  description: "RDS automated backups are kept for at least the configured number of days.",
   anchors: { checkov: ["CKV_AWS_133"], trivy: ["AVD-AWS-0077"], fsbp: ["RDS.11"] },
   severity: "high",
   remediation: "Raise backupRetentionPeriod (cloudweave:database.backupRetention) to the minimum or more.",
   configSchema: { properties: { minimumDays: { type: "number", default: MIN_BACKUP_RETENTION_DAYS } } },
   types: TOKENS.dbInstance,
   validate: (props, args, report) => {
-    // RDS for PostgreSQL keeps no automated backups of a read replica
-    // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.html).
-    if (str(props, "replicateSourceDb") !== undefined) return;
     const minimum = configNumber(args, "minimumDays", MIN_BACKUP_RETENTION_DAYS);
     const days = num(props, "backupRetentionPeriod") ?? 0;
     if (days < minimum) report(`backupRetentionPeriod is ${days} days; keep at least ${minimum}.`);
@@ -64,15 +60,13 @@ export const rdsDeletionProtection = resourcePolicy({
 
 export const rdsMultiAz = resourcePolicy({
   name: "rds-multi-az",
-  description:
-    "RDS instances run Multi-AZ (mandatory in production, advisory elsewhere); a cross-region read replica (a standby's, ADR 24) turns Multi-AZ when promoted.",
+  description: "RDS instances run Multi-AZ (mandatory in production, advisory elsewhere).",
   anchors: { checkov: ["CKV_AWS_157"], fsbp: ["RDS.5"] },
   enforcementLevel: "advisory",
   severity: "high",
   remediation: "Set multiAz: true (cloudweave:database.multiAZ).",
   types: TOKENS.dbInstance,
   validate: (props, _args, report) => {
-    if (str(props, "replicateSourceDb") !== undefined) return;
     if (bool(props, "multiAz") !== true) report("multiAz must be true.");
   },
 });

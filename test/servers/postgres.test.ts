@@ -230,7 +230,7 @@ describe("PostgreSQL credentials against a real PostgreSQL 15", function () {
     it("changes the master's own password; one of the stored passwords works at every step", async () => {
       const secrets = new FakeSecretsManager();
       secrets.create("master", master);
-      const handler = rotationHandler(secrets.client, singleUser({ tls: "disable" }));
+      const handler = rotationHandler(secrets.client, singleUser({ tls: "disable", instance: master }));
       const working: boolean[] = [];
       await secrets.rotate("master", handler, async () => {
         const current = await canLogIn(secrets.value<DatabaseConnection>("master")!, "disable");
@@ -253,7 +253,7 @@ describe("PostgreSQL credentials against a real PostgreSQL 15", function () {
       secrets.create("app", application);
       // The master's rotation has set its new password but not yet moved AWSCURRENT: the current value fails.
       const token = secrets.startRotation("master");
-      const masterHandler = rotationHandler(secrets.client, singleUser({ tls: "disable" }));
+      const masterHandler = rotationHandler(secrets.client, singleUser({ tls: "disable", instance: master }));
       for (const Step of ["createSecret", "setSecret"] as const) {
         await masterHandler({ Step, SecretId: "master", ClientRequestToken: token });
       }
@@ -279,7 +279,7 @@ describe("PostgreSQL credentials against a real PostgreSQL 15", function () {
     it("recovers when the password was already changed but the label not yet moved (a retried setSecret)", async () => {
       const secrets = new FakeSecretsManager();
       secrets.create("master", master);
-      const handler = rotationHandler(secrets.client, singleUser({ tls: "disable" }));
+      const handler = rotationHandler(secrets.client, singleUser({ tls: "disable", instance: master }));
       const token = secrets.startRotation("master");
       const step = (Step: RotationStep) => handler({ Step, SecretId: "master", ClientRequestToken: token });
       await step("createSecret");
@@ -287,7 +287,66 @@ describe("PostgreSQL credentials against a real PostgreSQL 15", function () {
       await step("setSecret");
       await step("testSecret");
       await step("finishSecret");
-      expect(await canLogIn(secrets.value<DatabaseConnection>("master")!, "disable")).to.equal(true);
+      master = secrets.value<DatabaseConnection>("master")!;
+      expect(await canLogIn(master, "disable")).to.equal(true);
+    });
+  });
+
+  describe("a standby's functions (ADR 24): the master secret names the primary's instance", () => {
+    /** A replica of the primary's secret: the same credentials, the primary's host (unreachable from here). */
+    const replicated = (credentials: DatabaseConnection): DatabaseConnection => ({
+      ...credentials,
+      host: "primary.invalid",
+    });
+
+    it("bootstraps on the instance the application's secret names, after waiting for it to take connections", async () => {
+      // The standby's own application secret: this instance, a password the promoted roles do not have yet.
+      const standbyApplication = { ...application, password: "standby-application-password" };
+      const result = await bootstrap({
+        roles: ROLES,
+        master: replicated(master),
+        application: standbyApplication,
+        tls: "disable",
+        deadline: Date.now() + 5_000,
+        pauseMs: 100,
+      });
+      expect(result).to.deep.equal({ created: [], passwordSet: true });
+      expect(await canLogIn(standbyApplication, "disable")).to.equal(true);
+      application = standbyApplication;
+    });
+
+    it("gives up at the deadline while the instance takes no connections, and at once when it refuses the password", async () => {
+      const closed = { ...application, port: 1 };
+      const started = Date.now();
+      const refused = await bootstrap({
+        roles: ROLES,
+        master: master,
+        application: closed,
+        tls: "disable",
+        deadline: started + 600,
+        pauseMs: 200,
+      }).catch((error: { code?: string }) => error.code);
+      expect(refused).to.equal("ECONNREFUSED");
+      expect(Date.now() - started, "retried until the deadline").to.be.at.least(400);
+      const wrong = await bootstrap({
+        roles: ROLES,
+        master: { ...master, password: "not-the-password" },
+        application,
+        tls: "disable",
+        deadline: Date.now() + 60_000,
+        pauseMs: 200,
+      }).catch((error: { code?: string }) => error.code);
+      expect(wrong, "a refused password is final").to.equal("28P01");
+    });
+
+    it("rotates the master on its own instance and makes the secret name it", async () => {
+      const secrets = new FakeSecretsManager();
+      secrets.create("master", replicated(master));
+      await secrets.rotate("master", rotationHandler(secrets.client, singleUser({ tls: "disable", instance: master })));
+      const rotated = secrets.value<DatabaseConnection>("master")!;
+      expect(rotated.host).to.equal(master.host);
+      expect(await canLogIn(rotated, "disable")).to.equal(true);
+      master = rotated;
     });
   });
 });
