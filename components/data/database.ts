@@ -399,6 +399,9 @@ export class Database extends pulumi.ComponentResource {
         ...rotationArgs,
         kind: "postgres-application",
         secretArn: applicationSecret.arn,
+        // Lambda's maximum: right after a standby's promotion the instance reboots for minutes, and the deploy-time
+        // bootstrap waits for it (a rotation itself takes seconds).
+        timeoutSeconds: 900,
         environment: {
           ...RDS_CA_ENVIRONMENT,
           MASTER_SECRET_ARN: masterSecretArn,
