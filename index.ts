@@ -51,6 +51,8 @@ export const vpcId = network.vpcId;
 export const publicSubnetIds = network.publicSubnetIds;
 export const privateSubnetIds = network.privateSubnetIds;
 export const databaseSubnetIds = network.databaseSubnetIds;
+/** The database subnet group (a restore or a fail-back replica goes into it, docs/runbook-restore.md). */
+export const databaseSubnetGroupName = network.databaseSubnetGroupName;
 export const natPublicIps = network.natPublicIps;
 export const securityGroupIds = network.securityGroupIds;
 export const flowLogGroupName = network.flowLogGroupName;

@@ -1,4 +1,3 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parseBootstrapConfig } from "../bootstrap/config";
@@ -253,40 +252,4 @@ describe("bootstrap program (state backend and CI roles, one stack per account)"
       });
     });
   }
-});
-
-describe("the recovery runbook (docs/runbook-restore.md) works without the primary region", () => {
-  const runbook = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "runbook-restore.md"), "utf8");
-  const commands = [...runbook.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) => block[1]!.split("\n"));
-  const account = stackConfig("production").accountId;
-  /** A command's quoted argument, with the runbook's `${ACCOUNT_ID}` as production's account. */
-  const argument = (command: string) => /"([^"]+)"\s*(#.*)?$/.exec(command)?.[1]?.replace("${ACCOUNT_ID}", account);
-  let bootstrap: StackRun;
-  before(async () => (bootstrap = await runStack("production", { projectDir: BOOTSTRAP })));
-
-  it("logs in to the state bucket's replica and creates the recovery stack with the replica key", () => {
-    const logins = commands.filter((command) => command.startsWith("pulumi login "));
-    const init = commands.findIndex((command) => command.startsWith("pulumi stack init production-dr "));
-    expect(init).to.be.greaterThan(-1);
-    const loginBeforeInit = commands
-      .slice(0, init)
-      .filter((command) => command.startsWith("pulumi login "))
-      .pop();
-    expect(argument(loginBeforeInit ?? "")).to.equal(bootstrap.outputs.drBackendUrl);
-    expect(commands[init]).to.include("--secrets-provider");
-    expect(argument(commands[init]!)).to.equal(
-      (bootstrap.outputs.drSecretsProviders as Record<string, string>).production,
-    );
-    // The account comes from STS in the second region, not from anything in us-east-1.
-    expect(commands).to.include(
-      'export ACCOUNT_ID="$(aws sts get-caller-identity --region us-west-2 --query Account --output text)"',
-    );
-    expect(logins.length).to.be.at.least(1);
-  });
-
-  it("goes back to the primary backend to fail back", () => {
-    const failBack = runbook.slice(runbook.indexOf("## After us-east-1 returns"));
-    const login = /`pulumi login "([^"]+)"`/.exec(failBack)?.[1]?.replace("${ACCOUNT_ID}", account);
-    expect(login).to.equal(bootstrap.outputs.backendUrl);
-  });
 });
