@@ -2,9 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { PROJECT_ROOT, runStack, type StackRun } from "../offline/harness";
+import { PROJECT_ROOT, runStack, stackNames, type StackRun } from "../offline/harness";
 import { stackSecretsProblems } from "../offline/stack-secrets";
-import { activeMutant, json, single, type Statement } from "./helpers";
+import { activeMutant, json, single, stackConfig, type Statement } from "./helpers";
 
 interface Step {
   id?: string;
@@ -105,6 +105,8 @@ describe("CI/CD workflows", () => {
       "npm run typecheck",
       "npm run test:unit",
       "npm run plan -- --stack production",
+      "npm run plan -- --stack production-dr",
+      "npm run plan -- --stack staging-dr",
     ]) {
       expect(
         steps.some((run) => run?.startsWith(command)),
@@ -131,7 +133,7 @@ describe("CI/CD workflows", () => {
 
     const preview = pr.jobs.preview as Job;
     expect(needsOf(preview)).to.have.members(["checks", "security"]);
-    expect(matrixStacks(preview)).to.deep.equal(["staging", "production"]);
+    expect(matrixStacks(preview)).to.deep.equal(["staging", "production", "production-dr"]);
     const [pulumi] = uses(preview, "pulumi/actions");
     expect(pulumi?.with).to.deep.include({
       command: "preview",
@@ -186,8 +188,16 @@ describe("CI/CD workflows", () => {
             const fileProblems = stackSecretsProblems(stack).filter((problem) => !problem.includes("no encryptedkey"));
             expect(fileProblems).to.deep.equal([]);
 
-            const bootstrap = await bootstrapOf(stack);
-            const provider = (bootstrap.outputs.secretsProviders as Record<string, string>)[stack];
+            // The account's bootstrap stack (named after its primary) lists the stack; a standby's secrets provider is
+            // its key's replica in the standby's own region.
+            const home = stackNames(BOOTSTRAP).find(
+              (candidate) => stackConfig(candidate).accountId === stackConfig(stack).accountId,
+            )!;
+            const bootstrap = await bootstrapOf(home);
+            const standby = stackConfig(stack).disasterRecovery?.role === "standby";
+            const provider = (
+              bootstrap.outputs[standby ? "drSecretsProviders" : "secretsProviders"] as Record<string, string>
+            )[stack];
             const stackFile = parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
               secretsprovider: string;
             };
@@ -249,6 +259,21 @@ describe("CI/CD workflows", () => {
     }
     const production = deploy.jobs.production as Job;
     expect(production.if).to.include("github.ref == 'refs/heads/main'");
+    // The standby follows every production deployment, in its own environment, through STS in its own region.
+    const standby = deploy.jobs["production-dr"] as Job;
+    expect(needsOf(standby)).to.deep.equal(["production"]);
+    expect(standby.if).to.include("needs.production.result == 'success'");
+    expect(standby.environment).to.equal("production-dr");
+    expect(standby.concurrency).to.deep.equal({ group: "deploy-production-dr", "cancel-in-progress": false });
+    const [standbyUp] = uses(standby, "pulumi/actions");
+    expect(standbyUp?.with).to.deep.include({
+      command: "up",
+      "stack-name": "production-dr",
+      policyPacks: "policy-pack",
+      policyPackConfigs: "policy-pack/config/production-dr.json",
+    });
+    const [standbyCredentials] = uses(standby, "aws-actions/configure-aws-credentials");
+    expect(standbyCredentials?.with?.["aws-region"]).to.equal(stackConfig("production-dr").region);
     // Production is never deployed from the branch that deploys staging, nor the other way round.
     expect(Object.values(deploy.jobs).filter((job) => job.environment === "production")).to.have.length(1);
   });
