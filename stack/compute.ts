@@ -40,7 +40,7 @@ export function buildCompute(
 ): ComputeTier {
   const { config, prefix, account, protect } = ctx;
   const { network, keys, data, edge } = deps;
-  const cluster = new Cluster(`${prefix}-ecs`);
+  const cluster = new Cluster(clusterName(prefix));
   const images = {
     frontend: new ImageRepository(`${prefix}-frontend-images`, {
       repositoryName: `cloudweave-${config.environment}/frontend`,
@@ -178,4 +178,9 @@ export function buildCompute(
     settings: headerRotation,
   });
   return { cluster, images, frontend, backend, backendSecretArns, faultAgent };
+}
+
+/** The ECS cluster's name in every stack of `prefix`: a primary and its standby share it, each in its region. */
+export function clusterName(prefix: string): string {
+  return `${prefix}-ecs`;
 }

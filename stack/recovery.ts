@@ -1,7 +1,7 @@
 import { ImageReplication } from "../components/compute/image-replication";
-import { OriginFailover, failoverAlarmName } from "../components/dns/origin-failover";
+import { OriginFailover } from "../components/dns/origin-failover";
 import type { Alerting } from "../components/operations/alerting";
-import type { ComputeTier } from "./compute";
+import { clusterName, type ComputeTier } from "./compute";
 import type { StackContext } from "./context";
 import type { EdgeTier } from "./edge";
 
@@ -25,15 +25,19 @@ export function buildRecovery(
   const { config, prefix, recovery } = ctx;
   if (recovery.role === "none") return undefined;
   const { edge, compute } = deps;
-  const standbyRegion = recovery.role === "primary" ? recovery.standbyRegion : config.region;
   const failover = new OriginFailover(`${prefix}-origin`, {
     zoneId: edge.zoneId,
     hostname: edge.originHostname,
     loadBalancer: { dnsName: edge.publicLoadBalancer.dnsName, zoneId: edge.publicLoadBalancer.zoneId },
-    switchAlarm: { name: failoverAlarmName(prefix), region: standbyRegion },
     side:
       recovery.role === "primary"
-        ? { role: "primary" }
+        ? {
+            role: "primary",
+            // The standby's cluster has this stack's cluster's name (same prefix), in the standby's region.
+            standby: { region: recovery.standbyRegion, clusterName: clusterName(prefix) },
+            accountId: config.accountId,
+            defaultTags: { ...config.defaultTags },
+          }
         : {
             role: "standby",
             clusterName: compute.cluster.clusterName,

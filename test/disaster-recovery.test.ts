@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { failoverAlarmName } from "../components/dns/origin-failover";
 import { AWS_NAME_RULES } from "../components/lib/aws-names";
 import { readStackSettings, runStack, type StackRun } from "../offline/harness";
 import type { DeclaredResource } from "../offline/mocks";
@@ -207,19 +206,30 @@ for (const { primary: PRIMARY, standby: STANDBY } of RECOVERY_PAIRS)
         expect(plain).to.deep.equal([]);
       }
 
-      // The primary's health check watches the standby's switch alarm, by the name both stacks derive.
+      // The primary's health check watches its own alarm in the standby's region, on the standby's cluster by the
+      // name both stacks give it: created by the primary, it exists before the standby does.
       const check = single(primary, "aws:route53/healthCheck:HealthCheck");
       expect(primaryRecord!.inputs.healthCheckId).to.equal(check.id);
-      const alarm = ofType(standby, "aws:cloudwatch/metricAlarm:MetricAlarm").find(
-        (candidate) => candidate.inputs.name === check.inputs.cloudwatchAlarmName,
+      const alarm = ofType(primary, "aws:cloudwatch/metricAlarm:MetricAlarm").find(
+        (candidate) => candidate.outputs.name === check.inputs.cloudwatchAlarmName,
       );
-      expect(alarm, "the alarm the health check names exists in the standby").to.not.equal(undefined);
+      expect(alarm, "the alarm the health check names").to.not.equal(undefined);
+      expect(alarm!.region).to.equal(standbyConfig.region);
       expect(check.inputs.cloudwatchAlarmRegion).to.equal(standbyConfig.region);
-      expect(alarm!.inputs.name).to.equal(failoverAlarmName(`cloudweave-${standbyConfig.environment}`));
       expect(alarm!.inputs.dimensions).to.deep.equal({ ClusterName: standby.outputs.clusterName });
       expect(alarm!.inputs).to.include({ namespace: "ECS/ContainerInsights", metricName: "TaskCount", period: 60 });
       // Route 53 reads standard-resolution alarms with a plain statistic only (API_AlarmIdentifier).
       expect(["Average", "Minimum", "Maximum", "Sum", "SampleCount"]).to.include(alarm!.inputs.statistic);
+      // The standby tells the on-call when it starts (or stops) serving, from the same metric.
+      const notice = ofType(standby, "aws:cloudwatch/metricAlarm:MetricAlarm").find(
+        (candidate) => candidate.inputs.metricName === "TaskCount",
+      );
+      expect(notice?.inputs).to.deep.include({
+        dimensions: alarm!.inputs.dimensions,
+        threshold: alarm!.inputs.threshold,
+        evaluationPeriods: alarm!.inputs.evaluationPeriods,
+        alarmActions: [(standby.outputs.operations as { alertTopics: { critical: string } }).alertTopics.critical],
+      });
 
       const answer = (taskCounts: (number | undefined)[], cloudWatchUp = true) => {
         const state = cloudWatchUp ? alarmState(alarm!, taskCounts) : "INSUFFICIENT_DATA";

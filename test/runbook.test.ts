@@ -120,9 +120,13 @@ describe("the recovery runbook (docs/runbook-restore.md): its budget and names a
       .map((secret) => secret.inputs.name);
     expect(values(all, "--secret-id").length).to.be.greaterThan(3);
     for (const secret of values(all, "--secret-id")) expect(replicated).to.include(secret);
-    const alarmNames = ofType(standby, "aws:cloudwatch/metricAlarm:MetricAlarm").map((alarm) =>
-      String(alarm.inputs.name ?? alarm.outputs.name),
-    );
+    // The standby's alarms, and the switch the primary keeps in the standby's region.
+    const alarmNames = [
+      ...ofType(standby, "aws:cloudwatch/metricAlarm:MetricAlarm"),
+      ...ofType(primary, "aws:cloudwatch/metricAlarm:MetricAlarm").filter(
+        (alarm) => alarm.region === stackConfig(STANDBY).region,
+      ),
+    ].map((alarm) => String(alarm.inputs.name ?? alarm.outputs.name));
     expect(alarmNames).to.include.members(values(recoveryText, "--alarm-names"));
     const [opsPrefix = ""] = values(recoveryText, "--alarm-name-prefix");
     expect(alarmNames.filter((name) => name.startsWith(opsPrefix)).length, "the -ops alarms").to.be.greaterThan(20);

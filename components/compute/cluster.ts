@@ -23,6 +23,9 @@ export class Cluster extends pulumi.ComponentResource {
     const cluster = new aws.ecs.Cluster(
       `${name}-cluster`,
       {
+        // Named as the component (ECS cluster names are per region): a primary watches its standby's cluster by
+        // this name from another region (ADR 24). A cluster is replaced only when renamed.
+        name,
         settings: [{ name: "containerInsights", value: args.containerInsights ?? "enhanced" }],
         tags: { Name: name },
       },
