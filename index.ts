@@ -76,7 +76,7 @@ export const testTrafficSecretArn = appSecrets.testTrafficSecretArn;
 /** Where users reach the app. */
 export const url = distribution
   ? distribution.url
-  : `https://${config.domain.name} (through production's CloudFront, once cut over)`;
+  : `https://${config.domain.name} (the primary's CloudFront; this standby serves it once recovered)`;
 export const cdn = distribution && {
   distributionId: distribution.distributionId,
   domainName: distribution.distributionDomainName,
