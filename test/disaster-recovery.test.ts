@@ -4,15 +4,9 @@ import { readStackSettings, runStack, type StackRun } from "../offline/harness";
 import type { DeclaredResource } from "../offline/mocks";
 import { checkStack } from "../offline/policies";
 import { policies } from "../policy-pack/policies";
-import { RECOVERY_PAIRS, ofType, single, stackConfig, stackRun } from "./helpers";
+import { RECOVERY_PAIRS, ofType, recoveredSettings, single, stackConfig, stackRun } from "./helpers";
 import { alarmState, failoverAnswer, healthCheckHealthy } from "./support/dns-failover";
 import { diffRuns } from "./support/run-diff";
-
-/** The standby's settings with the one change the recovery makes (docs/runbook-restore.md). */
-export function recoveredSettings(stack: string): Record<string, unknown> {
-  const part = readStackSettings(stack)["cloudweave:disasterRecovery"] as Record<string, unknown>;
-  return { "cloudweave:disasterRecovery": { ...part, state: "recovered" } };
-}
 
 /**
  * Services whose control plane lives in us-east-1 or is global (IAM, Route 53, ACM certificates for CloudFront,
@@ -30,7 +24,7 @@ for (const { primary: PRIMARY, standby: STANDBY } of RECOVERY_PAIRS)
     before(async () => {
       primary = await stackRun(PRIMARY);
       standby = await stackRun(STANDBY);
-      recovered = await runStack(STANDBY, { configOverrides: recoveredSettings(STANDBY) });
+      recovered = await stackRun(STANDBY, recoveredSettings(STANDBY));
     });
     const primaryConfig = stackConfig(PRIMARY);
     const standbyConfig = stackConfig(STANDBY);

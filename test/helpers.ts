@@ -117,3 +117,9 @@ export function isProduction(stack: string): boolean {
 export function hasEdge(stack: string): boolean {
   return stackConfig(stack).disasterRecovery?.role !== "standby";
 }
+
+/** A standby's settings with the one change the recovery makes (docs/runbook-restore.md, step 4). */
+export function recoveredSettings(stack: string): Record<string, unknown> {
+  const part = readStackSettings(stack)["cloudweave:disasterRecovery"] as Record<string, unknown>;
+  return { "cloudweave:disasterRecovery": { ...part, state: "recovered" } };
+}

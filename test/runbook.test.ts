@@ -6,7 +6,7 @@ import { parseStackConfig, programSettings } from "../config";
 import { PROJECT_ROOT, readStackSettings, runStack, type StackRun } from "../offline/harness";
 import { exportedValues, pairVariables, readRunbook, substitute } from "../offline/runbook";
 import { execute, rehearsal, report, type Runner } from "../scripts/game-day";
-import { RECOVERY_PAIRS, ofType, stackConfig, stackRun } from "./helpers";
+import { RECOVERY_PAIRS, ofType, recoveredSettings, stackConfig, stackRun } from "./helpers";
 
 const runbook = readRunbook();
 const recovery = runbook.steps;
@@ -39,11 +39,7 @@ describe("the recovery runbook (docs/runbook-restore.md): its budget and names a
   before(async () => {
     standby = await stackRun(STANDBY);
     primary = await stackRun(PRIMARY);
-    recovered = await runStack(STANDBY, {
-      configOverrides: {
-        "cloudweave:disasterRecovery": { ...stackConfig(STANDBY).disasterRecovery, state: "recovered" },
-      },
-    });
+    recovered = await stackRun(STANDBY, recoveredSettings(STANDBY));
     bootstrap = await runStack(PRIMARY, { projectDir: path.join(PROJECT_ROOT, "bootstrap") });
   });
 
