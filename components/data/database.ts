@@ -83,7 +83,7 @@ export interface DatabaseArgs {
     masterSecretArn: pulumi.Input<string>;
     /** ARN of the key that encrypts that replica (the primary's secrets key, replicated here). */
     masterSecretKmsKeyArn: pulumi.Input<string>;
-    /** Promoted: standalone, Multi-AZ as `multiAz` says, written to (bootstrap, rotation). */
+    /** Promoted: standalone and written to (the bootstrap, the rotations' schedules). */
     promoted: boolean;
   };
   /**
@@ -343,6 +343,7 @@ export class Database extends pulumi.ComponentResource {
         child,
       );
     this.connection = document(roles.user, applicationPassword.result);
+    // The master's secret: the one this instance's generated password is in, or a standby's replica of the primary's.
     const ownMaster = password
       ? secret(
           "master",
@@ -351,7 +352,7 @@ export class Database extends pulumi.ComponentResource {
           args.masterSecretReplica,
         )
       : undefined;
-    const masterSecretArn = ownMaster?.arn ?? pulumi.output((standby as NonNullable<typeof standby>).masterSecretArn);
+    const masterSecretArn = standby ? pulumi.output(standby.masterSecretArn) : ownMaster!.arn;
     const applicationSecret = secret(
       "credentials",
       `PostgreSQL connection for the CloudWeave backend (${name}): host, port, username, password, database`,
