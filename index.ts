@@ -32,7 +32,7 @@ const compute = buildCompute(ctx, {
   alerting,
   flagNames: featureFlagNames(ctx),
 });
-const recovery = buildRecovery(ctx, { edge, compute, alerting });
+const recovery = buildRecovery(ctx, { edge, compute, alerting, keys });
 const featureFlags = buildFeatureFlags(ctx, compute.backend);
 const observability = buildObservability(ctx, { alerting, edge, compute, database, cache });
 const faultInjection = buildFaultInjection(ctx, { database, cache, compute, observability });
@@ -61,7 +61,7 @@ export const kmsKeyArns = {
   database: keys.database.arn,
   cache: keys.cache.arn,
   secrets: keys.secrets.arn,
-  images: keys.images.arn,
+  images: keys.images?.arn,
   alerts: keys.alerts.arn,
 };
 export const databaseAddress = database.address;

@@ -303,6 +303,21 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const arn = `arn:aws:secretsmanager:${region}:${this.accountId}:secret:${name}-${hash("secret", name).slice(0, 6)}`;
         return { arn, id: arn, name };
       }
+      case "aws:ecr/getRepository:getRepository": {
+        // The repositories a primary keeps in its standby's region (ImageReplication), which the standby reads by
+        // name; test/disaster-recovery.test.ts checks the primary creates exactly those.
+        const name = String(inputs.name);
+        if (!/^cloudweave-[a-z0-9-]+\/(frontend|backend)$/.test(name)) {
+          throw new Error(`offline mocks: the mock account has no repository "${name}" (offline/mocks.ts)`);
+        }
+        return {
+          id: name,
+          name,
+          arn: `arn:aws:ecr:${region}:${this.accountId}:repository/${name}`,
+          registryId: this.accountId,
+          repositoryUrl: `${this.accountId}.dkr.ecr.${region}.amazonaws.com/${name}`,
+        };
+      }
       case "aws:kms/getKey:getKey": {
         const keyId = String(inputs.keyId);
         if (!keyId.startsWith("alias/") || !keyId.endsWith("-replica")) {

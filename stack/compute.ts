@@ -1,3 +1,4 @@
+import * as aws from "../components/lib/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { APP_CONTAINERS, APP_PORTS, BACKEND_SECRET_VARIABLES, type BackendSecret } from "../config/app";
 import { vpcResolverAddress } from "../config/cidr";
@@ -17,7 +18,8 @@ import type { StackKeys } from "./security";
 /** The compute tier: the cluster, the image repositories and the two services. */
 export interface ComputeTier {
   cluster: Cluster;
-  images: Record<"frontend" | "backend", ImageRepository>;
+  /** Each service's repository: the stack's own, or on a standby the primary's replicated ones in its region. */
+  images: Record<"frontend" | "backend", { repositoryUrl: pulumi.Output<string>; arn: pulumi.Output<string> }>;
   frontend: FargateService;
   backend: FargateService;
   /** The secrets injected into the backend task, by what they hold. */
@@ -41,18 +43,17 @@ export function buildCompute(
   const { config, prefix, account, protect } = ctx;
   const { network, keys, data, edge } = deps;
   const cluster = new Cluster(clusterName(prefix));
-  const images = {
-    frontend: new ImageRepository(`${prefix}-frontend-images`, {
-      repositoryName: `cloudweave-${config.environment}/frontend`,
-      kmsKeyArn: keys.images.arn,
-      protect,
-    }),
-    backend: new ImageRepository(`${prefix}-backend-images`, {
-      repositoryName: `cloudweave-${config.environment}/backend`,
-      kmsKeyArn: keys.images.arn,
-      protect,
-    }),
-  };
+  // A standby pulls the primary's images from the repositories the primary keeps in the standby's region (ECR
+  // replicates into them, stack/recovery.ts); everyone else has its own.
+  const repository = (service: "frontend" | "backend") =>
+    keys.images
+      ? new ImageRepository(`${prefix}-${service}-images`, {
+          repositoryName: repositoryName(config.environment, service),
+          kmsKeyArn: keys.images.arn,
+          protect,
+        })
+      : aws.ecr.getRepositoryOutput({ name: repositoryName(config.environment, service) });
+  const images = { frontend: repository("frontend"), backend: repository("backend") };
 
   /**
    * A service's image, task size and task count range, from its stack settings. A standby's services exist at zero
@@ -183,4 +184,9 @@ export function buildCompute(
 /** The ECS cluster's name in every stack of `prefix`: a primary and its standby share it, each in its region. */
 export function clusterName(prefix: string): string {
   return `${prefix}-ecs`;
+}
+
+/** A service's ECR repository name: `cloudweave-<environment>/<service>` (a primary and its standby share it). */
+export function repositoryName(environment: string, service: "frontend" | "backend"): string {
+  return `cloudweave-${environment}/${service}`;
 }

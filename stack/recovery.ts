@@ -1,8 +1,9 @@
 import { ImageReplication } from "../components/compute/image-replication";
 import { OriginFailover } from "../components/dns/origin-failover";
 import type { Alerting } from "../components/operations/alerting";
-import { clusterName, type ComputeTier } from "./compute";
+import { clusterName, repositoryName, type ComputeTier } from "./compute";
 import type { StackContext } from "./context";
+import type { StackKeys } from "./security";
 import type { EdgeTier } from "./edge";
 
 /** What a stack in a recovery pair adds (ADR 24): its side of the origin name's failover, and image replication. */
@@ -20,9 +21,9 @@ export interface RecoveryTier {
  */
 export function buildRecovery(
   ctx: StackContext,
-  deps: { edge: EdgeTier; compute: ComputeTier; alerting: Alerting },
+  deps: { edge: EdgeTier; compute: ComputeTier; alerting: Alerting; keys: StackKeys },
 ): RecoveryTier | undefined {
-  const { config, prefix, recovery } = ctx;
+  const { config, prefix, recovery, protect } = ctx;
   if (recovery.role === "none") return undefined;
   const { edge, compute } = deps;
   const failover = new OriginFailover(`${prefix}-origin`, {
@@ -46,11 +47,18 @@ export function buildRecovery(
           },
   });
   const images =
-    recovery.role === "primary"
+    recovery.role === "primary" && deps.keys.imagesInStandby
       ? new ImageReplication(`${prefix}-image-replication`, {
           accountId: config.accountId,
           region: recovery.standbyRegion,
           repositoryPrefix: `cloudweave-${config.environment}/`,
+          repositoryNames: [
+            repositoryName(config.environment, "frontend"),
+            repositoryName(config.environment, "backend"),
+          ],
+          kmsKeyArn: deps.keys.imagesInStandby.kmsKeyArn,
+          defaultTags: { ...config.defaultTags },
+          protect,
         })
       : undefined;
   return { failover, images };

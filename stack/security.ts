@@ -9,12 +9,15 @@ export interface StackKeys {
   cache: EncryptionKey;
   secrets: EncryptionKey;
   alerts: EncryptionKey;
-  images: EncryptionKey;
+  /** The images key; a standby has none (it pulls the primary's images from repositories the primary keeps). */
+  images: EncryptionKey | undefined;
   /**
    * A primary's secrets key in its standby's region (a replica of the multi-Region key): what the secrets the
    * standby needs are replicated under. Unset on other stacks.
    */
   secretsInStandby?: { region: string; kmsKeyArn: pulumi.Output<string> };
+  /** A primary's images key in its standby's region: what its images are replicated under there. */
+  imagesInStandby?: { region: string; kmsKeyArn: pulumi.Output<string> };
 }
 
 /** Security tier: the stack's KMS keys (a primary's secrets key multi-Region, with its replica in the standby's region). */
@@ -35,10 +38,19 @@ export function buildKeys({ config, prefix, account, protect, recovery }: StackC
     viaServices: ["secretsmanager"],
     multiRegion: primary !== undefined,
   });
-  let secretsInStandby: StackKeys["secretsInStandby"];
+  const images =
+    recovery.role === "standby"
+      ? undefined
+      : key("images", "ECR container images", { viaServices: ["ecr"], multiRegion: primary !== undefined });
+  let inStandby: Pick<StackKeys, "secretsInStandby" | "imagesInStandby"> = {};
   if (primary) {
-    const replica = secrets.replicate(primary.standbyRegion, { ...config.defaultTags });
-    secretsInStandby = { region: primary.standbyRegion, kmsKeyArn: replica.arn };
+    const region = primary.standbyRegion;
+    inStandby = {
+      secretsInStandby: { region, kmsKeyArn: secrets.replicate(region, { ...config.defaultTags }).arn },
+      ...(images
+        ? { imagesInStandby: { region, kmsKeyArn: images.replicate(region, { ...config.defaultTags }).arn } }
+        : {}),
+    };
   }
   return {
     logs: key("logs", "CloudWatch log groups", { serviceGrants: ["cloudwatch-logs"] }),
@@ -46,7 +58,7 @@ export function buildKeys({ config, prefix, account, protect, recovery }: StackC
     cache: key("cache", "ElastiCache data at rest", { viaServices: ["elasticache"] }),
     secrets,
     alerts: key("alerts", "SNS alert topics", { serviceGrants: ["sns-publishers"], viaServices: ["sns"] }),
-    images: key("images", "ECR container images", { viaServices: ["ecr"] }),
-    ...(secretsInStandby ? { secretsInStandby } : {}),
+    images,
+    ...inStandby,
   };
 }

@@ -84,7 +84,6 @@ for (const { primary: PRIMARY, standby: STANDBY } of RECOVERY_PAIRS)
         "aws:ecs/service:Service",
         "aws:lb/loadBalancer:LoadBalancer",
         "aws:acm/certificateValidation:CertificateValidation",
-        "aws:ecr/repository:Repository",
       ]) {
         expect(ofType(standby, type).length, type).to.be.greaterThan(0);
       }
@@ -246,12 +245,20 @@ for (const { primary: PRIMARY, standby: STANDBY } of RECOVERY_PAIRS)
       const replicated = ofType(primary, "aws:secretsmanager/secret:Secret").filter(
         (secret) => (secret.inputs.replicas as unknown[]).length > 0,
       );
-      const replicaKey = ofType(primary, "aws:kms/replicaKey:ReplicaKey");
-      expect(replicaKey).to.have.length(1);
-      expect(replicaKey[0]!.region).to.equal(standbyConfig.region);
+      // The secrets and images keys are multi-Region, each with its replica in the standby's region.
+      const replicaKeys = ofType(primary, "aws:kms/replicaKey:ReplicaKey");
+      const replicaOf = (purpose: string) => {
+        const primaryKey = single(primary, "aws:kms/key:Key", `cloudweave-${primaryConfig.environment}-${purpose}-key`);
+        expect(primaryKey.inputs.multiRegion, purpose).to.equal(true);
+        const replica = replicaKeys.find((key) => key.inputs.primaryKeyArn === primaryKey.outputs.arn);
+        expect(replica?.region, purpose).to.equal(standbyConfig.region);
+        return replica!;
+      };
+      expect(replicaKeys).to.have.length(2);
+      const secretsReplica = replicaOf("secrets");
       for (const secret of replicated) {
         expect(secret.inputs.replicas, secret.name).to.deep.equal([
-          { region: standbyConfig.region, kmsKeyId: replicaKey[0]!.outputs.arn },
+          { region: standbyConfig.region, kmsKeyId: secretsReplica.outputs.arn },
         ]);
       }
       const read = standby.calls
@@ -273,11 +280,23 @@ for (const { primary: PRIMARY, standby: STANDBY } of RECOVERY_PAIRS)
         }
       ).rules;
       expect(rule?.destinations).to.deep.equal([{ region: standbyConfig.region, registryId: standbyConfig.accountId }]);
-      const names = ofType(standby, "aws:ecr/repository:Repository").map((repository) =>
-        String(repository.inputs.name),
+      // The primary creates the destination repositories (under its images key's replica) before it replicates into
+      // them; the standby reads exactly those by name and creates none.
+      const destinations = ofType(primary, "aws:ecr/repository:Repository").filter(
+        (repository) => repository.region === standbyConfig.region,
       );
-      expect(names).to.have.length(2);
-      for (const name of names) expect(name.startsWith(rule!.repositoryFilters[0]!.filter), name).to.equal(true);
+      expect(destinations.map((repository) => repository.inputs.encryptionConfigurations)).to.deep.equal(
+        destinations.map(() => [{ encryptionType: "KMS", kmsKey: replicaOf("images").outputs.arn }]),
+      );
+      for (const repository of destinations) {
+        expect(replication.dependencies, "replicates only once the destination exists").to.include(repository.urn);
+      }
+      expect(ofType(standby, "aws:ecr/repository:Repository")).to.deep.equal([]);
+      const pulled = standby.calls
+        .filter((call) => call.token === "aws:ecr/getRepository:getRepository")
+        .map((call) => String(call.inputs.name));
+      expect(pulled.sort()).to.deep.equal(destinations.map((repository) => String(repository.inputs.name)).sort());
+      for (const name of pulled) expect(name.startsWith(rule!.repositoryFilters[0]!.filter), name).to.equal(true);
       // The standby runs the images production runs (CI sets both files on release).
       expect(standbyConfig.compute.frontend.imageTag).to.equal(primaryConfig.compute.frontend.imageTag);
       expect(standbyConfig.compute.backend.imageTag).to.equal(primaryConfig.compute.backend.imageTag);

@@ -312,10 +312,13 @@ describe("operations on both stacks", () => {
             expect(ofType(run, type), type).to.deep.equal([]);
           }
           expect(ofType(run, "aws:backup/vault:Vault")).to.have.length(1);
-          // In the second region only what its game-day standby needs: the secrets key's replica, the failover switch.
+          // In the second region only what its game-day standby needs: the keys' replicas, the replicated images'
+          // repositories, the failover switch.
           const elsewhere = run.resources.filter((r) => r.custom && r.region !== config.region);
           expect([...new Set(elsewhere.map((r) => r.type))].sort()).to.deep.equal([
             "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+            "aws:ecr/repository:Repository",
             "aws:kms/alias:Alias",
             "aws:kms/replicaKey:ReplicaKey",
             "pulumi:providers:aws",

@@ -78,7 +78,8 @@ describe("whole stacks on mocks", () => {
             "backup-vault",
             "cache",
             "database",
-            "images",
+            // A standby pulls the primary's images: no images key of its own.
+            ...(hasEdge(stack) ? ["images"] : []),
             "logs",
             "secrets",
           ].map((purpose) => `${prefixOf(stack)}-${purpose}-key`),
@@ -100,8 +101,12 @@ describe("whole stacks on mocks", () => {
         const secrets = ofType(run, "aws:secretsmanager/secret:Secret");
         expect(secrets).to.have.length(hasEdge(stack) ? 6 : 4);
         for (const secret of secrets) expect(secret.inputs.kmsKeyId, secret.name).to.equal(keyOf("secrets"));
-        const repositories = ofType(run, "aws:ecr/repository:Repository");
-        expect(repositories).to.have.length(2);
+        // A primary also keeps its repositories in the standby's region (under its images key's replica there); a
+        // standby has none of its own.
+        const repositories = ofType(run, "aws:ecr/repository:Repository").filter(
+          (repository) => repository.region === stackConfig(stack).region,
+        );
+        expect(repositories).to.have.length(hasEdge(stack) ? 2 : 0);
         for (const repository of repositories) {
           expect(repository.inputs.encryptionConfigurations, repository.name).to.deep.equal([
             { encryptionType: "KMS", kmsKey: keyOf("images") },
@@ -238,12 +243,12 @@ describe("whole stacks on mocks", () => {
         expect(counts).to.deep.equal(
           stack === "production-dr"
             ? {
-                // No copy vault or key in the other region, no cache group until recovered, no replicated secrets.
+                // No copy vault or key in the other region, no cache group until recovered, no replicated secrets,
+                // no repositories or images key (production keeps them here).
                 "aws:backup/vault:Vault": 1,
                 "aws:cloudwatch/logGroup:LogGroup": 8,
                 "aws:ec2/vpc:Vpc": 1,
-                "aws:ecr/repository:Repository": 2,
-                "aws:kms/key:Key": 7,
+                "aws:kms/key:Key": 6,
                 "aws:rds/instance:Instance": 1,
                 "aws:s3/bucket:Bucket": 1,
                 "aws:secretsmanager/secret:Secret": 4,
@@ -253,10 +258,11 @@ describe("whole stacks on mocks", () => {
                   "aws:backup/vault:Vault": 2,
                   "aws:cloudwatch/logGroup:LogGroup": 9,
                   "aws:ec2/vpc:Vpc": 1,
-                  "aws:ecr/repository:Repository": 2,
+                  // Its repositories in both regions, its secrets and images keys' replicas in the standby's.
+                  "aws:ecr/repository:Repository": 4,
                   "aws:elasticache/replicationGroup:ReplicationGroup": 1,
                   "aws:kms/key:Key": 8,
-                  "aws:kms/replicaKey:ReplicaKey": 1,
+                  "aws:kms/replicaKey:ReplicaKey": 2,
                   "aws:rds/instance:Instance": 1,
                   "aws:s3/bucket:Bucket": 3,
                   "aws:secretsmanager/secret:Secret": 6,
