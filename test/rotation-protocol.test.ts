@@ -30,6 +30,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { functionBundle } from "../functions/bundle";
 import { headerCredential, type HeaderCredential } from "../functions/rotation/header";
+import { notReady, whenReady } from "../functions/rotation/postgres";
 import { jwtSigningKey, type JwtSettings } from "../functions/rotation/jwt";
 import { rotationHandler, type RotationStrategy } from "../functions/rotation/protocol";
 import { FakeSecretsManager } from "./support/secrets-manager";
@@ -383,5 +384,46 @@ describe("the rotation function's bundle (functions/bundle.ts)", () => {
       if (saved === undefined) delete process.env.ROTATION_KIND;
       else process.env.ROTATION_KIND = saved;
     }
+  });
+});
+
+describe("waiting for a just-promoted instance (whenReady)", () => {
+  /** A clock that sleeping advances, and an attempt that fails with `errors` in turn, then succeeds. */
+  function scenario(errors: unknown[]) {
+    let clock = 0;
+    let attempts = 0;
+    const attempt = () => {
+      attempts += 1;
+      const error = errors.shift();
+      return error === undefined ? Promise.resolve("connected") : Promise.reject(error);
+    };
+    const options = { now: () => clock, sleep: (ms: number) => ((clock += ms), Promise.resolve()), pauseMs: 5_000 };
+    return { attempt, options, attempts: () => attempts, clock: () => clock };
+  }
+  const refused = Object.assign(new Error("connect ECONNREFUSED 10.2.21.10:5432"), { code: "ECONNREFUSED" });
+
+  it("retries while the server takes no connections, until it does", async () => {
+    const run = scenario([refused, refused, Object.assign(new Error("starting up"), { code: "57P03" })]);
+    expect(await whenReady(run.attempt, { ...run.options, deadline: 60_000 })).to.equal("connected");
+    expect(run.attempts()).to.equal(4);
+    expect(run.clock()).to.equal(15_000);
+  });
+
+  it("gives up at the deadline with the last failure", async () => {
+    const run = scenario(Array.from({ length: 20 }, () => refused));
+    const failure = await whenReady(run.attempt, { ...run.options, deadline: 12_000 }).catch((error: Error) => error);
+    expect(failure).to.equal(refused);
+    expect(run.attempts()).to.equal(3);
+  });
+
+  it("never retries a refusal of the credentials, and retries node-postgres's own connect timeout", async () => {
+    const wrong = Object.assign(new Error("password authentication failed"), { code: "28P01" });
+    const run = scenario([wrong]);
+    expect(await whenReady(run.attempt, { ...run.options, deadline: 60_000 }).catch((error: Error) => error)).to.equal(
+      wrong,
+    );
+    expect(run.attempts()).to.equal(1);
+    expect(notReady(new Error("Connection terminated due to connection timeout"))).to.equal(true);
+    expect(notReady(new Error("relation does not exist"))).to.equal(false);
   });
 });
