@@ -389,7 +389,7 @@ describe("the rotation function's bundle (functions/bundle.ts)", () => {
 
 describe("waiting for a just-promoted instance (whenReady)", () => {
   /** A clock that sleeping advances, and an attempt that fails with `errors` in turn, then succeeds. */
-  function scenario(errors: unknown[]) {
+  function scenario(errors: Error[]) {
     let clock = 0;
     let attempts = 0;
     const attempt = () => {
