@@ -595,7 +595,7 @@ export const rawSettings = strictObject({
           role: z
             .literal("primary")
             .describe(
-              "This stack serves users; its standby (same account, cloudweave:backup.drRegion) takes over when this region fails: the database, the origin-verification secret and the images are replicated there, and the origin name fails over to it.",
+              "This stack serves users; its standby (same account, cloudweave:backup.drRegion) takes over when this region fails: the database, the master-user and origin-verification secrets and the images are replicated there, and the origin name fails over to it.",
             ),
         }),
         strictObject({

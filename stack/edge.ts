@@ -4,7 +4,7 @@ import { LoadBalancer } from "../components/compute/load-balancer";
 import { Certificate } from "../components/dns/certificate";
 import { HostedZone } from "../components/dns/hosted-zone";
 import { PrivateZone } from "../components/dns/private-zone";
-import { Edge, GLOBAL_REGION, originVerifySecretName } from "../components/edge/edge";
+import { Edge, GLOBAL_REGION, ORIGIN_VERIFY_HEADER, originVerifySecretName } from "../components/edge/edge";
 import type { Network } from "../components/network/network";
 import type { Backup } from "../components/operations/backup";
 import type { AppSecrets } from "../components/security/app-secrets";
@@ -92,7 +92,7 @@ export function buildEdge(
   const originVerifyHeader = cdn
     ? cdn.originVerifyHeader
     : {
-        name: "X-Origin-Verify",
+        name: ORIGIN_VERIFY_HEADER,
         value: pulumi.secret(
           aws.secretsmanager
             .getSecretVersionOutput({ secretId: originVerifySecretName(edgeName) })

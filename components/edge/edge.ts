@@ -15,6 +15,9 @@ import { applyTransform, type Transform } from "../lib/transform";
 /** Where CloudFront certificates, CLOUDFRONT-scope WAF ACLs and their logs must live, whatever the stack's region. */
 export const GLOBAL_REGION = "us-east-1";
 
+/** The header CloudFront adds to every origin request, which the public load balancer's rules require. */
+export const ORIGIN_VERIFY_HEADER = "X-Origin-Verify";
+
 /** The name of the origin-verification secret of the Edge named `name`: replicated, a standby reads it by name. */
 export function originVerifySecretName(name: string): string {
   return `${name}-origin-verify`;
@@ -151,7 +154,7 @@ export class Edge extends pulumi.ComponentResource {
 
     // --- Origin verification: a generated header value only CloudFront and the load balancer know -------------
     const verifyValue = new random.RandomPassword(`${name}-origin-verify`, { length: 48, special: false }, child);
-    const originVerifyHeader = { name: "X-Origin-Verify", value: pulumi.secret(verifyValue.result) };
+    const originVerifyHeader = { name: ORIGIN_VERIFY_HEADER, value: pulumi.secret(verifyValue.result) };
     const verifySecret = new JsonSecret(
       originVerifySecretName(name),
       {
