@@ -9,7 +9,7 @@ import { buildData } from "./stack/data";
 import { buildEdge } from "./stack/edge";
 import { buildNetwork } from "./stack/network";
 import { buildAlerting, buildBackup, buildObservability } from "./stack/operations";
-import { buildFeatureFlags, featureFlagNames } from "./stack/release";
+import { buildFeatureFlags, buildReleaseChecks, featureFlagNames } from "./stack/release";
 import { buildRecovery } from "./stack/recovery";
 import { buildFaultInjection } from "./stack/resilience";
 import { buildKeys } from "./stack/security";
@@ -24,6 +24,7 @@ const { database, cache, appSecrets } = buildData(ctx, network, keys);
 const alerting = buildAlerting(ctx, keys);
 const backup = buildBackup(ctx, { network, database, alerting, keys });
 const edge = buildEdge(ctx, { network, keys, appSecrets, backup });
+const releaseChecks = buildReleaseChecks(ctx, { network, keys, appSecrets, edge });
 const compute = buildCompute(ctx, {
   network,
   keys,
@@ -31,6 +32,7 @@ const compute = buildCompute(ctx, {
   edge,
   alerting,
   flagNames: featureFlagNames(ctx),
+  releaseChecks,
 });
 const recovery = buildRecovery(ctx, { edge, compute, alerting, keys });
 const featureFlags = buildFeatureFlags(ctx, compute.backend);

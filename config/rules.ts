@@ -211,10 +211,15 @@ export function checkSettings(raw: z.output<typeof rawSettings>, ctx: z.Refineme
   const deploymentSettings = raw["cloudweave:deployment"];
   const releaseMinutes = deploymentTimeoutMinutes(deploymentSettings) + PULUMI_UP_OVERHEAD_MINUTES;
   if (releaseMinutes > deploymentSettings.ciSessionMinutes) {
+    // Blame the checks' budgets when the release would fit with the shortest ones, else the rollout itself.
+    const shortestChecks = { testMinutes: 1, productionMinutes: 1 };
+    const checksToBlame =
+      deploymentTimeoutMinutes({ ...deploymentSettings, checks: shortestChecks }) + PULUMI_UP_OVERHEAD_MINUTES <=
+      deploymentSettings.ciSessionMinutes;
     ctx.addIssue({
       code: "custom",
-      path: ["cloudweave:deployment", "strategy"],
-      message: `rolls out for ${releaseMinutes} minutes (tasks starting and tested, ${deploymentSettings.strategy} shifts and bakes, the rest of pulumi up), longer than CI's deploy session (cloudweave:deployment.ciSessionMinutes = ${deploymentSettings.ciSessionMinutes}): shorten the bakes or steps`,
+      path: ["cloudweave:deployment", checksToBlame ? "checks" : "strategy"],
+      message: `rolls out for ${releaseMinutes} minutes (tasks starting, the release checks' budgets, ${deploymentSettings.strategy} shifts and bakes, the rest of pulumi up), longer than CI's deploy session (cloudweave:deployment.ciSessionMinutes = ${deploymentSettings.ciSessionMinutes}): shorten the ${checksToBlame ? "checks' budgets" : "bakes or steps"}`,
     });
   }
 

@@ -321,6 +321,28 @@ export const rawSettings = strictObject({
     })
       .default({ stepPercent: 25, stepBakeMinutes: 5 })
       .describe("LINEAR: the share of traffic (%) each step moves, and the minutes between steps."),
+    checks: strictObject({
+      testMinutes: z
+        .number()
+        .int("must be a whole number of minutes")
+        .min(1, "must be 1-60 minutes")
+        .max(60, "must be 1-60 minutes")
+        .describe(
+          "Minutes the release checks of the new tasks under test traffic (POST_TEST_TRAFFIC_SHIFT) may keep failing, retried every 30 s, before the release rolls back.",
+        ),
+      productionMinutes: z
+        .number()
+        .int("must be a whole number of minutes")
+        .min(1, "must be 1-60 minutes")
+        .max(60, "must be 1-60 minutes")
+        .describe(
+          "The same before each canary or linear step (PRE_PRODUCTION_TRAFFIC_SHIFT) and under production traffic (POST_PRODUCTION_TRAFFIC_SHIFT).",
+        ),
+    })
+      .default({ testMinutes: 5, productionMinutes: 3 })
+      .describe(
+        "The release checks' budgets: the smoke suite (functions/release-checks/smoke.ts) an ECS lifecycle hook runs against each release before and after it takes traffic.",
+      ),
     ciSessionMinutes: z
       .number()
       .int()

@@ -166,6 +166,74 @@ export const REGION_RULES: readonly {
   },
 ];
 
+/**
+ * Settings the provider or the AWS API refuses, per resource type: each rule returns what is wrong with a resource's
+ * inputs (nothing when they are fine), and names where the rule comes from.
+ */
+export const SETTING_RULES: readonly {
+  readonly type: string;
+  readonly source: string;
+  readonly problems: (inputs: Record<string, unknown>) => string[];
+}[] = [
+  {
+    // ECS deployment lifecycle hooks. The stages: the ECS API's DeploymentLifecycleHook.lifecycleStages, which the
+    // provider validates against the AWS SDK's enum (terraform-provider-aws internal/service/ecs/service.go:
+    // enum.Validate[awstypes.DeploymentLifecycleHookStage]). PRE_PRODUCTION_TRAFFIC_SHIFT came with pause hooks in the
+    // same API model (@aws-sdk/client-ecs 3.1050.0 has both, 3.1048.0 neither); the pinned @pulumi/aws 7.48.0
+    // accepts pause hooks (`targetType: PAUSE`), so its SDK has the stage too, though its docs do not list it yet.
+    // Pause hooks cannot run at the two stages a rollback re-invokes; Lambda hooks need a function and a role.
+    type: "aws:ecs/service:Service",
+    source:
+      "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentLifecycleHook.html, https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-lifecycle-hooks.html",
+    problems: (inputs) => {
+      const stages = [
+        "RECONCILE_SERVICE",
+        "PRE_SCALE_UP",
+        "POST_SCALE_UP",
+        "TEST_TRAFFIC_SHIFT",
+        "POST_TEST_TRAFFIC_SHIFT",
+        "PRE_PRODUCTION_TRAFFIC_SHIFT",
+        "PRODUCTION_TRAFFIC_SHIFT",
+        "POST_PRODUCTION_TRAFFIC_SHIFT",
+      ];
+      const configuration = (inputs.deploymentConfiguration ?? {}) as Record<string, unknown>;
+      const hooks = (configuration.lifecycleHooks ?? []) as Record<string, unknown>[];
+      const found: string[] = [];
+      if (hooks.length && !["BLUE_GREEN", "CANARY", "LINEAR"].includes(String(configuration.strategy)))
+        found.push(
+          `lifecycle hooks need a BLUE_GREEN, CANARY or LINEAR deployment, not ${String(configuration.strategy)}`,
+        );
+      for (const [index, hook] of hooks.entries()) {
+        const at = `deploymentConfiguration.lifecycleHooks[${index}]`;
+        const hookStages = (hook.lifecycleStages ?? []) as string[];
+        const type = typeof hook.targetType === "string" ? hook.targetType : "AWS_LAMBDA";
+        if (!hookStages.length) found.push(`${at} names no lifecycle stage`);
+        for (const stage of hookStages.filter((candidate) => !stages.includes(candidate)))
+          found.push(`${at}: ${stage} is not a lifecycle stage (${stages.join(", ")})`);
+        if (!["AWS_LAMBDA", "PAUSE"].includes(type)) found.push(`${at}: targetType ${type} is not AWS_LAMBDA or PAUSE`);
+        if (type === "PAUSE")
+          for (const stage of hookStages.filter(
+            (candidate) => candidate.endsWith("_TRAFFIC_SHIFT") && !/^(PRE|POST)_/.test(candidate),
+          ))
+            found.push(`${at}: a PAUSE hook cannot run at ${stage}, which a rollback re-invokes`);
+        if (type === "AWS_LAMBDA" && (!hook.hookTargetArn || !hook.roleArn))
+          found.push(`${at}: an AWS_LAMBDA hook needs hookTargetArn and roleArn`);
+        if (hook.hookDetails !== undefined) {
+          let details: unknown;
+          try {
+            details = typeof hook.hookDetails === "string" ? JSON.parse(hook.hookDetails) : undefined;
+          } catch {
+            details = undefined;
+          }
+          if (!details || typeof details !== "object" || Array.isArray(details))
+            found.push(`${at}: hookDetails is not a JSON object`);
+        }
+      }
+      return found;
+    },
+  },
+];
+
 /** True for an {@link AwsRejection}, also one thrown by another load of this module. */
 export function isAwsRejection(error: unknown): error is AwsRejection {
   return error instanceof Error && error.name === "AwsRejection";
@@ -231,6 +299,11 @@ export class AwsMocks implements pulumi.runtime.Mocks {
           `${args.type} "${args.name}": created in ${region}, but ${rule.what} is served in ${rule.regions.join(", ")} only (${rule.source})`,
         );
       }
+    }
+    for (const rule of SETTING_RULES.filter((candidate) => candidate.type === args.type)) {
+      problems.push(
+        ...rule.problems(inputs).map((problem) => `${args.type} "${args.name}": ${problem} (${rule.source})`),
+      );
     }
     // Reported after the run, all at once, as a preview reports every resource the provider rejects.
     this.rejections.push(...problems);

@@ -12,6 +12,7 @@ import { TaskFaultAgent } from "../components/resilience/task-fault-agent";
 import { serving, serviceLogs, type StackContext } from "./context";
 import type { DataTier } from "./data";
 import type { EdgeTier } from "./edge";
+import type { ReleaseChecks } from "../components/release/release-checks";
 import type { featureFlagNames } from "./release";
 import type { StackKeys } from "./security";
 
@@ -38,6 +39,7 @@ export function buildCompute(
     edge: EdgeTier;
     alerting: Alerting;
     flagNames: ReturnType<typeof featureFlagNames>;
+    releaseChecks: ReleaseChecks;
   },
 ): ComputeTier {
   const { config, prefix, account, protect } = ctx;
@@ -114,6 +116,15 @@ export function buildCompute(
       requiredHeader: { ...edge.originVerifyHeader, rotated: edge.cdn !== undefined },
       testTraffic: data.appSecrets.testTraffic,
     },
+    // Through its load balancer's own name: origin.<domain> may point at the other region (ADR 24).
+    lifecycleHooks: deps.releaseChecks.hooksFor({
+      name: `${prefix}-frontend`,
+      suite: "site",
+      url: `https://${edge.originHostname}`,
+      connectTo: edge.publicLoadBalancer.dnsName,
+      requiredCredentialSecretArns: [edge.originVerifySecret.secretArn],
+      strategy: config.deployment.strategy,
+    }),
   });
 
   const backendSecretArns: Record<BackendSecret, pulumi.Output<string>> = {
@@ -158,6 +169,12 @@ export function buildCompute(
       priority: 100,
       testTraffic: data.appSecrets.testTraffic,
     },
+    lifecycleHooks: deps.releaseChecks.hooksFor({
+      name: `${prefix}-backend`,
+      suite: "api",
+      url: `https://${edge.apiHostname}`,
+      strategy: config.deployment.strategy,
+    }),
   });
   // The credentials rotate: the backend reads them again at run time (docs/credentials.md).
   data.database.grantRead(backend.taskRole);

@@ -8,6 +8,7 @@ import { Edge, GLOBAL_REGION, ORIGIN_VERIFY_HEADER, originVerifySecretName } fro
 import type { Network } from "../components/network/network";
 import type { Backup } from "../components/operations/backup";
 import type { AppSecrets } from "../components/security/app-secrets";
+import { replicaAliasName } from "../components/security/encryption-key";
 import { LogBucket } from "../components/storage/log-bucket";
 import type { StackContext } from "./context";
 import type { StackKeys } from "./security";
@@ -24,6 +25,8 @@ export interface EdgeTier {
   cdn: Edge | undefined;
   /** The header CloudFront adds to every origin request; the public load balancer requires it. */
   originVerifyHeader: { name: string; value: pulumi.Output<string> };
+  /** The secret (`{ header, value }`) holding that header, and its key: the edge's, or a standby's replica of it. */
+  originVerifySecret: { secretArn: pulumi.Output<string>; kmsKeyArn: pulumi.Output<string> };
   /** The load balancers' access-log bucket. */
   loadBalancerLogs: LogBucket;
   /** CloudFront's origin. */
@@ -100,6 +103,14 @@ export function buildEdge(
         ),
       };
 
+  // The release checks read it at each deployment, as CloudFront sends it then (stack/release.ts).
+  const originVerifySecret = cdn
+    ? { secretArn: cdn.originVerifySecretArn, kmsKeyArn: keys.secrets.arn }
+    : {
+        secretArn: aws.secretsmanager.getSecretOutput({ name: originVerifySecretName(edgeName) }).arn,
+        kmsKeyArn: aws.kms.getKeyOutput({ keyId: replicaAliasName(`${prefix}-secrets`) }).arn,
+      };
+
   const loadBalancerLogs = new LogBucket(`${prefix}-lb-logs`, {
     account,
     writers: [{ service: "elb", prefix: "alb" }],
@@ -132,6 +143,7 @@ export function buildEdge(
     apiHostname,
     cdn,
     originVerifyHeader,
+    originVerifySecret,
     loadBalancerLogs,
     publicLoadBalancer,
     apiLoadBalancer,

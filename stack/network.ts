@@ -21,6 +21,8 @@ export function buildNetwork({ config, prefix, account, protect }: StackContext,
       prefixListId: cloudFrontOrigins.id,
       description: "HTTPS from CloudFront origin-facing servers only",
     },
+    // ... and from the release checks, which test new frontend tasks from the private subnets (stack/release.ts).
+    loadBalancerFromNat: true,
     flowLogs: { kmsKeyArn: keys.logs.arn, ...config.vpc.flowLogs },
     protect,
   });

@@ -103,6 +103,7 @@ describe("compute tier on both stacks", () => {
           securityGroupIds: Record<string, string>;
           publicSubnetIds: string[];
           privateSubnetIds: string[];
+          natPublicIps: string[];
           secretArns: Record<string, string>;
           imageRepositoryUrls: Record<Service, string>;
         };
@@ -360,10 +361,17 @@ describe("compute tier on both stacks", () => {
             const test = single(run, "aws:lb/listenerRule:ListenerRule", `${name}-test`);
             const role = single(run, "aws:iam/role:Role", `${name}-deployments`);
 
-            expect(ecsService.inputs.deploymentConfiguration).to.deep.equal({
+            const { lifecycleHooks, ...deployment } = ecsService.inputs.deploymentConfiguration as {
+              lifecycleHooks: { lifecycleStages: string[] }[];
+            };
+            expect(deployment).to.deep.equal({
               strategy: "BLUE_GREEN",
               bakeTimeInMinutes: String(config.deployment.bakeTimeMinutes),
             });
+            // Checked after the test shift and after the production shift (test/release-checks-stack.test.ts).
+            expect(lifecycleHooks.map((hook) => hook.lifecycleStages)).to.deep.equal([
+              ["POST_TEST_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"],
+            ]);
             expect(ecsService.inputs.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });
             expect(ecsService.inputs.loadBalancers).to.deep.equal([
               {
@@ -515,7 +523,7 @@ describe("compute tier on both stacks", () => {
         expect(app.systemControls).to.deep.equal([{ namespace: "net.ipv4.ip_unprivileged_port_start", value: "80" }]);
       });
 
-      it("puts the public load balancer in the public subnets: HTTPS on TLS 1.3 from CloudFront only", () => {
+      it("puts the public load balancer in the public subnets: HTTPS on TLS 1.3 from CloudFront and the release checks only", () => {
         const alb = loadBalancer("public");
         expect(alb.inputs).to.include({
           internal: false,
@@ -548,17 +556,21 @@ describe("compute tier on both stacks", () => {
         const ingress = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
           (rule) => rule.inputs.securityGroupId === outputs().securityGroupIds.alb,
         );
-        expect(ingress).to.have.length(1);
-        // CloudFront's origin-facing managed prefix list of the region (the mocks' REGIONS table, with its source).
-        expect(ingress[0]?.inputs).to.include({
-          prefixListId: regionFacts(config.region).cloudFrontPrefixList,
-          fromPort: 443,
-          toPort: 443,
-        });
-        expect(ingress[0]?.inputs.cidrIpv4).to.equal(undefined);
+        // CloudFront's origin-facing managed prefix list of the region (the mocks' REGIONS table, with its source), and
+        // the stack's own NAT addresses, one by one: where the release checks in the private subnets come from.
+        expect(
+          ingress.map((rule) => [
+            rule.inputs.prefixListId ?? rule.inputs.cidrIpv4,
+            rule.inputs.fromPort,
+            rule.inputs.toPort,
+          ]),
+        ).to.have.deep.members([
+          [regionFacts(config.region).cloudFrontPrefixList, 443, 443],
+          ...outputs().natPublicIps.map((address) => [`${address}/32`, 443, 443]),
+        ]);
       });
 
-      it("keeps the API load balancer internal, HTTPS only, reachable from the frontend's group alone", () => {
+      it("keeps the API load balancer internal, HTTPS only, reachable from the frontend's and the release checks' groups alone", () => {
         const alb = loadBalancer("api");
         expect(alb.inputs).to.include({ internal: true, dropInvalidHeaderFields: true });
         expect(alb.inputs.subnets).to.deep.equal(outputs().privateSubnetIds);
@@ -568,8 +580,11 @@ describe("compute tier on both stacks", () => {
         const ingress = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
           (rule) => rule.inputs.securityGroupId === outputs().securityGroupIds.apiAlb,
         );
-        expect(ingress.map((rule) => [rule.inputs.referencedSecurityGroupId, rule.inputs.fromPort])).to.deep.equal([
+        expect(
+          ingress.map((rule) => [rule.inputs.referencedSecurityGroupId, rule.inputs.fromPort]),
+        ).to.have.deep.members([
           [outputs().securityGroupIds.frontend, 443],
+          [outputs().securityGroupIds.releaseChecks, 443],
         ]);
       });
 

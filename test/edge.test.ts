@@ -303,15 +303,18 @@ describe("edge on the stacks that have one", () => {
         expect(run.outputs.url).to.equal(`https://${config.domain.name}`);
       });
 
-      it("lets nothing but CloudFront reach the public load balancer", () => {
+      it("lets nothing but CloudFront, and the release checks through the stack's NAT, reach the public load balancer", () => {
         const groups = run.outputs.securityGroupIds as Record<string, string>;
         const ingress = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
           (rule) => rule.inputs.securityGroupId === groups.alb,
         );
         expect(
           ingress.map((rule) => [rule.inputs.prefixListId, rule.inputs.fromPort, rule.inputs.cidrIpv4]),
-        ).to.deep.equal([["pl-3b927c52", 443, undefined]]);
-        // Every rule on the public listener demands the header only CloudFront sends.
+        ).to.have.deep.members([
+          ["pl-3b927c52", 443, undefined],
+          ...(run.outputs.natPublicIps as string[]).map((address) => [undefined, 443, `${address}/32`]),
+        ]);
+        // Every rule on the public listener demands the header only CloudFront (and the release checks) send.
         const publicAlb = single(run, "aws:lb/loadBalancer:LoadBalancer", `${prefixOf(stack)}-public-alb`);
         const listeners = ofType(run, "aws:lb/listener:Listener").filter(
           (listener) => listener.inputs.loadBalancerArn === publicAlb.outputs.arn,

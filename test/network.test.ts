@@ -152,7 +152,7 @@ describe("Network component", () => {
         expect([...(endpoint.inputs.routeTableIds as string[])].sort()).to.deep.equal(privateTables);
       });
 
-      it("chains the groups internet -> ALB -> frontend -> API ALB -> backend -> data stores, with the rotation functions beside them, and nothing else", () => {
+      it("chains the groups internet -> ALB -> frontend -> API ALB -> backend -> data stores, with the rotation functions and release checks beside them, and nothing else", () => {
         expect(ruleTable(run)).to.deep.equal(
           [
             "alb in 443 0.0.0.0/0",
@@ -175,6 +175,10 @@ describe("Network component", () => {
             "rotation out 5432 database",
             "rotation out 6379 cache",
             "rotation out 443 0.0.0.0/0",
+            // The release checks: into the internal API load balancer, out through NAT (the public one, AWS APIs).
+            "api-alb in 443 release-checks",
+            "release-checks out 443 api-alb",
+            "release-checks out 443 0.0.0.0/0",
           ].sort(),
         );
       });
@@ -185,7 +189,7 @@ describe("Network component", () => {
           ...ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
           ...ofType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
         ];
-        expect(described).to.have.length(7 + 19);
+        expect(described).to.have.length(8 + 22);
         for (const resource of described)
           expect(resource.inputs.description, resource.name).to.be.a("string").and.not.empty;
       });
@@ -340,6 +344,18 @@ describe("Network component", () => {
     }));
     const albIngress = ruleTable(run).filter((rule) => rule.startsWith("alb in"));
     expect(albIngress).to.deep.equal(["alb in 443 pl-0123456789"]);
+    const fromNat = await networkOf("staging", (args) => ({
+      ...args,
+      natGateways: "one-per-az",
+      loadBalancerSources: { prefixListId: "pl-0123456789", description: "HTTPS from the CDN only" },
+      loadBalancerFromNat: true,
+    }));
+    const addresses = ofType(fromNat.run, "aws:ec2/eip:Eip").map((address) => `${String(address.outputs.publicIp)}/32`);
+    expect(addresses).to.have.length(3);
+    expect(ruleTable(fromNat.run).filter((rule) => rule.startsWith("alb in"))).to.have.members([
+      "alb in 443 pl-0123456789",
+      ...addresses.map((cidr) => `alb in 443 ${cidr}`),
+    ]);
     const rule = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").find(
       (candidate) => candidate.inputs.prefixListId !== undefined,
     );

@@ -374,11 +374,18 @@ describe("release engineering and resilience on both stacks", () => {
           const canary = await stackRun(stack, canaryRelease(stack));
           for (const service of ["frontend", "backend"]) {
             const ecsService = single(canary, "aws:ecs/service:Service", `${prefix}-${service}-service`);
-            expect(ecsService.inputs.deploymentConfiguration).to.deep.equal({
+            const { lifecycleHooks, ...deployment } = ecsService.inputs.deploymentConfiguration as {
+              lifecycleHooks: { lifecycleStages: string[] }[];
+            };
+            expect(deployment).to.deep.equal({
               strategy: "CANARY",
               bakeTimeInMinutes: String(config.deployment.bakeTimeMinutes),
               canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: "20" },
             });
+            // A canary is also checked before each of its two production steps.
+            expect(lifecycleHooks.map((hook) => hook.lifecycleStages)).to.deep.equal([
+              ["POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"],
+            ]);
             expect(ecsService.inputs.alarms).to.deep.include({ enable: true, rollback: true });
             expect((ecsService.inputs.alarms as { alarmNames: string[] }).alarmNames).to.have.length(2);
             expect(ecsService.inputs.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });

@@ -18,23 +18,27 @@ function serviceTimeouts(run: StackRun): number[] {
 
 describe("releases fit their timeouts and CI's credentials", () => {
   for (const stack of STACKS) {
-    it(`${stack}: waits for each service's whole rollout — tasks starting, test, bake — and no longer than CI can`, async () => {
+    it(`${stack}: waits for each service's whole rollout — tasks starting, checks, bake — and no longer than CI can`, async () => {
       const run = await stackRun(stack);
       const { deployment } = stackConfig(stack);
       for (const timeout of serviceTimeouts(run)) {
-        expect(timeout, "a blue/green release: start and test, then the bake").to.be.at.least(
-          deployment.bakeTimeMinutes + 15,
+        // Fargate tasks take minutes to start and pass three 30-second health checks: ten at the very least.
+        expect(timeout, "a blue/green release: start, both checks' budgets, then the bake").to.be.at.least(
+          10 + deployment.checks.testMinutes + deployment.checks.productionMinutes + deployment.bakeTimeMinutes,
         );
         expect(timeout).to.be.at.most(deployment.ciSessionMinutes);
       }
     });
   }
 
-  it("gives a canary release time for the canary's bake and the final bake", async () => {
+  it("gives a canary release time for the canary's bake and the checks before each of its two steps", async () => {
     const run = await stackRun("production", canaryRelease("production"));
     const blueGreen = serviceTimeouts(await stackRun("production"));
+    const { productionMinutes } = stackConfig("production").deployment.checks;
     for (const [index, timeout] of serviceTimeouts(run).entries()) {
-      expect(timeout - (blueGreen[index] as number), "the canary's 20 minutes added").to.equal(20);
+      expect(timeout - (blueGreen[index] as number), "the canary's 20 minutes and two more checks added").to.equal(
+        20 + 2 * productionMinutes,
+      );
     }
   });
 

@@ -315,6 +315,7 @@ describe("whole stacks on mocks", () => {
           "cache",
           "database",
           "frontend",
+          "releaseChecks",
           "rotation",
         ]);
         expect(

@@ -10,7 +10,8 @@ import { applyTransform, type Transform } from "../lib/transform";
  * (API) load balancer in front of the backend, the backend tasks, and the data stores; beside them, the functions
  * that rotate the data stores' credentials.
  */
-export type SecurityTier = "alb" | "frontend" | "apiAlb" | "backend" | "database" | "cache" | "rotation";
+export type SecurityTier =
+  "alb" | "frontend" | "apiAlb" | "backend" | "database" | "cache" | "rotation" | "releaseChecks";
 
 /** Tier names as they appear in resource names and `Tier` tags. */
 const TIER_SLUGS: Record<SecurityTier, string> = {
@@ -21,6 +22,7 @@ const TIER_SLUGS: Record<SecurityTier, string> = {
   database: "database",
   cache: "cache",
   rotation: "rotation",
+  releaseChecks: "release-checks",
 };
 
 /** How private subnets reach the internet. */
@@ -52,6 +54,15 @@ export interface NetworkArgs {
    * @default HTTP and HTTPS from 0.0.0.0/0
    */
   loadBalancerSources?: { prefixListId: pulumi.Input<string>; description: string };
+  /**
+   * With `loadBalancerSources`, also admit HTTPS to the public load balancer from this VPC's own NAT gateways: where
+   * the release checks, in the private subnets, reach it from. An internet-facing load balancer's name resolves to
+   * public addresses only, so traffic to it from inside the VPC leaves through NAT and arrives from the gateways'
+   * Elastic IPs, which a security-group reference cannot match
+   * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html).
+   * @default false
+   */
+  loadBalancerFromNat?: boolean;
   /** VPC flow logs, always on: where they go and for how long. */
   flowLogs: {
     /** ARN of the customer-managed KMS key that encrypts the log group (its policy must admit CloudWatch Logs). */
@@ -79,7 +90,8 @@ interface SecurityRule {
   direction: "ingress" | "egress";
   port: number;
   /** The other side: another tier's group, an IPv4 block, or a managed prefix list. */
-  peer: SecurityTier | { cidr: string } | { prefixListId: pulumi.Input<string>; name: string };
+  peer:
+    SecurityTier | { cidr: pulumi.Input<string>; name?: string } | { prefixListId: pulumi.Input<string>; name: string };
   description: string;
 }
 
@@ -91,7 +103,11 @@ const HTTPS = 443;
  * The design's tiered chain: internet -> public ALB -> frontend (nginx) -> internal API ALB -> backend -> data
  * stores, nothing else. The backend is reachable only through the frontend's path.
  */
-function securityRules(ports: NetworkArgs["ports"], sources: NetworkArgs["loadBalancerSources"]): SecurityRule[] {
+function securityRules(
+  ports: NetworkArgs["ports"],
+  sources: NetworkArgs["loadBalancerSources"],
+  natAddresses: { zone: string; cidr: pulumi.Input<string> }[],
+): SecurityRule[] {
   const viewers: SecurityRule[] = sources
     ? [
         {
@@ -101,6 +117,13 @@ function securityRules(ports: NetworkArgs["ports"], sources: NetworkArgs["loadBa
           peer: { prefixListId: sources.prefixListId, name: "prefix-list" },
           description: sources.description,
         },
+        ...natAddresses.map(({ zone, cidr }): SecurityRule => ({
+          tier: "alb",
+          direction: "ingress",
+          port: HTTPS,
+          peer: { cidr, name: `nat-${zone}` },
+          description: `HTTPS from the VPC's NAT gateway in ${zone}: the release checks (the rules still require the origin header)`,
+        })),
       ]
     : [
         { tier: "alb", direction: "ingress", port: HTTPS, peer: ANYWHERE, description: "HTTPS from viewers" },
@@ -223,6 +246,29 @@ function securityRules(ports: NetworkArgs["ports"], sources: NetworkArgs["loadBa
       peer: ANYWHERE,
       description: "HTTPS to AWS APIs (Secrets Manager, ElastiCache) through NAT",
     },
+    // The release checks (ECS deployment hooks) test new tasks through the load balancers' test rules: the internal
+    // API load balancer directly, the public one (and Secrets Manager) through NAT.
+    {
+      tier: "apiAlb",
+      direction: "ingress",
+      port: HTTPS,
+      peer: "releaseChecks",
+      description: "HTTPS from the release checks, to the API's test and production rules",
+    },
+    {
+      tier: "releaseChecks",
+      direction: "egress",
+      port: HTTPS,
+      peer: "apiAlb",
+      description: "HTTPS to the internal API load balancer",
+    },
+    {
+      tier: "releaseChecks",
+      direction: "egress",
+      port: HTTPS,
+      peer: ANYWHERE,
+      description: "HTTPS to the public load balancer and AWS APIs (Secrets Manager) through NAT",
+    },
   ];
 }
 
@@ -234,6 +280,7 @@ const TIER_DESCRIPTIONS: Record<SecurityTier, string> = {
   database: "RDS PostgreSQL: from backend tasks and the rotation functions only",
   cache: "ElastiCache Redis: from backend tasks and the rotation functions only",
   rotation: "Credential-rotation functions: no ingress; out to the data stores and AWS APIs only",
+  releaseChecks: "Release-check functions: no ingress; out to the load balancers and AWS APIs over HTTPS only",
 };
 
 /**
@@ -414,9 +461,16 @@ export class Network extends pulumi.ComponentResource {
         child,
       );
     }
-    for (const rule of securityRules(args.ports, args.loadBalancerSources)) {
+    const natAddresses = args.loadBalancerFromNat
+      ? natGateways.map(({ address }, index) => ({
+          zone: natZones[index] as string,
+          cidr: pulumi.interpolate`${address.publicIp}/32`,
+        }))
+      : [];
+    for (const rule of securityRules(args.ports, args.loadBalancerSources, natAddresses)) {
       const peer = rule.peer;
-      const peerName = typeof peer === "string" ? TIER_SLUGS[peer] : "cidr" in peer ? "anywhere" : peer.name;
+      const peerName =
+        typeof peer === "string" ? TIER_SLUGS[peer] : "cidr" in peer ? (peer.name ?? "anywhere") : peer.name;
       const tierName = TIER_SLUGS[rule.tier];
       const ruleArgs = {
         securityGroupId: groups[rule.tier].id,
@@ -452,6 +506,7 @@ export class Network extends pulumi.ComponentResource {
       database: groups.database.id,
       cache: groups.cache.id,
       rotation: groups.rotation.id,
+      releaseChecks: groups.releaseChecks.id,
     };
     this.flowLogGroupName = flowLogGroup.name;
     this.registerOutputs({

@@ -215,11 +215,16 @@ export function rollbackAlarms(
   ];
 }
 
-/** The ECS service's deployment configuration for the chosen strategy. */
+/** The ECS service's deployment configuration for the chosen strategy, with its lifecycle hooks. */
 export function deploymentConfiguration(
   deployment: DeploymentSpec,
+  lifecycleHooks: aws.types.input.ecs.ServiceDeploymentConfigurationLifecycleHook[] = [],
 ): aws.types.input.ecs.ServiceDeploymentConfiguration {
-  const base = { strategy: deployment.strategy, bakeTimeInMinutes: String(deployment.bakeTimeMinutes) };
+  const base = {
+    strategy: deployment.strategy,
+    bakeTimeInMinutes: String(deployment.bakeTimeMinutes),
+    ...(lifecycleHooks.length ? { lifecycleHooks } : {}),
+  };
   switch (deployment.strategy) {
     case "CANARY":
       return {

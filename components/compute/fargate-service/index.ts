@@ -162,7 +162,7 @@ export class FargateService extends pulumi.ComponentResource {
             },
           ],
           healthCheckGracePeriodSeconds: health.gracePeriodSeconds,
-          deploymentConfiguration: deploymentConfiguration(args.deployment),
+          deploymentConfiguration: deploymentConfiguration(args.deployment, args.lifecycleHooks),
           deploymentCircuitBreaker: { enable: true, rollback: true },
           alarms: { alarmNames: [errorsAlarm.name, unhealthyAlarm.name], enable: true, rollback: true },
           availabilityZoneRebalancing: "ENABLED",

@@ -205,6 +205,11 @@ export interface FargateServiceArgs {
   logs: LogDestination;
   /** Listener, rule priority and test-traffic header. */
   routing: RoutingSpec;
+  /**
+   * ECS deployment lifecycle hooks: what runs at the stages of each deployment and may roll it back (a
+   * ReleaseChecks component's `hooksFor`). @default none
+   */
+  lifecycleHooks?: aws.types.input.ecs.ServiceDeploymentConfigurationLifecycleHook[];
   /** Health checks, each field defaulting to {@link DESIGN_HEALTH_CHECK}'s. */
   healthCheck?: HealthCheckSpec;
   /** Auto scaling between `desiredCount` and `maxCount`. */
