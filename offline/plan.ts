@@ -14,6 +14,8 @@ import { policies } from "../policy-pack/policies";
 import { SecretValue, isAwsRejection, type DeclaredResource } from "./mocks";
 import { checkStack, type PolicyReport } from "./policies";
 import { AWS_NAME_RULES } from "../components/lib/aws-names";
+import { releaseTimeline, type RolloutSettings } from "../config/rollout";
+import type { CheckPlan } from "../functions/release-checks/hook";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--project <dir>] [--json]
 
@@ -126,12 +128,55 @@ export async function plan(argv: readonly string[], options: PlanOptions = {}): 
     code: mandatory.length > 0 ? 3 : 0,
     stdout: values.json
       ? JSON.stringify({ ...run, policies: report }, null, 2)
-      : `${renderPlan(run)}\n\n${renderAlertRouting(run)}\n\n${renderPolicies(report)}`,
+      : `${renderPlan(run)}\n\n${renderReleaseOrder(run)}\n\n${renderAlertRouting(run)}\n\n${renderPolicies(report)}`,
     stderr:
       mandatory.length > 0
         ? `${mandatory.length} mandatory policy violation${mandatory.length === 1 ? "" : "s"}: pulumi preview would fail`
         : "",
   };
+}
+
+/**
+ * The order of events of a release of each ECS service, from what the stack declares: its deployment configuration
+ * and lifecycle hooks, laid on config/rollout.ts's timeline (ECS's stage order), with each event's bound in minutes.
+ * A stage the timeline checks but no hook runs at is called out.
+ */
+export function renderReleaseOrder(run: StackRun): string {
+  const lines = ["Release order (each deployment of a service; minutes are upper bounds):"];
+  for (const service of run.resources.filter((resource) => resource.type === "aws:ecs/service:Service")) {
+    const configuration = (service.inputs.deploymentConfiguration ?? {}) as Record<string, unknown>;
+    const strategy = String(configuration.strategy) as RolloutSettings["strategy"];
+    if (!["BLUE_GREEN", "CANARY", "LINEAR"].includes(strategy)) continue;
+    const canary = (configuration.canaryConfiguration ?? {}) as Record<string, unknown>;
+    const linear = (configuration.linearConfiguration ?? {}) as Record<string, unknown>;
+    const hooks = (configuration.lifecycleHooks ?? []) as { lifecycleStages?: string[]; hookDetails?: string }[];
+    const hookStages = new Set(hooks.flatMap((hook) => hook.lifecycleStages ?? []));
+    const plan = hooks
+      .map((hook) => (JSON.parse(hook.hookDetails ?? "{}") as { plan?: CheckPlan }).plan)
+      .find((candidate) => candidate !== undefined);
+    const timeline = releaseTimeline({
+      strategy,
+      bakeTimeMinutes: Number(configuration.bakeTimeInMinutes ?? 0),
+      canary: { percent: Number(canary.canaryPercent ?? 0), bakeMinutes: Number(canary.canaryBakeTimeInMinutes ?? 0) },
+      linear: {
+        stepPercent: Number(linear.stepPercent ?? 100),
+        stepBakeMinutes: Number(linear.stepBakeTimeInMinutes ?? 0),
+      },
+      checks: {
+        testMinutes: plan?.budgetMinutes.test ?? 0,
+        productionMinutes: plan?.budgetMinutes.production ?? 0,
+      },
+    });
+    lines.push(`  ${service.name}: ${strategy}, pulumi up waits up to ${service.customTimeouts.update ?? "?"}`);
+    timeline.forEach((event, index) => {
+      const hook = event.checks ? (hookStages.has(event.stage) ? "[hook]" : "[NO HOOK]") : "";
+      const bound = event.minutes ? `≤${event.minutes} min` : "";
+      lines.push(
+        `    ${String(index + 1).padStart(2)}. ${event.stage.padEnd(30)} ${hook.padEnd(9)} ${bound.padEnd(10)} ${event.what}`,
+      );
+    });
+  }
+  return lines.join("\n");
 }
 
 /**

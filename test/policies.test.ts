@@ -590,6 +590,25 @@ const FAILING: readonly FailingCase[] = [
     says: "assignPublicIp",
   },
   {
+    policy: "ecs-release-checks",
+    when: "a canary's steps go unchecked",
+    stack: "production",
+    change: edit("aws:ecs/service:Service", /backend/, (i) => {
+      const configuration = i.deploymentConfiguration as Inputs;
+      configuration.strategy = "CANARY";
+    }),
+    says: "a CANARY deployment runs no release checks at PRE_PRODUCTION_TRAFFIC_SHIFT.",
+  },
+  {
+    policy: "ecs-release-checks",
+    when: "a service has no release checks",
+    stack: "production-dr",
+    change: edit("aws:ecs/service:Service", /frontend/, (i) => {
+      delete (i.deploymentConfiguration as Inputs).lifecycleHooks;
+    }),
+    says: "runs no release checks at POST_TEST_TRAFFIC_SHIFT, POST_PRODUCTION_TRAFFIC_SHIFT.",
+  },
+  {
     policy: "ecr-immutable-tags-and-scanning",
     when: "tags are mutable",
     stack: "production",
@@ -638,7 +657,9 @@ describe("policy pack", () => {
         expect(policy.name).to.match(/^[a-z0-9]+(-[a-z0-9]+)*$/);
         expect(policy.tags ?? [], policy.name).to.not.be.empty;
         for (const tag of policy.tags ?? [])
-          expect(tag).to.match(/^(checkov:CKV2?_AWS_\d+|trivy:AVD-AWS-\d{4}|aws-fsbp:[A-Za-z0-9]+\.\d+)$/);
+          expect(tag).to.match(
+            /^(checkov:CKV2?_AWS_\d+|trivy:AVD-AWS-\d{4}|aws-fsbp:[A-Za-z0-9]+\.\d+|cloudweave:adr-\d{4})$/,
+          );
         expect(policy.description, policy.name).to.match(/\[.+\]$/);
         expect(policy.remediationSteps, policy.name).to.be.a("string").and.not.empty;
         expect(policy.severity, policy.name).to.be.oneOf(["low", "medium", "high", "critical"]);

@@ -101,6 +101,38 @@ export const servicePrivate = resourcePolicy({
   },
 });
 
+/** The stages release checks must run at, by deployment strategy (functions/release-checks/hook.ts). */
+const CHECKED_STAGES: Readonly<Record<string, readonly string[]>> = {
+  BLUE_GREEN: ["POST_TEST_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"],
+  CANARY: ["POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"],
+  LINEAR: ["POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"],
+};
+
+export const releaseChecks = resourcePolicy({
+  name: "ecs-release-checks",
+  description:
+    "ECS services that shift traffic between versions test each release before and after it takes traffic: a Lambda lifecycle hook after the test shift and after the production shift, and before each canary or linear step.",
+  anchors: { adr: ["0025"] },
+  severity: "high",
+  remediation:
+    "Pass the service a ReleaseChecks component's hooksFor(...) as lifecycleHooks (components/release/release-checks.ts).",
+  types: TOKENS.service,
+  validate: (props, _args, report) => {
+    const configuration = record(props.deploymentConfiguration);
+    const strategy = str(configuration, "strategy") ?? "";
+    const required = CHECKED_STAGES[strategy];
+    if (!required) return;
+    const stages = new Set(
+      (Array.isArray(configuration.lifecycleHooks) ? configuration.lifecycleHooks : [])
+        .map(record)
+        .filter((hook) => (str(hook, "targetType") ?? "AWS_LAMBDA") === "AWS_LAMBDA" && hook.hookTargetArn)
+        .flatMap((hook): unknown[] => (Array.isArray(hook.lifecycleStages) ? hook.lifecycleStages : [])),
+    );
+    const missing = required.filter((stage) => !stages.has(stage));
+    if (missing.length) report(`a ${strategy} deployment runs no release checks at ${missing.join(", ")}.`);
+  },
+});
+
 export const repositoryImmutable = resourcePolicy({
   name: "ecr-immutable-tags-and-scanning",
   description: "ECR repositories have immutable tags and scan images on push.",
@@ -143,6 +175,7 @@ export const containerPolicies: (ResourceValidationPolicy | StackValidationPolic
   clusterInsights,
   taskHardening,
   servicePrivate,
+  releaseChecks,
   repositoryImmutable,
   repositoryLifecycle,
 ];

@@ -21,6 +21,8 @@ export interface Anchors {
   trivy?: string[];
   /** AWS Security Hub Foundational Security Best Practices control ids. */
   fsbp?: string[];
+  /** This project's decision records (`0025`), for a rule no public rule set has. */
+  adr?: string[];
 }
 
 /** Everything a policy declares about itself besides its check. */
@@ -45,6 +47,7 @@ export function anchorTags(anchors: Anchors): string[] {
     ...(anchors.checkov ?? []).map((id) => `checkov:${id}`),
     ...(anchors.trivy ?? []).map((id) => `trivy:${id}`),
     ...(anchors.fsbp ?? []).map((id) => `aws-fsbp:${id}`),
+    ...(anchors.adr ?? []).map((id) => `cloudweave:adr-${id}`),
   ];
 }
 
@@ -53,6 +56,7 @@ function describe(meta: PolicyMeta): string {
     ...(meta.anchors.checkov ?? []),
     ...(meta.anchors.trivy ?? []),
     ...(meta.anchors.fsbp ?? []).map((id) => `FSBP ${id}`),
+    ...(meta.anchors.adr ?? []).map((id) => `ADR ${id}`),
   ];
   return ids.length > 0 ? `${meta.description} [${ids.join(", ")}]` : meta.description;
 }
