@@ -238,7 +238,9 @@ describe("the offline plan's release order (offline/plan.ts renderReleaseOrder)"
   it("lays each service's declared deployment and hooks on ECS's stage order, checks where hooks run", async () => {
     const canary = await stackRun("production", canaryRelease("production"));
     const text = renderReleaseOrder(canary);
-    const frontend = text.split(/\n {2}(?=\S)/).find((block) => block.startsWith("cloudweave-production-frontend-service"))!;
+    const frontend = text
+      .split(/\n {2}(?=\S)/)
+      .find((block) => block.startsWith("cloudweave-production-frontend-service"))!;
     const stages = frontend
       .split("\n")
       .slice(1)
