@@ -12,6 +12,7 @@ import {
   STACKS_PROJECT,
   STATE_BACKEND_NAME,
   deployRoleName,
+  flagsEnvironment,
   stackStateKeys,
 } from "../components/lib/delivery";
 import { GitHubOidcRoles } from "./components/github-oidc-roles";
@@ -93,19 +94,21 @@ export const drSecretsProviders = Object.fromEntries(
 );
 export const previewRoleArn = ci.previewRoleArn;
 export const deployRoleArns = ci.deployRoleArns;
+export const flagsRoleArns = ci.flagsRoleArns;
 export const permissionsBoundaryArns = ci.permissionsBoundaryArns;
 
 /** Suffix of a stack's repository variables: `production-dr` → `PRODUCTION_DR`. */
 const variableSuffix = (stack: string) => stack.toUpperCase().replace(/-/g, "_");
 /**
- * What to set in GitHub (docs/delivery.md): each stack's environment gets the deploy role and the backend; the
- * repository gets each stack's preview role and backend, which pull requests (no environment) read.
+ * What to set in GitHub (docs/delivery.md): each stack's environment gets the deploy role and the backend, and its
+ * flags environment the flags role; the repository gets each stack's preview role and backend, which pull requests
+ * (no environment) read.
  */
 export const githubVariables = {
   environments: Object.fromEntries(
-    config.stacks.map((stack) => [
-      stack.name,
-      { AWS_DEPLOY_ROLE_ARN: ci.deployRoleArns[stack.name], PULUMI_BACKEND_URL: backend.backendUrl },
+    config.stacks.flatMap((stack): [string, Record<string, pulumi.Input<string> | undefined>][] => [
+      [stack.name, { AWS_DEPLOY_ROLE_ARN: ci.deployRoleArns[stack.name], PULUMI_BACKEND_URL: backend.backendUrl }],
+      [flagsEnvironment(stack.name), { AWS_FLAGS_ROLE_ARN: ci.flagsRoleArns[stack.name] }],
     ]),
   ),
   repository: Object.fromEntries(

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { FEATURE_FLAGS } from "./app";
 import { DAILY_WINDOW, TIME_OF_DAY, WEEKLY_WINDOW } from "./windows";
 import {
   ENVIRONMENTS,
@@ -535,13 +534,6 @@ export const rawSettings = strictObject({
     "AWS Backup of the database: schedules, retention, copies and replication to the second region, vault lock and restore tests.",
   ),
   "cloudweave:featureFlags": strictObject({
-    enabled: z
-      .array(
-        z.enum(Object.keys(FEATURE_FLAGS) as [string, ...string[]], {
-          error: `must name a flag the backend knows: ${Object.keys(FEATURE_FLAGS).join(", ")}`,
-        }),
-      )
-      .describe("The flags that are on in this stack; the others are off."),
     rollout: strictObject({
       durationMinutes: z
         .number()
@@ -561,7 +553,9 @@ export const rawSettings = strictObject({
         .max(1440, "must be 0-1440 minutes")
         .describe("Minutes AppConfig watches the monitors after the change reached everyone."),
     }).describe("How a flag change spreads: over how many minutes, how much more of the fleet each step, then a bake."),
-  }).describe("The backend's feature flags (AWS AppConfig): which are on, and how a change rolls out."),
+  }).describe(
+    "How a change of the backend's feature flags (AWS AppConfig) rolls out. Which flags are on is not stack config: feature-flags/<stack>.yaml, deployed by npm run flags.",
+  ),
   "cloudweave:faultInjection": strictObject({
     taskAgent: z
       .boolean({ error: "must be true or false" })

@@ -33,13 +33,18 @@ export function serving(ctx: StackContext): boolean {
   return ctx.recovery.role !== "standby" || ctx.recovery.recovered;
 }
 
+/** The prefix of the names of every component of an environment's stacks: `cloudweave-<environment>`. */
+export function stackPrefix(environment: string): string {
+  return `cloudweave-${environment}`;
+}
+
 /** The context of a stack, from its validated settings. */
 export function stackContext(config: StackConfig): StackContext {
   // The provider refuses credentials of another account than the stack file names, so the stack's account is known.
   const partition = aws.getPartitionOutput().partition;
   return {
     config,
-    prefix: `cloudweave-${config.environment}`,
+    prefix: stackPrefix(config.environment),
     protect: config.deletionProtection,
     recovery: recoveryPart(config),
     account: {

@@ -1,4 +1,4 @@
-import { FEATURE_FLAGS, type FeatureFlag } from "../config/app";
+import { allOff, featureFlagsDocument } from "../config/flag-values";
 import type { FargateService } from "../components/compute/fargate-service";
 import type { Network } from "../components/network/network";
 import { FeatureFlags } from "../components/release/feature-flags";
@@ -8,9 +8,17 @@ import { serviceLogs, type StackContext } from "./context";
 import type { EdgeTier } from "./edge";
 import type { StackKeys } from "./security";
 
-/** The AppConfig names the backend asks for its flags by (AppConfig accepts names as identifiers). */
-export function featureFlagNames({ config, prefix }: StackContext) {
-  return { application: prefix, environment: config.environment, profile: "feature-flags" };
+/**
+ * The AppConfig names the backend asks for its flags by (AppConfig accepts names as identifiers), and the deployment
+ * strategy's: what `npm run flags` finds them by.
+ */
+export function featureFlagNames({ config, prefix }: Pick<StackContext, "config" | "prefix">) {
+  return {
+    application: prefix,
+    environment: config.environment,
+    profile: "feature-flags",
+    strategy: `${prefix}-flags-gradual`,
+  };
 }
 
 /**
@@ -37,18 +45,15 @@ export function buildReleaseChecks(
 
 /**
  * Release tier: feature flags in AppConfig, rolled out gradually and rolled back on the backend's deployment
- * alarms; the backend's task role may read them.
+ * alarms; the backend's task role may read them. Their values are deployed by `npm run flags`, not here.
  */
 export function buildFeatureFlags(ctx: StackContext, backend: FargateService): FeatureFlags {
   const { config, prefix, account } = ctx;
   const featureFlags = new FeatureFlags(`${prefix}-flags`, {
     account,
     names: featureFlagNames(ctx),
-    flags: (Object.keys(FEATURE_FLAGS) as FeatureFlag[]).map((flag) => ({
-      name: flag,
-      description: FEATURE_FLAGS[flag],
-      enabled: config.featureFlags.enabled.includes(flag),
-    })),
+    // A new environment starts with every flag off; its owners switch them on (feature-flags/<stack>.yaml).
+    initialDocument: featureFlagsDocument(allOff()),
     rollout: config.featureFlags.rollout,
     monitorAlarmArns: backend.rollbackAlarmArns,
   });

@@ -160,7 +160,7 @@ describe("bootstrap program (state backend and CI roles, one stack per account)"
         }
       });
 
-      it("trusts GitHub's OIDC provider for this repository only: pull requests preview, the environment deploys", () => {
+      it("trusts GitHub's OIDC provider for this repository only: pull requests preview, the environments deploy and flip flags", () => {
         const provider = single(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
         expect(provider.inputs).to.deep.include({
           url: "https://token.actions.githubusercontent.com",
@@ -172,6 +172,13 @@ describe("bootstrap program (state backend and CI roles, one stack per account)"
             listed.map((name) => [
               `cloudweave-ci-deploy-${name}`,
               `repo:cloudweave/infrastructure:environment:${name}`,
+            ]),
+          ),
+          // Flag values have their own environment: its rules, not a release's approvals, gate them.
+          ...Object.fromEntries(
+            listed.map((name) => [
+              `cloudweave-ci-flags-${name}`,
+              `repo:cloudweave/infrastructure:environment:${name}-flags`,
             ]),
           ),
         };
@@ -189,6 +196,48 @@ describe("bootstrap program (state backend and CI roles, one stack per account)"
           });
         }
         expect(run.outputs.deployRoleArns).to.have.keys(listed);
+        expect(run.outputs.flagsRoleArns).to.have.keys(listed);
+      });
+
+      it("lets each flags role deploy flag values in AppConfig, and nothing else", () => {
+        for (const name of listed) {
+          const role = ofType(run, "aws:iam/role:Role").find(
+            (candidate) => candidate.inputs.name === `cloudweave-ci-flags-${name}`,
+          )!;
+          const principal = {
+            identityPolicies: ofType(run, "aws:iam/rolePolicy:RolePolicy")
+              .filter((policy) => policy.inputs.role === role.outputs.name)
+              .map((policy) => json<PolicyDocument>(policy, "policy")),
+          };
+          const application = `arn:aws:appconfig:us-east-1:${run.accountId}:application/abc1234`;
+          const request = (action: string, resource: string, tags: Record<string, string> = {}) =>
+            evaluate(principal, {
+              principalArn: String(role.outputs.arn),
+              action,
+              resource,
+              context: Object.fromEntries(
+                Object.entries(tags).map(([key, value]) => [`aws:ResourceTag/${key}`, value]),
+              ),
+            });
+          const environment = stackConfig(name).environment;
+          expect(request("appconfig:ListApplications", "*"), name).to.equal("allow");
+          expect(
+            request("appconfig:CreateHostedConfigurationVersion", `${application}/configurationprofile/p1`),
+          ).to.equal("allow");
+          expect(
+            request("appconfig:StartDeployment", `${application}/environment/e1`, { Environment: environment }),
+          ).to.equal("allow");
+          expect(
+            request("appconfig:StartDeployment", `${application}/environment/e1`, { Environment: "elsewhere" }),
+          ).to.equal("explicit deny");
+          for (const action of [
+            "appconfig:DeleteApplication",
+            "appconfig:StopDeployment",
+            "appconfig:UpdateEnvironment",
+            "s3:GetObject",
+          ])
+            expect(request(action, application), action).to.equal("implicit deny");
+        }
       });
 
       it("gives previews read access, and lock files as the only thing they write", () => {
@@ -218,12 +267,15 @@ describe("bootstrap program (state backend and CI roles, one stack per account)"
         const suffix = (name: string) => name.toUpperCase().replace(/-/g, "_");
         expect(run.outputs.githubVariables).to.deep.equal({
           environments: Object.fromEntries(
-            listed.map((name) => [
-              name,
-              {
-                AWS_DEPLOY_ROLE_ARN: (run.outputs.deployRoleArns as Record<string, string>)[name],
-                PULUMI_BACKEND_URL: run.outputs.backendUrl,
-              },
+            listed.flatMap((name): [string, Record<string, unknown>][] => [
+              [
+                name,
+                {
+                  AWS_DEPLOY_ROLE_ARN: (run.outputs.deployRoleArns as Record<string, string>)[name],
+                  PULUMI_BACKEND_URL: run.outputs.backendUrl,
+                },
+              ],
+              [`${name}-flags`, { AWS_FLAGS_ROLE_ARN: (run.outputs.flagsRoleArns as Record<string, string>)[name] }],
             ]),
           ),
           repository: Object.fromEntries(

@@ -136,8 +136,9 @@ describe("release engineering and resilience on both stacks", () => {
           ]);
         });
 
-        it("hosts every flag the backend knows, on exactly where the stack file says", () => {
-          const content = JSON.parse(revealed(parts().version.inputs.content) as string) as {
+        it("hosts every flag the backend knows, all off in the first version, and never deploys it over the owners' later ones", () => {
+          const { version, deployment, strategy } = parts();
+          const content = JSON.parse(revealed(version.inputs.content) as string) as {
             version: string;
             flags: Record<string, { name: string }>;
             values: Record<string, { enabled: boolean }>;
@@ -145,9 +146,18 @@ describe("release engineering and resilience on both stacks", () => {
           expect(content.version).to.equal("1");
           expect(Object.keys(content.flags)).to.have.members(Object.keys(FEATURE_FLAGS));
           for (const flag of Object.keys(FEATURE_FLAGS)) {
-            expect(content.values[flag], flag).to.deep.equal({ enabled: config.featureFlags.enabled.includes(flag) });
+            expect(content.values[flag], flag).to.deep.equal({ enabled: false });
           }
-          expect(parts().version.inputs.contentType).to.equal("application/json");
+          expect(version.inputs.contentType).to.equal("application/json");
+          // Every input of both resources replaces them, and a replacement would deploy the first values again.
+          expect(version.ignoreChanges).to.include.members(["content", "description"]);
+          expect(deployment.ignoreChanges).to.include.members([
+            "configurationVersion",
+            "deploymentStrategyId",
+            "description",
+          ]);
+          // npm run flags finds the strategy by this name.
+          expect(strategy.inputs.name).to.equal(`${prefix}-flags-gradual`);
         });
 
         it("deploys the flags gradually with the stack's rollout settings", () => {

@@ -24,7 +24,7 @@ interface Job {
   steps?: Step[];
 }
 interface Workflow {
-  on: Record<string, { branches?: string[] }>;
+  on: Record<string, { branches?: string[]; paths?: string[] } | null>;
   permissions: Record<string, string>;
   concurrency?: { group: string; "cancel-in-progress": boolean };
   env?: Record<string, string>;
@@ -43,7 +43,8 @@ const uses = (job: Job, action: string) => (job.steps ?? []).filter((step) => st
 describe("CI/CD workflows", () => {
   const pr = workflow("pull-request.yml");
   const deploy = workflow("deploy.yml");
-  const all = { "pull-request.yml": pr, "deploy.yml": deploy };
+  const flagsWorkflow = workflow("flags.yml");
+  const all = { "pull-request.yml": pr, "deploy.yml": deploy, "flags.yml": flagsWorkflow };
 
   it("parse and grant nothing by default", () => {
     for (const [file, definition] of Object.entries(all)) expect(definition.permissions, file).to.deep.equal({});
@@ -52,6 +53,29 @@ describe("CI/CD workflows", () => {
   // OpenSSF Scorecard's Pinned-Dependencies check and GitHub's "Security hardening for GitHub Actions" (using
   // third-party actions): a full-length commit SHA is the only immutable reference; tags can be moved. The comment
   // names the release, and Dependabot (.github/dependabot.yml) updates both together.
+  it("deploy a merged change of a stack's flag values with npm run flags, from the stack's flags environment and region", () => {
+    expect(flagsWorkflow.on).to.deep.include({ push: { branches: ["develop", "main"], paths: ["feature-flags/**"] } });
+    const branches: Record<string, string> = {
+      staging: "refs/heads/develop",
+      production: "refs/heads/main",
+    };
+    for (const stack of ["staging", "production", "production-dr"]) {
+      const job = flagsWorkflow.jobs[stack] as Job;
+      expect(job.environment, stack).to.equal(`${stack}-flags`);
+      expect(job.concurrency).to.deep.equal({ group: `flags-${stack}`, "cancel-in-progress": false });
+      if (branches[stack]) expect(job.if).to.include(branches[stack]);
+      const steps = job.steps ?? [];
+      const credentials = steps.find((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+      expect(credentials?.with).to.deep.include({
+        "role-to-assume": "${{ vars.AWS_FLAGS_ROLE_ARN }}",
+        "aws-region": stackConfig(stack).region,
+      });
+      // Waits for a deployment under way rather than failing the merge; the region is the stack file's.
+      expect(steps.at(-1)?.run).to.equal(`npm run flags -- ${stack} sync --wait`);
+    }
+    expect(needsOf(flagsWorkflow.jobs["production-dr"] as Job)).to.deep.equal(["production"]);
+  });
+
   it("pin every action to a full commit SHA with its release in a comment, the same one everywhere", () => {
     const pins = new Map<string, string>();
     for (const file of Object.keys(all)) {

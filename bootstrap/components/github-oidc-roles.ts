@@ -10,6 +10,8 @@ import {
   PREVIEW_ROLE_NAME,
   deployRoleName,
   environmentRolePrefix,
+  flagsEnvironment,
+  flagsRoleName,
   permissionsBoundaryName,
   stackStateKeys,
 } from "../../components/lib/delivery";
@@ -59,6 +61,8 @@ export class GitHubOidcRoles extends pulumi.ComponentResource {
   public readonly previewRoleArn: pulumi.Output<string>;
   /** Each stack's deploy role ARN, by stack name. */
   public readonly deployRoleArns: Record<string, pulumi.Output<string>>;
+  /** Each stack's flags role ARN (AppConfig deployments of flag values only), by stack name. */
+  public readonly flagsRoleArns: Record<string, pulumi.Output<string>>;
   /** Each environment's permissions boundary (managed policy ARN), by environment. */
   public readonly permissionsBoundaryArns: Record<string, pulumi.Output<string>>;
 
@@ -309,10 +313,67 @@ export class GitHubOidcRoles extends pulumi.ComponentResource {
       this.deployRoleArns[stack.name] = role.arn;
     }
 
+    // --- One flags role per stack: deploys feature-flag values to the stack's AppConfig environment -----------
+    this.flagsRoleArns = {};
+    for (const stack of args.stacks) {
+      const role = new aws.iam.Role(
+        `${name}-flags-${stack.name}`,
+        {
+          name: flagsRoleName(stack.name),
+          description: `Deploys the feature-flag values of the ${stack.name} stack of ${repository} (npm run flags)`,
+          assumeRolePolicy: trust(`repo:${repository}:environment:${flagsEnvironment(stack.name)}`),
+          maxSessionDuration: args.maxSessionSeconds ?? 7200,
+        },
+        child,
+      );
+      const appconfigArn = (resource: string) =>
+        pulumi.interpolate`arn:${partition}:appconfig:*:${accountId}:${resource}`;
+      new aws.iam.RolePolicy(
+        `${name}-flags-${stack.name}`,
+        {
+          role: role.name,
+          policy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                // Both list actions have no resource type: "*" only (Service Authorization Reference, AWS AppConfig).
+                Sid: "FindTheFlags",
+                Effect: "Allow",
+                Action: ["appconfig:ListApplications", "appconfig:ListDeploymentStrategies"],
+                Resource: "*",
+              },
+              {
+                // What scripts/flags.ts calls: new hosted versions and deployments of them; no create or delete of
+                // applications, environments, profiles or strategies (the stack's), no StopDeployment.
+                Sid: "DeployFlagValues",
+                Effect: "Allow",
+                Action: [
+                  "appconfig:ListEnvironments",
+                  "appconfig:ListConfigurationProfiles",
+                  "appconfig:ListDeployments",
+                  "appconfig:GetDeployment",
+                  "appconfig:ListHostedConfigurationVersions",
+                  "appconfig:GetHostedConfigurationVersion",
+                  "appconfig:CreateHostedConfigurationVersion",
+                  "appconfig:StartDeployment",
+                ],
+                Resource: [appconfigArn("application/*"), appconfigArn("deploymentstrategy/*")],
+              },
+              // The application, environment, profile and strategy carry the stack's Environment tag.
+              ...environmentGuardrails(stack.environment, "all"),
+            ],
+          }),
+        },
+        child,
+      );
+      this.flagsRoleArns[stack.name] = role.arn;
+    }
+
     this.previewRoleArn = preview.arn;
     this.registerOutputs({
       previewRoleArn: this.previewRoleArn,
       deployRoleArns: this.deployRoleArns,
+      flagsRoleArns: this.flagsRoleArns,
       permissionsBoundaryArns: this.permissionsBoundaryArns,
     });
   }

@@ -25,6 +25,19 @@ export function deployRoleName(stack: string): string {
   return `${CI_ROLE_PREFIX}deploy-${stack}`;
 }
 
+/**
+ * The role a stack's flags workflow assumes to deploy feature-flag values (npm run flags), only from the GitHub
+ * environment {@link flagsEnvironment}: AppConfig deployments, nothing else.
+ */
+export function flagsRoleName(stack: string): string {
+  return `${CI_ROLE_PREFIX}flags-${stack}`;
+}
+
+/** The GitHub environment that deploys a stack's flag values (its own protection rules, not the deploy's). */
+export function flagsEnvironment(stack: string): string {
+  return `${stack}-flags`;
+}
+
 /** Prefix of the IAM role names an environment's stacks create (`cloudweave-<environment>-…`, from index.ts). */
 export function environmentRolePrefix(environment: string): string {
   return `cloudweave-${environment}-`;

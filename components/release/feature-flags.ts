@@ -7,10 +7,16 @@ import { serviceTrustPolicy } from "../lib/service-trust";
 export interface FeatureFlagsArgs {
   /** The account (the reader's resource ARN, the monitor role's trust condition). */
   account: AwsAccount;
-  /** The AppConfig application, environment and profile names the application asks for. */
-  names: { application: string; environment: string; profile: string };
-  /** Every flag the application knows, with whether it is on in this stack. */
-  flags: { name: string; description: string; enabled: boolean }[];
+  /**
+   * The AppConfig application, environment and profile names the application asks for, and the deployment
+   * strategy's name: what `npm run flags` finds them by.
+   */
+  names: { application: string; environment: string; profile: string; strategy: string };
+  /**
+   * The content of the first hosted version (an `AWS.AppConfig.FeatureFlags` document), deployed when the
+   * environment is created. Later versions are the flag owners' (`npm run flags`): Pulumi ignores them.
+   */
+  initialDocument: string;
   /**
    * How a change of flags reaches the fleet: the share of targets gained per interval until everyone has it over
    * `durationMinutes`, then `bakeMinutes` watching the monitors before the deployment completes.
@@ -22,8 +28,10 @@ export interface FeatureFlagsArgs {
 
 /**
  * Feature flags for gradual rollouts: an AWS AppConfig application with an environment per stack, a feature-flag
- * configuration profile, the stack's flag values as a hosted version, a gradual deployment strategy, alarm monitors
- * that roll a bad flag change back. Readers are granted access with {@link FeatureFlags.grantRead}.
+ * configuration profile, a gradual deployment strategy, and alarm monitors that roll a bad flag change back. The
+ * values are not the infrastructure's: Pulumi creates and deploys the first hosted version only, and never puts it
+ * back (`ignoreChanges`) once the flags' owners deploy newer ones with `npm run flags` (ADR 25). Readers are granted
+ * access with {@link FeatureFlags.grantRead}.
  */
 export class FeatureFlags extends pulumi.ComponentResource {
   public readonly applicationId: pulumi.Output<string>;
@@ -91,20 +99,17 @@ export class FeatureFlags extends pulumi.ComponentResource {
         applicationId: application.id,
         configurationProfileId: profile.configurationProfileId,
         contentType: "application/json",
-        description: "Flag values of this stack",
-        content: JSON.stringify({
-          version: "1",
-          flags: Object.fromEntries(
-            args.flags.map((flag) => [flag.name, { name: flag.name, description: flag.description }]),
-          ),
-          values: Object.fromEntries(args.flags.map((flag) => [flag.name, { enabled: flag.enabled }])),
-        }),
+        description: "The first flag values of this environment; npm run flags deploys the next ones",
+        content: args.initialDocument,
       },
-      child,
+      // Every input replaces a hosted version (terraform-provider-aws internal/service/appconfig/
+      // hosted_configuration_version.go: ForceNew), which would deploy it over the owners' values.
+      { ...child, ignoreChanges: ["content", "description"] },
     );
     const strategy = new aws.appconfig.DeploymentStrategy(
       `${name}-gradual`,
       {
+        name: args.names.strategy,
         description: `${args.rollout.growthPercent}% more targets at a time over ${args.rollout.durationMinutes} minutes`,
         deploymentDurationInMinutes: args.rollout.durationMinutes,
         growthType: "LINEAR",
@@ -122,9 +127,11 @@ export class FeatureFlags extends pulumi.ComponentResource {
         configurationProfileId: profile.configurationProfileId,
         configurationVersion: version.versionNumber.apply(String),
         deploymentStrategyId: strategy.id,
-        description: "The stack's flag values",
+        description: "The first flag values of this environment",
       },
-      child,
+      // The first deployment only: a deployment's inputs all replace it (terraform-provider-aws
+      // internal/service/appconfig/deployment.go: ForceNew), and a replacement would deploy the first values again.
+      { ...child, ignoreChanges: ["configurationVersion", "deploymentStrategyId", "description"] },
     );
 
     this.baseName = name;
