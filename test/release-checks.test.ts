@@ -258,6 +258,8 @@ describe("the release hook's answers to ECS (functions/release-checks/hook.ts)",
     expect(first).to.deep.include({ hookStatus: "IN_PROGRESS", callBackDelay: RETRY_SECONDS });
     const progress = first.hookDetails?.progress as { attempts: number; firstAttemptAt: number };
     expect(progress.attempts).to.equal(1);
+    // The plan goes back with the progress, whether ECS merges the details or replaces them.
+    expect(first.hookDetails?.plan).to.deep.equal(PLAN);
 
     advance(4 * 60);
     const second = await answerHook(event("POST_TEST_TRAFFIC_SHIFT", { hookDetails: first.hookDetails }), deps);

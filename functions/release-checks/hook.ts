@@ -152,7 +152,8 @@ export async function answerHook(event: HookEvent, deps: HookDependencies): Prom
   // Another attempt only if it can still start within the budget; a check that keeps failing rolls the release back.
   if (elapsedSeconds + RETRY_SECONDS <= budgetSeconds) {
     deps.log({ ...entry, outcome: "IN_PROGRESS", failed: failed.map((check) => check.check) });
-    return { hookStatus: "IN_PROGRESS", callBackDelay: RETRY_SECONDS, hookDetails: { progress } };
+    // ECS documents merging these into the configured details; sending the plan back too keeps it either way.
+    return { hookStatus: "IN_PROGRESS", callBackDelay: RETRY_SECONDS, hookDetails: { plan, progress } };
   }
   deps.log({ ...entry, outcome: "FAILED", failed: failed.map((check) => `${check.check}: ${check.detail}`) });
   return { hookStatus: "FAILED" };
