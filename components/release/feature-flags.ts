@@ -109,6 +109,9 @@ export class FeatureFlags extends pulumi.ComponentResource {
     const strategy = new aws.appconfig.DeploymentStrategy(
       `${name}-gradual`,
       {
+        // A fixed name `npm run flags` finds it by. Name is create-only (terraform-provider-aws
+        // internal/service/appconfig/deployment_strategy.go: ForceNew): a stack named by Pulumi before gets a new
+        // strategy once, which the first deployment, ignoring its strategy, does not follow.
         name: args.names.strategy,
         description: `${args.rollout.growthPercent}% more targets at a time over ${args.rollout.durationMinutes} minutes`,
         deploymentDurationInMinutes: args.rollout.durationMinutes,
