@@ -8,11 +8,11 @@ import { FargateService, type SecretReference } from "../components/compute/farg
 import { ImageRepository } from "../components/compute/image-repository";
 import type { Network } from "../components/network/network";
 import type { Alerting } from "../components/operations/alerting";
+import type { ReleaseChecks } from "../components/release/release-checks";
 import { TaskFaultAgent } from "../components/resilience/task-fault-agent";
 import { serving, serviceLogs, type StackContext } from "./context";
 import type { DataTier } from "./data";
 import type { EdgeTier } from "./edge";
-import type { ReleaseChecks } from "../components/release/release-checks";
 import type { featureFlagNames } from "./release";
 import type { StackKeys } from "./security";
 

@@ -270,6 +270,26 @@ describe("npm run flags (scripts/flags.ts) against a mocked AppConfig", () => {
     );
   });
 
+  it("stops waiting, saying where to look, when a deployment outlasts its strategy's duration and bake by 15 minutes", async () => {
+    appconfig
+      .on(GetDeploymentCommand, { DeploymentNumber: 4 })
+      .resolves({
+        DeploymentNumber: 4,
+        State: "DEPLOYING",
+        PercentageComplete: 90,
+        ConfigurationVersion: "6",
+        DeploymentDurationInMinutes: 30,
+        FinalBakeTimeInMinutes: 10,
+      });
+    const { code, errors, out } = await flags(["production", "set", "new-dashboard", "on"]);
+    expect(code).to.equal(1);
+    expect(errors).to.equal(
+      "deployment #4 (version 6) is DEPLOYING, 90% complete after 55 minutes of waiting; it goes on in AWS: aws appconfig get-deployment --region us-east-1 --application-id app1 --environment-id env1 --deployment-number 4",
+    );
+    // One progress line, not one per poll.
+    expect(out.filter((line) => line.startsWith("  #4"))).to.have.length(1);
+  });
+
   it("says so when another deployment starts between its look and its start", async () => {
     appconfig
       .on(StartDeploymentCommand)
