@@ -382,6 +382,13 @@ export async function runFlags(
       printError(error.message);
       return 1;
     }
+    // AWS refusing (a service error carries $metadata) or no credentials: said plainly, without a stack trace.
+    if (error instanceof Error && ("$metadata" in error || error.name === "CredentialsProviderError")) {
+      printError(
+        `AWS: ${error.name}: ${error.message} (npm run flags uses the shell's credentials for the stack's account)`,
+      );
+      return 1;
+    }
     throw error;
   }
 }

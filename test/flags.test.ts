@@ -271,16 +271,14 @@ describe("npm run flags (scripts/flags.ts) against a mocked AppConfig", () => {
   });
 
   it("stops waiting, saying where to look, when a deployment outlasts its strategy's duration and bake by 15 minutes", async () => {
-    appconfig
-      .on(GetDeploymentCommand, { DeploymentNumber: 4 })
-      .resolves({
-        DeploymentNumber: 4,
-        State: "DEPLOYING",
-        PercentageComplete: 90,
-        ConfigurationVersion: "6",
-        DeploymentDurationInMinutes: 30,
-        FinalBakeTimeInMinutes: 10,
-      });
+    appconfig.on(GetDeploymentCommand, { DeploymentNumber: 4 }).resolves({
+      DeploymentNumber: 4,
+      State: "DEPLOYING",
+      PercentageComplete: 90,
+      ConfigurationVersion: "6",
+      DeploymentDurationInMinutes: 30,
+      FinalBakeTimeInMinutes: 10,
+    });
     const { code, errors, out } = await flags(["production", "set", "new-dashboard", "on"]);
     expect(code).to.equal(1);
     expect(errors).to.equal(
@@ -346,6 +344,19 @@ describe("npm run flags (scripts/flags.ts) against a mocked AppConfig", () => {
     expect(badFile.code).to.equal(1);
     expect(badFile.errors).to.equal('feature-flags/production.yaml: new-dashboard = "yes": must be on or off');
     expect(appconfig.calls()).to.have.length(0);
+  });
+
+  it("says plainly when AWS refuses, without a stack trace", async () => {
+    const denied = Object.assign(new Error("User is not authorized to perform: appconfig:ListApplications"), {
+      name: "AccessDeniedException",
+      $metadata: { httpStatusCode: 403 },
+    });
+    appconfig.on(ListApplicationsCommand).rejects(denied);
+    const { code, errors } = await flags(["production", "show"]);
+    expect(code).to.equal(1);
+    expect(errors).to.equal(
+      "AWS: AccessDeniedException: User is not authorized to perform: appconfig:ListApplications (npm run flags uses the shell's credentials for the stack's account)",
+    );
   });
 
   it("says which AppConfig resource it cannot find, and why that may be", async () => {
