@@ -1,7 +1,7 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { functionBundle, LAMBDA_RUNTIME } from "../../functions/bundle";
-import type { CheckPlan } from "../../functions/release-checks/hook";
+import { CHECKED_STAGES, type CheckedStage, type CheckPlan } from "../../functions/release-checks/hook";
 import type { SmokeSuiteName } from "../../functions/release-checks/smoke";
 import { regionOf, type AwsAccount } from "../lib/aws-account";
 import { physicalName } from "../lib/aws-names";
@@ -209,11 +209,12 @@ export class ReleaseChecks extends pulumi.ComponentResource {
   }
 }
 
-/** The stages a deployment of `strategy` is checked at, in the order ECS reaches them. */
-export function checkedStages(strategy: CheckedService["strategy"]): string[] {
-  return [
-    "POST_TEST_TRAFFIC_SHIFT",
-    ...(strategy === "BLUE_GREEN" ? [] : ["PRE_PRODUCTION_TRAFFIC_SHIFT"]),
-    "POST_PRODUCTION_TRAFFIC_SHIFT",
-  ];
+/**
+ * The stages a deployment of `strategy` is checked at, in the order ECS reaches them: those the hook checks
+ * (functions/release-checks/hook.ts), but the one before each production step where there is a single step.
+ */
+export function checkedStages(strategy: CheckedService["strategy"]): CheckedStage[] {
+  return (Object.keys(CHECKED_STAGES) as CheckedStage[]).filter(
+    (stage) => strategy !== "BLUE_GREEN" || stage !== "PRE_PRODUCTION_TRAFFIC_SHIFT",
+  );
 }
