@@ -58,8 +58,9 @@ export interface NetworkArgs {
    * With `loadBalancerSources`, also admit HTTPS to the public load balancer from this VPC's own NAT gateways: where
    * the release checks, in the private subnets, reach it from. An internet-facing load balancer's name resolves to
    * public addresses only, so traffic to it from inside the VPC leaves through NAT and arrives from the gateways'
-   * Elastic IPs, which a security-group reference cannot match
-   * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html).
+   * Elastic IPs, which a security-group reference cannot match ("The DNS name of an Internet-facing load balancer is
+   * publicly resolvable to the public IP addresses of the nodes": CreateLoadBalancer's Scheme,
+   * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html).
    * @default false
    */
   loadBalancerFromNat?: boolean;
