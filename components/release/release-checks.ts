@@ -5,6 +5,7 @@ import { CHECKED_STAGES, type CheckedStage, type CheckPlan } from "../../functio
 import type { SmokeSuiteName } from "../../functions/release-checks/smoke";
 import { regionOf, type AwsAccount } from "../lib/aws-account";
 import { physicalName } from "../lib/aws-names";
+import { MANAGE_NETWORK_INTERFACES } from "../lib/lambda-vpc";
 import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
 import { serviceTrustPolicy } from "../lib/service-trust";
 import type { PolicyStatement } from "../security/secret-rotation";
@@ -104,22 +105,7 @@ export class ReleaseChecks extends pulumi.ComponentResource {
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: pulumi.interpolate`${logGroup.arn}:*`,
       },
-      {
-        // A function in a VPC manages its network interfaces: Lambda's documented execution-role permissions, on "*"
-        // as AWSLambdaVPCAccessExecutionRole grants them
-        // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
-        Sid: "ManageItsNetworkInterfaces",
-        Effect: "Allow",
-        Action: [
-          "ec2:CreateNetworkInterface",
-          "ec2:DescribeNetworkInterfaces",
-          "ec2:DescribeSubnets",
-          "ec2:DeleteNetworkInterface",
-          "ec2:AssignPrivateIpAddresses",
-          "ec2:UnassignPrivateIpAddresses",
-        ],
-        Resource: "*",
-      },
+      MANAGE_NETWORK_INTERFACES,
     ];
     const policy = new aws.iam.RolePolicy(
       `${name}-policy`,

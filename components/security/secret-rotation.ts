@@ -4,6 +4,7 @@ import { functionBundle, LAMBDA_RUNTIME } from "../../functions/bundle";
 import { ROTATION_ENVIRONMENT, type RotationKind } from "../../functions/rotation/kinds";
 import { regionOf, type AwsAccount } from "../lib/aws-account";
 import { physicalName } from "../lib/aws-names";
+import { MANAGE_NETWORK_INTERFACES } from "../lib/lambda-vpc";
 import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
 import { serviceTrustPolicy } from "../lib/service-trust";
 
@@ -125,27 +126,7 @@ export class SecretRotation extends pulumi.ComponentResource {
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: pulumi.interpolate`${logGroup.arn}:*`,
       },
-      ...(args.inVpc
-        ? [
-            {
-              // A function in a VPC manages its network interfaces: Lambda's documented execution-role permissions,
-              // on "*" as AWSLambdaVPCAccessExecutionRole grants them
-              // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions);
-              // the Describe actions take no resource at all (Service Authorization Reference, Amazon EC2).
-              Sid: "ManageItsNetworkInterfaces",
-              Effect: "Allow" as const,
-              Action: [
-                "ec2:CreateNetworkInterface",
-                "ec2:DescribeNetworkInterfaces",
-                "ec2:DescribeSubnets",
-                "ec2:DeleteNetworkInterface",
-                "ec2:AssignPrivateIpAddresses",
-                "ec2:UnassignPrivateIpAddresses",
-              ],
-              Resource: "*",
-            },
-          ]
-        : []),
+      ...(args.inVpc ? [MANAGE_NETWORK_INTERFACES] : []),
       ...(args.statements ?? []),
     ];
     const policy = new aws.iam.RolePolicy(
