@@ -8,7 +8,7 @@ import { buildCompute } from "./stack/compute";
 import { buildData } from "./stack/data";
 import { buildEdge } from "./stack/edge";
 import { buildNetwork } from "./stack/network";
-import { buildAlerting, buildBackup, buildObservability } from "./stack/operations";
+import { buildAlerting, buildBackup, buildBudget, buildObservability } from "./stack/operations";
 import { buildFeatureFlags, buildReleaseChecks, featureFlagNames } from "./stack/release";
 import { buildRecovery } from "./stack/recovery";
 import { buildFaultInjection } from "./stack/resilience";
@@ -22,6 +22,7 @@ const keys = buildKeys(ctx);
 const network = buildNetwork(ctx, keys);
 const { database, cache, appSecrets } = buildData(ctx, network, keys);
 const alerting = buildAlerting(ctx, keys);
+const budget = buildBudget(ctx, alerting);
 const backup = buildBackup(ctx, { network, database, alerting, keys });
 const edge = buildEdge(ctx, { network, keys, appSecrets, backup });
 const releaseChecks = buildReleaseChecks(ctx, { network, keys, appSecrets, edge });
@@ -112,4 +113,6 @@ export const operations = {
   backupVault: backup.vaultName,
   drBackupVault: backup.drVaultArn,
   restoreTestingPlan: backup.restoreTestingPlanName,
+  /** The stack's monthly budget (cloudweave:cost.monthlyBudgetUsd); its alerts go to the warning topic. */
+  budget: budget.budgetName,
 };

@@ -170,6 +170,11 @@ export const alertRecipientFields = {
 };
 export const alertRecipients = strictObject(alertRecipientFields);
 
+/** A monthly usage figure the cost estimate assumes: zero or more of its unit. */
+export const usageAmount = z
+  .number({ error: "must be set to a number (0 when there is none)" })
+  .min(0, "must be 0 or more");
+
 export const percent = z.number().gt(0, "must be a percentage above 0").lt(100, "must be a percentage below 100");
 export const periods = z
   .number()

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { blockContains, blocksOverlap, parseIpv4Block, type Ipv4Block } from "./cidr";
 import { PULUMI_UP_OVERHEAD_MINUTES, deploymentTimeoutMinutes } from "./rollout";
-import { ENVIRONMENT_TAG } from "../components/lib/delivery";
+import { ENVIRONMENT_TAG, STACK_TAG } from "../components/lib/delivery";
 import {
   dailyDuration,
   dailyWindow,
@@ -24,6 +24,9 @@ import {
 } from "./fields";
 import type { rawSettings } from "./settings";
 
+/** A Pulumi stack name as this project spells them (Pulumi.<name>.yaml): lower-case words joined by hyphens. */
+const STACK_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
 /**
  * The rules between settings (and production's safeguards) that no single field can check, each reported on the key
  * to change.
@@ -41,6 +44,16 @@ export function checkSettings(raw: z.output<typeof rawSettings>, ctx: z.Refineme
       code: "custom",
       path: ["aws:defaultTags", "tags", ENVIRONMENT_TAG],
       message: `must equal cloudweave:environment (${raw["cloudweave:environment"]}): the deploy roles act only on resources tagged with their own environment`,
+    });
+  }
+
+  const stackTag = raw["aws:defaultTags"]?.tags[STACK_TAG];
+  if (stackTag === undefined || !STACK_NAME.test(stackTag)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["aws:defaultTags", "tags", STACK_TAG],
+      message:
+        "must name this stack (the <name> of its Pulumi.<name>.yaml, lower-case letters, digits and hyphens): the stack's budget counts the costs tagged with it",
     });
   }
 

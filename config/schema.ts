@@ -44,6 +44,8 @@ export interface StackConfig {
   readonly alerting: Parsed["cloudweave:alerting"];
   /** `cloudweave:tracing`. */
   readonly tracing: Parsed["cloudweave:tracing"];
+  /** `cloudweave:cost`: the monthly budget, and the usage the offline cost estimate assumes. */
+  readonly cost: Parsed["cloudweave:cost"];
   /** `cloudweave:backup`: AWS Backup, cross-region copies and restore testing. */
   readonly backup: Parsed["cloudweave:backup"];
   /** `cloudweave:featureFlags`: which flags are on, and how a change rolls out. */
@@ -108,6 +110,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     alarms: parsed["cloudweave:alarms"],
     alerting: parsed["cloudweave:alerting"],
     tracing: parsed["cloudweave:tracing"],
+    cost: parsed["cloudweave:cost"],
     backup: parsed["cloudweave:backup"],
     defaultTags: parsed["aws:defaultTags"]?.tags ?? {},
     deletionProtection: parsed["cloudweave:deletionProtection"] ?? isProduction,

@@ -22,6 +22,7 @@ import {
   service,
   rotationDays,
   tokenLifetime,
+  usageAmount,
 } from "./fields";
 
 /**
@@ -477,6 +478,34 @@ export const rawSettings = strictObject({
       .max(100, "must be 0-100")
       .describe("Share of requests (%) the X-Ray sampling rule traces beyond its reservoir of one per second."),
   }).describe("AWS X-Ray tracing of the backend."),
+  "cloudweave:cost": strictObject({
+    monthlyBudgetUsd: z
+      .number({ error: "must be set to the stack's monthly budget in US dollars, e.g. 1200" })
+      .positive("must be a positive amount of US dollars")
+      .describe(
+        "The stack's monthly AWS Budgets amount in USD, over the costs tagged with its Stack tag: a forecast above 80 % and actual spend above 100 % alert the warning topic. Set it from `npm run plan -- --stack <name> --cost` plus headroom.",
+      ),
+    usage: strictObject({
+      cdnDataTransferOutGb: usageAmount.describe("GB CloudFront serves to viewers per month."),
+      cdnRequestsMillions: usageAmount.describe(
+        "Millions of HTTPS requests viewers make to CloudFront per month (WAF inspects each of them).",
+      ),
+      loadBalancerCapacityUnits: usageAmount.describe(
+        "Average load balancer capacity units (LCU) each load balancer uses per hour.",
+      ),
+      natDataProcessedGb: usageAmount.describe("GB through the NAT gateways per month, all of them together."),
+      logIngestionGb: usageAmount.describe(
+        "GB of logs written to CloudWatch Logs per month, all log groups together (services, flow logs, WAF, functions).",
+      ),
+      backupStorageGb: usageAmount.describe(
+        "GB-months of backup storage beyond the free allowance: snapshots, continuous backups, copies, replicated backups.",
+      ),
+    }).describe(
+      "Usage the cost estimate cannot read from the program, stated per month; the estimate shows each as an assumption.",
+    ),
+  }).describe(
+    "What the stack may cost: the budget that alerts, and the usage `npm run plan -- --cost` assumes (docs/cost.md).",
+  ),
   "cloudweave:backup": strictObject({
     drRegion: z
       .string()
@@ -641,7 +670,7 @@ export const rawSettings = strictObject({
     tags: z
       .record(z.string(), z.string({ error: "must be a string" }))
       .describe(
-        "The tags; Environment must equal cloudweave:environment (the deploy roles act only on resources of their environment).",
+        "The tags; Environment must equal cloudweave:environment (the deploy roles act only on resources of their environment), and Stack must name the stack (its budget counts the costs tagged with it).",
       ),
   })
     .optional()

@@ -110,8 +110,12 @@ const REGIONS: Readonly<
   },
 };
 
-/** Services whose ARNs carry no region: IAM, Route 53 and CloudFront are global; S3 names buckets without one. */
-const REGIONLESS_ARNS = ["iam", "route53", "cloudfront", "s3"];
+/**
+ * Services whose ARNs carry no region: IAM, Route 53, CloudFront and Budgets are global; S3 names buckets without
+ * one (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbudgetservice.html: budget ARNs are
+ * `arn:${Partition}:budgets::${Account}:budget/${BudgetName}`).
+ */
+const REGIONLESS_ARNS = ["iam", "route53", "cloudfront", "s3", "budgets"];
 
 /** The AWS-managed prefix list of CloudFront's origin-facing addresses (same name in every region). */
 const CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing";
@@ -623,6 +627,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         };
       case "aws:backup/vault:Vault":
         return { ...state, arn: `arn:aws:backup:${region}:${this.accountId}:backup-vault:${physicalName}` };
+      case "aws:budgets/budget:Budget":
+        return { ...state, arn: `arn:aws:budgets::${this.accountId}:budget/${physicalName}` };
       case "aws:iam/policy:Policy":
         return { ...state, arn: `arn:aws:iam::${this.accountId}:policy/${physicalName}`, policyId: `ANPA${id}` };
       case "aws:iam/role:Role":

@@ -1,8 +1,8 @@
 import * as aws from "../components/lib/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config";
+import { ConfigError, type StackConfig } from "../config";
 import type { AwsAccount } from "../components/lib/aws-account";
-import { permissionsBoundaryName } from "../components/lib/delivery";
+import { permissionsBoundaryName, STACK_TAG } from "../components/lib/delivery";
 import type { LogDestination } from "../components/lib/log-group";
 
 /** What every tier's builder shares: the validated settings and the facts derived from them once. */
@@ -38,8 +38,18 @@ export function stackPrefix(environment: string): string {
   return `cloudweave-${environment}`;
 }
 
-/** The context of a stack, from its validated settings. */
+/**
+ * The context of a stack, from its validated settings. Checks the one setting the schema cannot: the Stack tag names
+ * the stack being deployed (its budget counts the costs tagged with it), before any resource is declared.
+ */
 export function stackContext(config: StackConfig): StackContext {
+  const stack = pulumi.getStack();
+  const stackTag = config.defaultTags[STACK_TAG];
+  if (stackTag !== stack) {
+    throw new ConfigError([
+      `aws:defaultTags.tags.${STACK_TAG} = ${JSON.stringify(stackTag)}: must be this stack's name, ${stack} (the budget counts the costs tagged with it)`,
+    ]);
+  }
   // The provider refuses credentials of another account than the stack file names, so the stack's account is known.
   const partition = aws.getPartitionOutput().partition;
   return {

@@ -4,8 +4,10 @@ import type { Cache } from "../components/data/cache";
 import { GLOBAL_REGION } from "../components/edge/edge";
 import type { Database } from "../components/data/database";
 import type { Network } from "../components/network/network";
-import { Alerting } from "../components/operations/alerting";
+import { Alerting, BUDGET_SEVERITY } from "../components/operations/alerting";
 import { Backup } from "../components/operations/backup";
+import { Budget } from "../components/operations/budget";
+import { STACK_TAG } from "../components/lib/delivery";
 import { Observability } from "../components/operations/observability";
 import { metricNamespace, serving, serviceLogs, type StackContext } from "./context";
 import type { ComputeTier } from "./compute";
@@ -32,6 +34,20 @@ export function buildAlerting({ config, prefix, account }: StackContext, keys: S
           },
         }
       : { unpagedReason: config.alerting.unpagedReason }),
+  });
+}
+
+/**
+ * The stack's monthly budget (`cloudweave:cost.monthlyBudgetUsd`) over the costs carrying its Stack tag, alerting the
+ * warning topic. Named after the stack: a primary and its standby share an account.
+ */
+export function buildBudget({ config, prefix }: StackContext, alerting: Alerting): Budget {
+  const stack = config.defaultTags[STACK_TAG] as string;
+  return new Budget(`${prefix}-budget`, {
+    budgetName: `cloudweave-${stack}-monthly`,
+    monthlyLimitUsd: config.cost.monthlyBudgetUsd,
+    costAllocationTag: { key: STACK_TAG, value: stack },
+    topicArn: alerting.topicArns[BUDGET_SEVERITY],
   });
 }
 

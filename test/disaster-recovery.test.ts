@@ -39,10 +39,20 @@ for (const { primary: PRIMARY, standby: STANDBY } of RECOVERY_PAIRS)
       expect(standbyConfig.region).to.equal(primaryConfig.backup.drRegion);
       // Everything that is not about where the stack runs is production's: a recovered standby is production.
       const [a, b] = [readStackSettings(PRIMARY), readStackSettings(STANDBY)];
-      const regional = new Set(["aws:region", "cloudweave:vpc", "cloudweave:disasterRecovery", "cloudweave:backup"]);
+      // The standby's own: its region's settings, its Stack tag and what it costs (a pilot light, not production).
+      const regional = new Set([
+        "aws:region",
+        "cloudweave:vpc",
+        "cloudweave:disasterRecovery",
+        "cloudweave:backup",
+        "aws:defaultTags",
+        "cloudweave:cost",
+      ]);
       for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
         if (!regional.has(key)) expect(b[key], key).to.deep.equal(a[key]);
       }
+      expect(standbyConfig.defaultTags).to.deep.equal({ ...primaryConfig.defaultTags, Stack: STANDBY });
+      expect(primaryConfig.defaultTags.Stack).to.equal(PRIMARY);
       const backup = (settings: Record<string, unknown>) => {
         const { drRegion, copyRetentionDays, replicateAutomatedBackups, ...rest } = settings["cloudweave:backup"] as {
           drRegion: string;

@@ -59,9 +59,12 @@ export function evaluate(principal: Principal, request: IamRequest, resourcePoli
     matching(principal.permissionsBoundary, "Deny") ||
     matching(resourcePolicy, "Deny", true);
   if (denied) return "explicit deny";
+  // Within an account, a resource policy that names the principal allows on its own (a service principal has no
+  // identity policies at all): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
   const allowed =
-    principal.identityPolicies.some((document) => matching(document, "Allow")) &&
-    (principal.permissionsBoundary === undefined || matching(principal.permissionsBoundary, "Allow"));
+    matching(resourcePolicy, "Allow", true) ||
+    (principal.identityPolicies.some((document) => matching(document, "Allow")) &&
+      (principal.permissionsBoundary === undefined || matching(principal.permissionsBoundary, "Allow")));
   return allowed ? "allow" : "implicit deny";
 }
 
@@ -93,6 +96,8 @@ function resourceMatches(statement: PolicyStatement, resource: string): boolean 
 
 function principalMatches(statement: PolicyStatement, principalArn: string): boolean {
   if (statement.Principal === "*") return true;
+  // A service acting as itself is named by its service principal (budgets.amazonaws.com) in place of an ARN.
+  if (list(statement.Principal?.Service).includes(principalArn)) return true;
   return list(statement.Principal?.AWS).some((arn) => arn === "*" || arn === principalArn);
 }
 

@@ -4,7 +4,8 @@ import { AwsMocks, REGION_RULES, type DeclaredResource } from "../offline/mocks"
 import { STACKS, ofType, single, stackConfig, stackRun } from "./helpers";
 
 /** Services whose ARNs name no region: IAM, Route 53 and CloudFront are global, S3 bucket ARNs omit it. */
-const REGIONLESS_ARNS = ["iam", "route53", "cloudfront", "s3"];
+// Budgets too: arn:${Partition}:budgets::${Account}:budget/${BudgetName} (Service Authorization Reference, AWS Budgets).
+const REGIONLESS_ARNS = ["iam", "route53", "cloudfront", "s3", "budgets"];
 
 /** The region field of every ARN the mocks gave the resource (its own and those it computed). */
 function arnRegions(resource: DeclaredResource): { service: string; region: string }[] {

@@ -417,6 +417,18 @@ const RULES: Readonly<Record<string, readonly NameRule[]>> = {
       source: "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html",
     },
   ],
+  "aws:budgets/budget:Budget": [
+    {
+      property: "name",
+      what: "budget name",
+      minLength: 1,
+      maxLength: 100,
+      allowed: { pattern: /^[^:\\]+$/, text: "any characters but ':' and '\\'" },
+      autoName: PULUMI_DEFAULT,
+      source:
+        "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html (BudgetName)",
+    },
+  ],
   "aws:sns/topic:Topic": [
     {
       property: "name",

@@ -14,6 +14,7 @@ export * as alb from "@pulumi/aws/alb";
 export * as appautoscaling from "@pulumi/aws/appautoscaling";
 export * as appconfig from "@pulumi/aws/appconfig";
 export * as backup from "@pulumi/aws/backup";
+export * as budgets from "@pulumi/aws/budgets";
 export * as chatbot from "@pulumi/aws/chatbot";
 export * as cloudfront from "@pulumi/aws/cloudfront";
 export * as cloudwatch from "@pulumi/aws/cloudwatch";

@@ -14,6 +14,13 @@ export const STACKS_PROJECT = "cloudweave";
  */
 export const ENVIRONMENT_TAG = "Environment";
 
+/**
+ * The tag whose value names the Pulumi stack a resource belongs to. A primary and its standby share an account and an
+ * environment (ADR 24), so the stack's budget counts the costs carrying this tag, once it is activated as a cost
+ * allocation tag (docs/delivery.md).
+ */
+export const STACK_TAG = "Stack";
+
 /** Prefix of the roles and policies the bootstrap program creates for CI; no stack's deploy role may change them. */
 export const CI_ROLE_PREFIX = "cloudweave-ci-";
 

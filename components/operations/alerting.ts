@@ -8,6 +8,9 @@ export type Severity = "critical" | "warning";
 
 export const SEVERITIES: readonly Severity[] = ["critical", "warning"];
 
+/** The topic AWS Budgets may publish to (a stack's budget alerts it): spending is for working hours. */
+export const BUDGET_SEVERITY: Severity = "warning";
+
 /**
  * Where AWS Chatbot's API lives: one of the four regions that serve it, and the one its console uses
  * (https://docs.aws.amazon.com/chatbot/latest/APIReference/Welcome.html). Its channels subscribe to topics anywhere.
@@ -128,6 +131,24 @@ export class Alerting extends pulumi.ComponentResource {
                   StringEquals: { "aws:SourceAccount": accountId },
                 },
               },
+              // Budgets alerts on spending, which is for working hours: only the warning topic takes them.
+              ...(severity === BUDGET_SEVERITY
+                ? [
+                    {
+                      // https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html
+                      // (aws:SourceArn of the account's budgets, aws:SourceAccount; budget ARNs carry no region).
+                      Sid: "ThisAccountsBudgetsPublish",
+                      Effect: "Allow",
+                      Principal: { Service: "budgets.amazonaws.com" },
+                      Action: "sns:Publish",
+                      Resource: topic.arn,
+                      Condition: {
+                        ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${partition}:budgets::${accountId}:*` },
+                        StringEquals: { "aws:SourceAccount": accountId },
+                      },
+                    },
+                  ]
+                : []),
               {
                 Sid: "DenyInsecureTransport",
                 Effect: "Deny",

@@ -39,8 +39,8 @@ export interface EncryptionKeyArgs {
   /**
    * Services allowed to use the key as themselves, each scoped by the key policy to this account and region:
    * `cloudwatch-logs` may encrypt and decrypt this account's log groups in this region; `sns-publishers` lets
-   * CloudWatch alarms, AWS Backup and EventBridge publish to SNS topics the key encrypts (the topics' own policies
-   * admit only this account's alarms, vaults and rules).
+   * CloudWatch alarms, AWS Backup, EventBridge and AWS Budgets publish to SNS topics the key encrypts (the topics' own
+   * policies admit only this account's alarms, vaults, rules and budgets).
    * The account's own principals are not listed here; see `viaServices`.
    * @default []
    */
@@ -226,7 +226,11 @@ function keyPolicy(args: EncryptionKeyArgs, region: pulumi.Input<string>): pulum
     statements.push({
       Sid: "ServicesPublishToEncryptedTopics",
       Effect: "Allow",
-      Principal: { Service: ["cloudwatch.amazonaws.com", "backup.amazonaws.com", "events.amazonaws.com"] },
+      // Budgets, too: https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html
+      // (an encrypted topic's key must let budgets.amazonaws.com generate data keys and decrypt).
+      Principal: {
+        Service: ["cloudwatch.amazonaws.com", "backup.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"],
+      },
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Resource: "*",
     });
