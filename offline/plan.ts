@@ -16,12 +16,24 @@ import { checkStack, type PolicyReport } from "./policies";
 import { AWS_NAME_RULES } from "../components/lib/aws-names";
 import { releaseTimeline, type RolloutSettings } from "../config/rollout";
 import type { CheckPlan } from "../functions/release-checks/hook";
+import { costSettings, estimateCost, loadPrices, renderCost, renderCostDiff, type CostReport } from "./cost/estimate";
+import { checkoutRevision, UnknownRevision, type Revision } from "./revision";
+import { renderDiagram } from "./diagram";
+import { diffStacks, renderStackDiff } from "./stack-diff";
 
 const USAGE = `usage: npm run plan -- --stack <name> [--project <dir>] [--json]
+       npm run plan -- --stack <name> --cost [--base <git ref>] [--json]
+       npm run plan -- --stack <name> --diagram
+       npm run plan -- --diff <stack> <stack>
 
-  --stack <name>  the stack to plan: one of ${stackNames().join(", ")}
-  --project <dir> another Pulumi project of this repository, e.g. bootstrap (stack: main)
-  --json          print every declared resource (type, name, inputs, parent, dependencies) as JSON`;
+  --stack <name>   the stack to plan: one of ${stackNames().join(", ")}
+  --project <dir>  another Pulumi project of this repository, e.g. bootstrap (stack: main)
+  --json           print every declared resource (type, name, inputs, parent, dependencies) as JSON,
+                   or with --cost the estimate's lines
+  --cost           the estimated monthly cost, per component and per resource type (docs/cost.md)
+  --base <ref>     with --cost: the monthly difference from the same stack at a git ref (a branch, tag or commit)
+  --diagram        the architecture as a Mermaid diagram, from the declared resources (docs/architecture.md)
+  --diff <a> <b>   how two stacks differ, per component: what only one has and the settings that differ`;
 
 /** Inputs worth showing next to a resource in the tree, in this order, when present. */
 const SUMMARY_INPUTS = [
@@ -75,26 +87,58 @@ export interface PlanResult {
 export interface PlanOptions extends RunOptions {
   /** Runs the stack. @default {@link runStack} */
   readonly run?: (stack: string, options: RunOptions) => Promise<StackRun>;
+  /** The git repository `--base` reads revisions from. @default the project root */
+  readonly repoDir?: string;
 }
 
 export async function plan(argv: readonly string[], options: PlanOptions = {}): Promise<PlanResult> {
-  let values: { stack?: string; json?: boolean; help?: boolean; project?: string };
+  let values: {
+    stack?: string;
+    json?: boolean;
+    help?: boolean;
+    project?: string;
+    cost?: boolean;
+    base?: string;
+    diagram?: boolean;
+    diff?: boolean;
+  };
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: [...argv],
       options: {
         stack: { type: "string", short: "s" },
         json: { type: "boolean" },
         project: { type: "string" },
+        cost: { type: "boolean" },
+        base: { type: "string" },
+        diagram: { type: "boolean" },
+        diff: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
+      allowPositionals: true,
       strict: true,
     }));
   } catch (error) {
-    return { code: 2, stdout: "", stderr: `${(error as Error).message}\n\n${USAGE}` };
+    return usageError((error as Error).message);
   }
   if (values.help) return { code: 0, stdout: USAGE, stderr: "" };
-  if (!values.stack) return { code: 2, stdout: "", stderr: `--stack is required\n\n${USAGE}` };
+  const { run: runner = runStack, repoDir, ...runOptions } = options;
+  if (values.diff) {
+    if (positionals.length !== 2 || values.stack) return usageError("--diff takes two stack names and no --stack");
+    const unknown = positionals.find((name) => !stackNames().includes(name));
+    if (unknown) return usageError(`unknown stack "${unknown}" (stacks: ${stackNames().join(", ")})`);
+    const [a = "", b = ""] = positionals;
+    const runs = await runAll([a, b], (stack) => runner(stack, { ...runOptions, projectDir: PROJECT_ROOT }));
+    if ("failed" in runs) return runs.failed;
+    return { code: 0, stdout: renderStackDiff(diffStacks(runs.ok[0] as StackRun, runs.ok[1] as StackRun)), stderr: "" };
+  }
+  if (positionals.length > 0) return usageError(`unexpected argument "${positionals[0]}"`);
+  if (values.base && !values.cost) return usageError("--base needs --cost");
+  if ([values.cost, values.diagram, values.json && !values.cost].filter(Boolean).length > 1) {
+    return usageError("choose one of --cost, --diagram and --json (--json may go with --cost)");
+  }
+  if (!values.stack) return usageError("--stack is required");
   const projectDir = path.resolve(PROJECT_ROOT, values.project ?? ".");
   if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
     return { code: 2, stdout: "", stderr: `--project ${values.project ?? "."}: no Pulumi.yaml there` };
@@ -107,20 +151,60 @@ export async function plan(argv: readonly string[], options: PlanOptions = {}): 
       stderr: `unknown stack "${values.stack}": there is no Pulumi.${values.stack}.yaml (stacks: ${known})`,
     };
   }
+  const stack = values.stack;
 
-  let run: StackRun;
-  try {
-    const { run: runner = runStack, ...runOptions } = options;
-    run = await runner(values.stack, { ...runOptions, projectDir });
-  } catch (error) {
-    if (error instanceof ProgramFailed && isConfigError(error.cause)) {
-      return { code: 1, stdout: "", stderr: `Pulumi.${values.stack}.yaml: ${error.message}` };
+  if (values.cost) {
+    const head = await runAll([stack], (name) => runner(name, { ...runOptions, projectDir }));
+    if ("failed" in head) return head.failed;
+    const prices = loadPrices();
+    const headRun = head.ok[0] as StackRun;
+    const report = estimateCost(headRun, prices);
+    if (!values.base) {
+      return { code: 0, stdout: values.json ? JSON.stringify(report, null, 2) : renderCost(report), stderr: "" };
     }
-    if (error instanceof ProgramFailed && isAwsRejection(error.cause)) {
-      return { code: 1, stdout: "", stderr: `stack ${values.stack}: ${error.message}\npulumi preview would fail.` };
+    let revision: Revision;
+    try {
+      revision = checkoutRevision(values.base, repoDir);
+    } catch (error) {
+      if (error instanceof UnknownRevision) return { code: 2, stdout: "", stderr: error.message };
+      throw error;
     }
-    throw error instanceof ProgramFailed ? error.cause : error;
+    try {
+      const baseDir = path.join(revision.dir, path.relative(PROJECT_ROOT, projectDir));
+      if (!fs.existsSync(path.join(baseDir, `Pulumi.${stack}.yaml`))) {
+        // A stack the change adds: everything it costs is the change's.
+        const empty: CostReport = { ...report, lines: [], total: 0, totalAtMax: 0, unpriced: [] };
+        return { code: 0, stdout: renderCostDiff(report, empty, `${values.base} (no such stack)`), stderr: "" };
+      }
+      const base = await runAll([stack], (name) => runStack(name, { projectDir: baseDir }), `${values.base}: `);
+      if ("failed" in base) return base.failed;
+      const usage = costSettings(headRun).usage;
+      const baseReport = estimateCost(
+        base.ok[0] as StackRun,
+        prices,
+        usage ? { usage: { assumptions: usage, source: report.usageSource } } : {},
+      );
+      const label = `${values.base} (${revision.commit.slice(0, 12)})`;
+      return {
+        code: 0,
+        stdout: values.json
+          ? JSON.stringify(
+              { base: { ref: values.base, commit: revision.commit, ...baseReport }, head: report },
+              null,
+              2,
+            )
+          : `${renderCostDiff(report, baseReport, label)}\n\n${renderCost(report)}`,
+        stderr: "",
+      };
+    } finally {
+      revision.remove();
+    }
   }
+
+  const runs = await runAll([stack], (name) => runner(name, { ...runOptions, projectDir }));
+  if ("failed" in runs) return runs.failed;
+  const run = runs.ok[0] as StackRun;
+  if (values.diagram) return { code: 0, stdout: renderDiagram(run), stderr: "" };
   // The policy pack judges the plan, as `pulumi preview --policy-pack policy-pack` would.
   const report = await checkStack(run, policies);
   const mandatory = report.violations.filter((violation) => violation.level === "mandatory");
@@ -134,6 +218,42 @@ export async function plan(argv: readonly string[], options: PlanOptions = {}): 
         ? `${mandatory.length} mandatory policy violation${mandatory.length === 1 ? "" : "s"}: pulumi preview would fail`
         : "",
   };
+}
+
+function usageError(message: string): PlanResult {
+  return { code: 2, stdout: "", stderr: `${message}\n\n${USAGE}` };
+}
+
+/**
+ * Runs stacks one after the other; a program that fails (bad config, a setting AWS would refuse) becomes the plan's
+ * exit 1 with its message, as `pulumi preview` would fail.
+ */
+async function runAll(
+  stacks: readonly string[],
+  runner: (stack: string) => Promise<StackRun>,
+  label = "",
+): Promise<{ ok: StackRun[] } | { failed: PlanResult }> {
+  const ok: StackRun[] = [];
+  for (const stack of stacks) {
+    try {
+      ok.push(await runner(stack));
+    } catch (error) {
+      if (error instanceof ProgramFailed && isConfigError(error.cause)) {
+        return { failed: { code: 1, stdout: "", stderr: `${label}Pulumi.${stack}.yaml: ${error.message}` } };
+      }
+      if (error instanceof ProgramFailed && isAwsRejection(error.cause)) {
+        return {
+          failed: {
+            code: 1,
+            stdout: "",
+            stderr: `${label}stack ${stack}: ${error.message}\npulumi preview would fail.`,
+          },
+        };
+      }
+      throw error instanceof ProgramFailed ? error.cause : error;
+    }
+  }
+  return { ok };
 }
 
 /**
