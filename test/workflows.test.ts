@@ -171,6 +171,28 @@ describe("CI/CD workflows", () => {
     expect(credentials?.with?.["role-to-assume"]).to.equal("${{ matrix.role }}");
   });
 
+  it("post each stack's monthly cost change beside its preview, computed offline against the base commit", () => {
+    const preview = pr.jobs.preview as Job;
+    const steps = preview.steps ?? [];
+    const cost = steps.find((step) => step.run?.includes("--cost"));
+    expect(cost?.env).to.deep.include({
+      STACK: "${{ matrix.stack }}",
+      BASE: "${{ github.event.pull_request.base.sha }}",
+      GH_TOKEN: "${{ secrets.GITHUB_TOKEN }}",
+    });
+    expect(cost?.run).to.match(/^npm run --silent plan -- --stack "\$STACK" --cost --base "\$BASE" > cost\.txt$/m);
+    // One comment per stack, found by its marker and updated on each push rather than added again.
+    expect(cost?.run).to.include('marker="<!-- cloudweave-cost:${STACK} -->"');
+    expect(cost?.run).to.match(/gh api --method PATCH "repos\/\$\{REPO\}\/issues\/comments\/\$\{id\}"/);
+    // Needs no cloud credentials: it runs before the job assumes its role.
+    const assume = steps.findIndex((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect(steps.indexOf(cost as Step)).to.be.within(0, assume);
+    // The base commit is in the clone, and the job may comment.
+    const [checkout] = uses(preview, "actions/checkout");
+    expect(checkout?.with?.["fetch-depth"]).to.equal(0);
+    expect(preview.permissions?.["pull-requests"]).to.equal("write");
+  });
+
   // Every job that runs Pulumi on a stack: the stack file names the stack's own KMS secrets provider (the one its
   // account's bootstrap created), a step checks the data key is committed before Pulumi runs, the role the job
   // assumes is one the secrets key's policy admits, and the backend is that account's. No passphrase anywhere.
