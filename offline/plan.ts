@@ -1,7 +1,8 @@
 /**
  * `npm run plan -- --stack <name>`: runs the real program on mocks with the stack's settings and prints what
  * `pulumi preview` would create, as a tree under each component, with counts by type and the stack outputs.
- * Needs no Pulumi CLI, no provider plugins and no AWS credentials.
+ * Its views answer what reviewers ask: `--cost` (offline/cost/), `--diagram` (offline/diagram.ts) and `--diff`
+ * (offline/stack-diff.ts). Needs no Pulumi CLI, no provider plugins and no AWS credentials.
  */
 // First: keeps the SDK from loading the parts an offline run never uses (offline/lazy-sdk.ts).
 import "./lazy-sdk";
@@ -82,7 +83,6 @@ export interface PlanResult {
   readonly stderr: string;
 }
 
-/** The plan command, without touching the process: parses `argv`, runs the stack, renders the plan. */
 /** Options of {@link plan}: overrides for the run, and the runner (tests hand in one that shares runs). */
 export interface PlanOptions extends RunOptions {
   /** Runs the stack. @default {@link runStack} */
@@ -91,6 +91,10 @@ export interface PlanOptions extends RunOptions {
   readonly repoDir?: string;
 }
 
+/**
+ * The plan command, without touching the process: parses `argv`, runs the stack (or the two stacks of `--diff`), and
+ * renders the plan or the view asked for.
+ */
 export async function plan(argv: readonly string[], options: PlanOptions = {}): Promise<PlanResult> {
   let values: {
     stack?: string;
@@ -153,57 +157,10 @@ export async function plan(argv: readonly string[], options: PlanOptions = {}): 
   }
   const stack = values.stack;
 
-  if (values.cost) {
-    const head = await runAll([stack], (name) => runner(name, { ...runOptions, projectDir }));
-    if ("failed" in head) return head.failed;
-    const prices = loadPrices();
-    const headRun = head.ok[0] as StackRun;
-    const report = estimateCost(headRun, prices);
-    if (!values.base) {
-      return { code: 0, stdout: values.json ? JSON.stringify(report, null, 2) : renderCost(report), stderr: "" };
-    }
-    let revision: Revision;
-    try {
-      revision = checkoutRevision(values.base, repoDir);
-    } catch (error) {
-      if (error instanceof UnknownRevision) return { code: 2, stdout: "", stderr: error.message };
-      throw error;
-    }
-    try {
-      const baseDir = path.join(revision.dir, path.relative(PROJECT_ROOT, projectDir));
-      if (!fs.existsSync(path.join(baseDir, `Pulumi.${stack}.yaml`))) {
-        // A stack the change adds: everything it costs is the change's.
-        const empty: CostReport = { ...report, lines: [], total: 0, totalAtMax: 0, unpriced: [] };
-        return { code: 0, stdout: renderCostDiff(report, empty, `${values.base} (no such stack)`), stderr: "" };
-      }
-      const base = await runAll([stack], (name) => runStack(name, { projectDir: baseDir }), `${values.base}: `);
-      if ("failed" in base) return base.failed;
-      const usage = costSettings(headRun).usage;
-      const baseReport = estimateCost(
-        base.ok[0] as StackRun,
-        prices,
-        usage ? { usage: { assumptions: usage, source: report.usageSource } } : {},
-      );
-      const label = `${values.base} (${revision.commit.slice(0, 12)})`;
-      return {
-        code: 0,
-        stdout: values.json
-          ? JSON.stringify(
-              { base: { ref: values.base, commit: revision.commit, ...baseReport }, head: report },
-              null,
-              2,
-            )
-          : `${renderCostDiff(report, baseReport, label)}\n\n${renderCost(report)}`,
-        stderr: "",
-      };
-    } finally {
-      revision.remove();
-    }
-  }
-
   const runs = await runAll([stack], (name) => runner(name, { ...runOptions, projectDir }));
   if ("failed" in runs) return runs.failed;
   const run = runs.ok[0] as StackRun;
+  if (values.cost) return costView(run, { projectDir, json: values.json === true, base: values.base, repoDir });
   if (values.diagram) return { code: 0, stdout: renderDiagram(run), stderr: "" };
   // The policy pack judges the plan, as `pulumi preview --policy-pack policy-pack` would.
   const report = await checkStack(run, policies);
@@ -218,6 +175,52 @@ export async function plan(argv: readonly string[], options: PlanOptions = {}): 
         ? `${mandatory.length} mandatory policy violation${mandatory.length === 1 ? "" : "s"}: pulumi preview would fail`
         : "",
   };
+}
+
+/**
+ * `--cost`: the run's estimate; with `base`, the same stack at that git ref run beside it and priced with the same
+ * prices and usage assumptions, so the difference printed first is the change's.
+ */
+async function costView(
+  run: StackRun,
+  options: { projectDir: string; json: boolean; base: string | undefined; repoDir: string | undefined },
+): Promise<PlanResult> {
+  const prices = loadPrices();
+  const report = estimateCost(run, prices);
+  const { base } = options;
+  if (!base)
+    return { code: 0, stdout: options.json ? JSON.stringify(report, null, 2) : renderCost(report), stderr: "" };
+  let revision: Revision;
+  try {
+    revision = checkoutRevision(base, options.repoDir);
+  } catch (error) {
+    if (error instanceof UnknownRevision) return { code: 2, stdout: "", stderr: error.message };
+    throw error;
+  }
+  try {
+    const baseDir = path.join(revision.dir, path.relative(PROJECT_ROOT, options.projectDir));
+    let baseReport: CostReport;
+    if (fs.existsSync(path.join(baseDir, `Pulumi.${run.stack}.yaml`))) {
+      const baseRuns = await runAll([run.stack], (name) => runStack(name, { projectDir: baseDir }), `${base}: `);
+      if ("failed" in baseRuns) return baseRuns.failed;
+      const usage = costSettings(run).usage;
+      baseReport = estimateCost(
+        baseRuns.ok[0] as StackRun,
+        prices,
+        usage ? { usage: { assumptions: usage, source: report.usageSource } } : {},
+      );
+    } else {
+      // A stack the change adds: everything it costs is the change's.
+      baseReport = { ...report, lines: [], total: 0, totalAtMax: 0, unpriced: [] };
+    }
+    const label = `${base} (${revision.commit.slice(0, 12)})`;
+    const stdout = options.json
+      ? JSON.stringify({ base: { ref: base, commit: revision.commit, ...baseReport }, head: report }, null, 2)
+      : `${renderCostDiff(report, baseReport, label)}\n\n${renderCost(report)}`;
+    return { code: 0, stdout, stderr: "" };
+  } finally {
+    revision.remove();
+  }
 }
 
 function usageError(message: string): PlanResult {
