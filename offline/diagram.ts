@@ -139,6 +139,7 @@ interface Node {
 export function renderDiagram(run: StackRun): string {
   const environment = run.config["cloudweave:environment"] ?? "";
   const shorten = (name: string) => name.replace(new RegExp(`^cloudweave-${environment}-`), "");
+  const byUrn = new Map(run.resources.map((resource) => [resource.urn, resource]));
   const nodes = new Map<string, Node>();
   const nodeOf = new Map<string, Node>();
   for (const resource of run.resources) {
@@ -174,8 +175,7 @@ export function renderDiagram(run: StackRun): string {
   // Who may reach whom: each ingress rule, from the members of its source to the members of its group.
   const bySecurityGroup = new Map<string, Set<Node>>();
   for (const [urn, node] of nodeOf) {
-    const resource = run.resources.find((candidate) => candidate.urn === urn) as DeclaredResource;
-    for (const group of securityGroupsOf(resource)) {
+    for (const group of securityGroupsOf(byUrn.get(urn) as DeclaredResource)) {
       const members = bySecurityGroup.get(group) ?? new Set<Node>();
       members.add(node);
       bySecurityGroup.set(group, members);
@@ -221,8 +221,7 @@ export function renderDiagram(run: StackRun): string {
   // Who uses whom: a recorded dependency between two drawn resources.
   const uses = new Set<string>();
   for (const [urn, node] of nodeOf) {
-    const resource = run.resources.find((candidate) => candidate.urn === urn) as DeclaredResource;
-    for (const dependency of resource.dependencies) {
+    for (const dependency of (byUrn.get(urn) as DeclaredResource).dependencies) {
       const target = nodeOf.get(dependency);
       if (!target || target === node) continue;
       // A path already drawn between the two says more than "uses".

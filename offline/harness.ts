@@ -45,6 +45,23 @@ export interface StackRun {
   readonly calls: readonly ProviderCall[];
 }
 
+/**
+ * The resource's outermost component: the one the stack itself parents (say, the `Database` a secret's rotation
+ * function belongs to), or undefined for a resource the stack parents directly.
+ */
+export function outermostComponent(
+  resource: DeclaredResource,
+  byUrn: ReadonlyMap<string, DeclaredResource>,
+): DeclaredResource | undefined {
+  let owner: DeclaredResource | undefined;
+  for (let parent = resource.parent ? byUrn.get(resource.parent) : undefined; parent;) {
+    if (parent.type === "pulumi:pulumi:Stack") break;
+    owner = parent;
+    parent = parent.parent ? byUrn.get(parent.parent) : undefined;
+  }
+  return owner;
+}
+
 /** Options of {@link runStack} and {@link runProgram}. */
 export interface RunOptions {
   /**

@@ -5,7 +5,7 @@
  * region taken out, so staging's `cloudweave-staging-postgres-instance` is production's
  * `cloudweave-production-postgres-instance`.
  */
-import type { StackRun } from "./harness";
+import { outermostComponent, type StackRun } from "./harness";
 import type { DeclaredResource } from "./mocks";
 
 /**
@@ -124,17 +124,6 @@ function leafDifferences(
   );
 }
 
-/** The resource's outermost component (a direct child of the stack), or the stack itself. */
-function ownerOf(resource: DeclaredResource, byUrn: ReadonlyMap<string, DeclaredResource>): DeclaredResource {
-  let owner = resource;
-  for (let parent = resource.parent ? byUrn.get(resource.parent) : undefined; parent;) {
-    if (parent.type === "pulumi:pulumi:Stack") return owner;
-    owner = parent;
-    parent = parent.parent ? byUrn.get(parent.parent) : undefined;
-  }
-  return owner;
-}
-
 function settingOf(resource: DeclaredResource, path: string): unknown {
   if (path === "protect") return resource.protect;
   let value: unknown = resource.inputs;
@@ -152,7 +141,8 @@ export function diffStacks(a: StackRun, b: StackRun): StackDiff {
     const byIdentity = new Map<string, { resource: DeclaredResource; owner: DeclaredResource }>();
     for (const resource of run.resources) {
       if (resource.type === "pulumi:pulumi:Stack" || !resource.parent) continue;
-      byIdentity.set(identity(run, resource), { resource, owner: ownerOf(resource, byUrn) });
+      // A resource the stack parents directly is its own component.
+      byIdentity.set(identity(run, resource), { resource, owner: outermostComponent(resource, byUrn) ?? resource });
     }
     return byIdentity;
   };

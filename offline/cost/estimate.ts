@@ -5,8 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { StackRun } from "../harness";
-import type { DeclaredResource } from "../mocks";
+import { outermostComponent, type StackRun } from "../harness";
 import {
   ASSUMPTION_CARRIERS,
   COST_MODELS,
@@ -161,7 +160,7 @@ export function estimateCost(run: StackRun, prices: PriceBook, options: Estimate
       }
       continue;
     }
-    const owner = topComponent(resource, byUrn);
+    const owner = outermostComponent(resource, byUrn);
     for (const item of model(resource, context)) {
       const entry = prices.get(resource.region)?.prices[item.price];
       if (!entry) {
@@ -219,20 +218,6 @@ export function estimateCost(run: StackRun, prices: PriceBook, options: Estimate
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([region, dates]) => ({ region, recorded: [...dates].sort() })),
   };
-}
-
-/** The resource's outermost component (a direct child of the stack), or undefined when the stack is its parent. */
-function topComponent(
-  resource: DeclaredResource,
-  byUrn: ReadonlyMap<string, DeclaredResource>,
-): DeclaredResource | undefined {
-  let owner: DeclaredResource | undefined;
-  for (let parent = resource.parent && byUrn.get(resource.parent); parent;) {
-    if (parent.type === "pulumi:pulumi:Stack") break;
-    owner = parent;
-    parent = parent.parent ? byUrn.get(parent.parent) : undefined;
-  }
-  return owner;
 }
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {
