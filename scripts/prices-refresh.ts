@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { GetProductsCommand, PricingClient, type Filter } from "@aws-sdk/client-pricing";
 import { PRICES_DIR, loadPrices, type PriceEntry, type PriceSnapshot } from "../offline/cost/estimate";
-import { COST_MODELS } from "../offline/cost/models";
+import { ASSUMPTION_CARRIERS, COST_MODELS, type UsageAssumptions } from "../offline/cost/models";
 import { priceDefinition, type PriceQuery } from "../offline/cost/price-list";
 import { runStack, stackNames } from "../offline/harness";
 
@@ -167,18 +167,11 @@ async function neededKeys(): Promise<Map<string, Set<string>>> {
   const needed = new Map<string, Set<string>>();
   for (const stack of stackNames()) {
     const run = await runStack(stack);
-    const context = {
-      run,
-      usage: {
-        cdnDataTransferOutGb: 1,
-        cdnRequestsMillions: 1,
-        loadBalancerCapacityUnits: 1,
-        natDataProcessedGb: 1,
-        logIngestionGb: 1,
-        backupStorageGb: 1,
-      },
-      count: () => 1,
-    };
+    // Every assumption at 1: each item is asked for, whatever the stack files assume.
+    const usage = Object.fromEntries(
+      Object.keys(ASSUMPTION_CARRIERS).map((name) => [name, 1]),
+    ) as unknown as UsageAssumptions;
+    const context = { run, usage, count: () => 1 };
     for (const resource of run.resources) {
       for (const item of COST_MODELS[resource.type]?.(resource, context) ?? []) {
         const keys = needed.get(resource.region) ?? new Set<string>();

@@ -7,10 +7,10 @@ import { parseDocument } from "yaml";
 import { estimateCost, loadPrices, renderCost, type CostReport } from "../offline/cost/estimate";
 import { COST_MODELS, FREE_TYPES, HOURS_PER_MONTH, USAGE_NOT_ESTIMATED } from "../offline/cost/models";
 import { priceDefinition } from "../offline/cost/price-list";
-import { PROJECT_ROOT, runStack, stackNames, type RunOptions } from "../offline/harness";
+import { PROJECT_ROOT, runStack, stackNames } from "../offline/harness";
 import type { DeclaredResource } from "../offline/mocks";
 import { plan as runPlan, type PlanOptions } from "../offline/plan";
-import { GAME_DAY_STACKS, STACKS, ofType, prefixOf, single, stackConfig, stackRun } from "./helpers";
+import { GAME_DAY_STACKS, STACKS, ofType, prefixOf, sharedRun, single, stackConfig, stackRun } from "./helpers";
 
 const prices = loadPrices();
 /** A price of the committed snapshot, in dollars per unit. */
@@ -23,11 +23,7 @@ const ALL_STACKS = [...STACKS, ...GAME_DAY_STACKS];
 
 /** The plan, sharing the stack files' runs with the other tests. */
 function plan(argv: readonly string[], options: PlanOptions = {}) {
-  const shared = (stack: string, runOptions: RunOptions) =>
-    runOptions.configOverrides === undefined && runOptions.projectDir === PROJECT_ROOT
-      ? stackRun(stack)
-      : runStack(stack, runOptions);
-  return runPlan(argv, { run: shared, ...options });
+  return runPlan(argv, { run: sharedRun, ...options });
 }
 
 /** The monthly cost of one resource's lines. */

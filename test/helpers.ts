@@ -1,5 +1,5 @@
 import { parseStackConfig, programSettings, type StackConfig } from "../config";
-import { readStackSettings, runStack, type StackRun } from "../offline/harness";
+import { PROJECT_ROOT, readStackSettings, runStack, type RunOptions, type StackRun } from "../offline/harness";
 import { SecretValue, type DeclaredResource } from "../offline/mocks";
 
 /** An IAM policy statement as the tests read it from a policy document (any of its optional parts may be absent). */
@@ -84,6 +84,16 @@ export function stackRun(stack: string, overrides?: Readonly<Record<string, unkn
     stackRuns.set(key, run);
   }
   return run;
+}
+
+/**
+ * A runner for the plan command (`plan(argv, { run: sharedRun })`): a stack file's run as written is the one the
+ * other tests share; a run with overrides or of another project is its own.
+ */
+export function sharedRun(stack: string, options: RunOptions): Promise<StackRun> {
+  return options.configOverrides === undefined && options.projectDir === PROJECT_ROOT
+    ? stackRun(stack)
+    : runStack(stack, options);
 }
 
 /** The stack's deployment settings switched to a canary release (5 % for 20 minutes), as a release's PR would. */

@@ -3,24 +3,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import {
-  PROJECT_ROOT,
-  ProgramFailed,
-  readStackSettings,
-  runProgram,
-  runStack,
-  type RunOptions,
-} from "../offline/harness";
+import { PROJECT_ROOT, ProgramFailed, readStackSettings, runProgram } from "../offline/harness";
 import { plan as runPlan, type PlanOptions } from "../offline/plan";
-import { stackRun } from "./helpers";
+import { sharedRun } from "./helpers";
 
-/** The plan, sharing the stack files' runs with the other tests (a run with overrides or another project is its own). */
+/** The plan, sharing the stack files' runs with the other tests. */
 function plan(argv: readonly string[], options: PlanOptions = {}) {
-  const shared = (stack: string, runOptions: RunOptions) =>
-    runOptions.configOverrides === undefined && runOptions.projectDir === PROJECT_ROOT
-      ? stackRun(stack)
-      : runStack(stack, runOptions);
-  return runPlan(argv, { run: shared, ...options });
+  return runPlan(argv, { run: sharedRun, ...options });
 }
 
 const execFileAsync = promisify(execFile);
