@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { APP_DATABASE_ROLES } from "../config/app";
-import { LAMBDA_RUNTIME } from "../functions/bundle";
 import { ROTATION_ENVIRONMENT, type RotationKind } from "../functions/rotation/kinds";
-import { PROJECT_ROOT, type StackRun } from "../offline/harness";
+import { bundledFunction } from "../components/lib/bundled-function";
+import { PROJECT_ROOT, ProgramFailed, runProgram, type StackRun } from "../offline/harness";
 import type { DeclaredResource } from "../offline/mocks";
 import {
   STACKS,
@@ -115,19 +115,6 @@ describe("credentials that rotate, on both stacks", () => {
           for (const variable of ROTATION_ENVIRONMENT[rotation.kind]) {
             expect(rotation.environment[variable], `${rotation.fn.name} ${variable}`).to.be.a("string").and.not.empty;
           }
-        }
-      });
-
-      it("runs the bundled functions on a supported runtime, logging to encrypted, expiring groups", () => {
-        for (const { fn } of rotations(run)) {
-          expect(fn.inputs).to.include({ runtime: LAMBDA_RUNTIME, handler: "index.handler" });
-          expect(String(fn.inputs.name).length, "Lambda's 64-character function names").to.be.at.most(64);
-          const logging = fn.inputs.loggingConfig as { logGroup: string; logFormat: string };
-          const group = ofType(run, "aws:cloudwatch/logGroup:LogGroup").find(
-            (g) => g.outputs.name === logging.logGroup,
-          );
-          expect(group?.inputs.kmsKeyId, fn.name).to.be.a("string");
-          expect(group?.inputs.retentionInDays).to.equal(config.logs.retentionInDays);
         }
       });
 
@@ -360,4 +347,40 @@ describe("credentials that rotate, on both stacks", () => {
       });
     });
   }
+});
+
+describe("bundledFunction: what every function of the project is built with", () => {
+  const declare = (timeoutSeconds: number) =>
+    runProgram("staging", () => {
+      bundledFunction(
+        "cloudweave-staging-probe",
+        {
+          account: { accountId: "444455556666", partition: "aws" },
+          code: "release-checks",
+          logGroupName: "/cloudweave/probe",
+          logs: { kmsKeyArn: "arn:aws:kms:us-east-1:444455556666:key/probe", retentionInDays: 30 },
+          description: "probe",
+          roleDescription: "probe",
+          statements: [],
+          timeoutSeconds,
+        },
+        {},
+      );
+    });
+
+  it("refuses a timeout Lambda does not allow (1-900 s) before declaring the function", async () => {
+    for (const timeout of [0, 901]) {
+      const failure = await declare(timeout).catch((error: unknown) => error);
+      expect(failure, `${timeout} s`).to.be.instanceOf(ProgramFailed);
+      expect((failure as ProgramFailed).message).to.equal(
+        `cloudweave-staging-probe: timeoutSeconds ${timeout} is not 1-900`,
+      );
+      expect((failure as ProgramFailed).declared.filter((resource) => resource.custom)).to.deep.equal([]);
+    }
+    const run = await declare(900);
+    expect(single(run, "aws:lambda/function:Function").inputs.timeout).to.equal(900);
+    expect(single(run, "aws:lambda/function:Function").inputs.vpcConfig, "outside any VPC by default").to.equal(
+      undefined,
+    );
+  });
 });

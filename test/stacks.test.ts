@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { readStackSettings, stackNames, type StackRun } from "../offline/harness";
 import { SecretValue, allowedAccounts } from "../offline/mocks";
+import { LAMBDA_RUNTIME } from "../functions/bundle";
+import { evaluate, type PolicyDocument } from "./iam-evaluator";
 import {
   GAME_DAY_STACKS,
   STACKS,
@@ -9,6 +11,7 @@ import {
   hasEdge,
   stackConfig,
   json,
+  byArn,
   ofType,
   single,
   stackRun,
@@ -66,6 +69,48 @@ describe("whole stacks on mocks", () => {
           expect(role.inputs.permissionsBoundary, role.name).to.equal(boundary);
           // The deploy role manages roles under the stack's prefix only.
           expect(String(role.outputs.name), role.name).to.match(new RegExp(`^${prefixOf(stack)}-`));
+        }
+      });
+
+      it("runs every Lambda function bundled on arm64, logging JSON to its own encrypted group, and no other's", () => {
+        const functions = ofType(run, "aws:lambda/function:Function");
+        // The rotations (one per rotated secret) and the release checks.
+        expect(functions.length, "functions").to.be.greaterThan(5);
+        const groups = ofType(run, "aws:cloudwatch/logGroup:LogGroup");
+        for (const fn of functions) {
+          expect(fn.inputs, fn.name).to.deep.include({
+            runtime: LAMBDA_RUNTIME,
+            handler: "index.handler",
+            architectures: ["arm64"],
+          });
+          const logging = fn.inputs.loggingConfig as { logGroup: string; logFormat: string };
+          expect(logging.logFormat, fn.name).to.equal("JSON");
+          const group = groups.find((candidate) => candidate.outputs.name === logging.logGroup);
+          expect(group?.inputs.kmsKeyId, `${fn.name}'s log group is encrypted`).to.be.a("string");
+          expect(
+            functions.filter(
+              (other) => (other.inputs.loggingConfig as { logGroup: string }).logGroup === logging.logGroup,
+            ),
+            `${fn.name}'s log group is its own`,
+          ).to.have.length(1);
+
+          const role = byArn(run, fn.inputs.role);
+          const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy")
+            .filter((policy) => policy.inputs.role === role.outputs.name)
+            .map((policy) => json<PolicyDocument>(policy, "policy"));
+          const can = (action: string, resource: string) =>
+            evaluate({ identityPolicies: policies }, { principalArn: String(role.outputs.arn), action, resource }) ===
+            "allow";
+          for (const other of groups) {
+            expect(
+              can("logs:PutLogEvents", `${String(other.outputs.arn)}:log-stream:2026/11/26/x`),
+              `${fn.name} writes to ${other.name}`,
+            ).to.equal(other === group);
+          }
+          // Lambda creates a VPC function's network interfaces with its execution role: only those may.
+          expect(can("ec2:CreateNetworkInterface", "*"), `${fn.name} manages network interfaces`).to.equal(
+            fn.inputs.vpcConfig !== undefined,
+          );
         }
       });
 

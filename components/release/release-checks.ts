@@ -1,14 +1,11 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { functionBundle, LAMBDA_RUNTIME } from "../../functions/bundle";
 import { CHECKED_STAGES, type CheckedStage, type CheckPlan } from "../../functions/release-checks/hook";
 import type { SmokeSuiteName } from "../../functions/release-checks/smoke";
 import { regionOf, type AwsAccount } from "../lib/aws-account";
-import { physicalName } from "../lib/aws-names";
-import { MANAGE_NETWORK_INTERFACES } from "../lib/lambda-vpc";
-import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
+import { bundledFunction, type FunctionNetwork } from "../lib/bundled-function";
+import type { LogDestination } from "../lib/log-group";
 import { serviceTrustPolicy } from "../lib/service-trust";
-import type { PolicyStatement } from "../security/secret-rotation";
 
 /** A `{ header, value }` secret the checks send as a header, and the key that encrypts it. */
 export interface HeaderCredential {
@@ -21,7 +18,7 @@ export interface ReleaseChecksArgs {
   /** The account; the roles carry its permissions boundary. */
   account: AwsAccount;
   /** The private subnets and the security group the function runs in (it reaches the load balancers from there). */
-  network: { subnetIds: pulumi.Input<string>[]; securityGroupId: pulumi.Input<string> };
+  network: FunctionNetwork;
   /** Where the function's logs go. */
   logs: LogDestination;
   /** The credential the load balancers' test rules require: it sends a request to a release's new tasks. */
@@ -73,65 +70,38 @@ export class ReleaseChecks extends pulumi.ComponentResource {
     const region = regionOf(this);
     const credentials = [args.testCredential, ...(args.requiredCredentials ?? [])];
 
-    const logGroup = encryptedLogGroup(`${name}-logs`, `/cloudweave/release-checks/${name}`, args.logs, child);
-    const role = new aws.iam.Role(
-      `${name}-role`,
+    const fn = bundledFunction(
+      name,
       {
-        description: `Runs the release checks of ${name}: reads their header credentials, nothing else`,
-        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", account.accountId),
-        permissionsBoundary: account.permissionsBoundaryArn,
-        tags: { Name: `${name}-role` },
-      },
-      child,
-    );
-    const statements: PolicyStatement[] = [
-      {
-        Sid: "ReadTheHeaderCredentials",
-        Effect: "Allow",
-        Action: "secretsmanager:GetSecretValue",
-        Resource: credentials.map((credential) => credential.secretArn),
-      },
-      {
-        // Secrets Manager decrypts the values with their keys on the caller's behalf, and only that way.
-        Sid: "DecryptThemThroughSecretsManager",
-        Effect: "Allow",
-        Action: "kms:Decrypt",
-        Resource: credentials.map((credential) => credential.kmsKeyArn),
-        Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`secretsmanager.${region}.amazonaws.com` } },
-      },
-      {
-        Sid: "WriteItsLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: pulumi.interpolate`${logGroup.arn}:*`,
-      },
-      MANAGE_NETWORK_INTERFACES,
-    ];
-    const policy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      { role: role.name, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
-      child,
-    );
-
-    const bundle = functionBundle("release-checks");
-    const fn = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        name: physicalName("aws:lambda/function:Function", name),
+        account,
+        code: "release-checks",
+        logGroupName: `/cloudweave/release-checks/${name}`,
+        logs: args.logs,
         description: `Runs the smoke suite against a release's new tasks for ECS (${name})`,
-        runtime: LAMBDA_RUNTIME,
-        architectures: ["arm64"],
-        handler: bundle.handler,
-        code: new pulumi.asset.AssetArchive({ [bundle.fileName]: new pulumi.asset.FileAsset(bundle.path) }),
-        role: role.arn,
-        timeout: FUNCTION_TIMEOUT_SECONDS,
-        memorySize: 256,
-        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-        vpcConfig: { subnetIds: args.network.subnetIds, securityGroupIds: [args.network.securityGroupId] },
-        tags: { Name: `${name}-function` },
+        roleDescription: `Runs the release checks of ${name}: reads their header credentials, nothing else`,
+        statements: [
+          {
+            Sid: "ReadTheHeaderCredentials",
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: credentials.map((credential) => credential.secretArn),
+          },
+          {
+            // Secrets Manager decrypts the values with their keys on the caller's behalf, and only that way.
+            Sid: "DecryptThemThroughSecretsManager",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: credentials.map((credential) => credential.kmsKeyArn),
+            Condition: {
+              StringEquals: { "kms:ViaService": pulumi.interpolate`secretsmanager.${region}.amazonaws.com` },
+            },
+          },
+        ],
+        timeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
+        network: args.network,
       },
-      { ...child, dependsOn: [policy] },
-    );
+      child,
+    ).function;
 
     // The role a service's hook names: ECS assumes it to invoke this function, and it may do nothing else
     // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-permissions.html).

@@ -1,21 +1,9 @@
 import * as aws from "../lib/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { functionBundle, LAMBDA_RUNTIME } from "../../functions/bundle";
 import { ROTATION_ENVIRONMENT, type RotationKind } from "../../functions/rotation/kinds";
 import { regionOf, type AwsAccount } from "../lib/aws-account";
-import { physicalName } from "../lib/aws-names";
-import { MANAGE_NETWORK_INTERFACES } from "../lib/lambda-vpc";
-import { encryptedLogGroup, type LogDestination } from "../lib/log-group";
-import { serviceTrustPolicy } from "../lib/service-trust";
-
-/** One statement of an IAM policy document. */
-export interface PolicyStatement {
-  Sid: string;
-  Effect: "Allow" | "Deny";
-  Action: string | string[];
-  Resource: pulumi.Input<string> | pulumi.Input<string>[];
-  Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
-}
+import { bundledFunction, type FunctionNetwork, type PolicyStatement } from "../lib/bundled-function";
+import type { LogDestination } from "../lib/log-group";
 
 /** Where and how often a component's secrets rotate: what the stack passes every component that owns secrets. */
 export interface RotationSettings {
@@ -29,7 +17,7 @@ export interface RotationSettings {
    * The private subnets and security group a function that connects to a data store runs in (`inVpc`); it reaches
    * Secrets Manager through the subnets' NAT gateways. @default none
    */
-  network?: { subnetIds: pulumi.Input<string>[]; securityGroupId: pulumi.Input<string> };
+  network?: FunctionNetwork;
 }
 
 /** Arguments of {@link SecretRotation}. */
@@ -58,9 +46,6 @@ export interface SecretRotationArgs {
   timeoutSeconds?: number;
 }
 
-/** Lambda's limit on a function's timeout (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). */
-const MAX_TIMEOUT_SECONDS = 900;
-
 /**
  * Automatic rotation of one secret: a rotation function (the project's bundled TypeScript, functions/rotation/)
  * with a role that may touch only this secret and its key (plus what `statements` add), a log group, the permission
@@ -78,87 +63,53 @@ export class SecretRotation extends pulumi.ComponentResource {
     super("cloudweave:security:SecretRotation", name, {}, opts);
     const child = { parent: this };
     const { account, logs, network } = args.settings;
-    const timeout = args.timeoutSeconds ?? 60;
-    if (timeout < 1 || timeout > MAX_TIMEOUT_SECONDS)
-      throw new Error(`${name}: timeoutSeconds ${timeout} is not 1-900`);
     const environment = { ROTATION_KIND: args.kind, ...args.environment };
     const missing = ROTATION_ENVIRONMENT[args.kind].filter((variable) => !(variable in environment));
     if (missing.length) throw new Error(`${name}: a ${args.kind} function needs ${missing.join(", ")}`);
     if (args.inVpc && !network) throw new Error(`${name}: a function in the VPC needs settings.network`);
     const region = regionOf(this);
 
-    const logGroup = encryptedLogGroup(`${name}-logs`, `/cloudweave/rotation/${name}`, logs, child);
-    const role = new aws.iam.Role(
-      `${name}-role`,
+    this.function = bundledFunction(
+      name,
       {
-        description: `Runs the rotation function of ${name}: its own secret and key only`,
-        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", account.accountId),
-        permissionsBoundary: account.permissionsBoundaryArn,
-        tags: { Name: `${name}-role` },
-      },
-      child,
-    );
-    const statements: pulumi.Input<PolicyStatement>[] = [
-      {
-        // The four actions of the rotation protocol, on this secret
-        // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html).
-        Sid: "RotateItsSecret",
-        Effect: "Allow",
-        Action: [
-          "secretsmanager:DescribeSecret",
-          "secretsmanager:GetSecretValue",
-          "secretsmanager:PutSecretValue",
-          "secretsmanager:UpdateSecretVersionStage",
-        ],
-        Resource: args.secretArn,
-      },
-      {
-        // Secrets Manager encrypts and decrypts versions with the key on the caller's behalf, and only that way.
-        Sid: "UseTheSecretsKeyThroughSecretsManager",
-        Effect: "Allow",
-        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-        Resource: args.secretKmsKeyArn,
-        Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`secretsmanager.${region}.amazonaws.com` } },
-      },
-      {
-        Sid: "WriteItsLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: pulumi.interpolate`${logGroup.arn}:*`,
-      },
-      ...(args.inVpc ? [MANAGE_NETWORK_INTERFACES] : []),
-      ...(args.statements ?? []),
-    ];
-    const policy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      { role: role.name, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
-      child,
-    );
-
-    const bundle = functionBundle("rotation");
-    this.function = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        // Named, not generated: the rotations' names run long, and a generated one must leave 8 characters spare.
-        name: physicalName("aws:lambda/function:Function", name),
+        account,
+        code: "rotation",
+        logGroupName: `/cloudweave/rotation/${name}`,
+        logs,
         description: `Rotates the secret of ${name} (${args.kind})`,
-        runtime: LAMBDA_RUNTIME,
-        // pg and ioredis are plain JavaScript: the cheaper Graviton architecture runs the bundle as is.
-        architectures: ["arm64"],
-        handler: bundle.handler,
-        code: new pulumi.asset.AssetArchive({ [bundle.fileName]: new pulumi.asset.FileAsset(bundle.path) }),
-        role: role.arn,
-        timeout,
-        memorySize: 256,
-        environment: { variables: environment },
-        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-        ...(args.inVpc && network
-          ? { vpcConfig: { subnetIds: network.subnetIds, securityGroupIds: [network.securityGroupId] } }
-          : {}),
-        tags: { Name: `${name}-function` },
+        roleDescription: `Runs the rotation function of ${name}: its own secret and key only`,
+        statements: [
+          {
+            // The four actions of the rotation protocol, on this secret
+            // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html).
+            Sid: "RotateItsSecret",
+            Effect: "Allow",
+            Action: [
+              "secretsmanager:DescribeSecret",
+              "secretsmanager:GetSecretValue",
+              "secretsmanager:PutSecretValue",
+              "secretsmanager:UpdateSecretVersionStage",
+            ],
+            Resource: args.secretArn,
+          },
+          {
+            // Secrets Manager encrypts and decrypts versions with the key on the caller's behalf, and only that way.
+            Sid: "UseTheSecretsKeyThroughSecretsManager",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: args.secretKmsKeyArn,
+            Condition: {
+              StringEquals: { "kms:ViaService": pulumi.interpolate`secretsmanager.${region}.amazonaws.com` },
+            },
+          },
+          ...(args.statements ?? []),
+        ],
+        timeoutSeconds: args.timeoutSeconds ?? 60,
+        environment,
+        ...(args.inVpc ? { network } : {}),
       },
-      { ...child, dependsOn: [policy] },
-    );
+      child,
+    ).function;
 
     // Secrets Manager may invoke it for this secret only (confused-deputy protection:
     // https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html).
