@@ -81,6 +81,9 @@ export function rehearsal(
           'pulumi login "s3://cloudweave-pulumi-state-${ACCOUNT_ID}-${REGION}?region=${REGION}&awssdk=v2"',
           "npm ci",
           'pulumi up --stack "$STANDBY" --yes',
+          // A new AppConfig environment starts with every flag off (ADR 25): serve the standby's own values, as the
+          // flags workflow keeps production's standby in step with production.
+          'npm run flags -- "$STANDBY" sync --wait',
           // The replica must have caught up before the clock starts: under a minute behind.
           `for i in $(seq 1 60); do lag="$(${replicaLag})"; [ "$lag" != "None" ] && [ "\${lag%.*}" -lt 60 ] && exit 0; sleep 30; done; exit 1`,
         ],

@@ -5,6 +5,7 @@ import { replicaAliasName } from "../components/security/encryption-key";
 import { parseStackConfig, programSettings } from "../config";
 import { PROJECT_ROOT, readStackSettings, runStack, type StackRun } from "../offline/harness";
 import { exportedValues, pairVariables, readRunbook, substitute } from "../offline/runbook";
+import { flagsArguments } from "../scripts/flags";
 import { execute, rehearsal, report, type Runner } from "../scripts/game-day";
 import { RECOVERY_PAIRS, ofType, recoveredSettings, stackConfig, stackRun } from "./helpers";
 
@@ -136,6 +137,15 @@ describe("the recovery runbook (docs/runbook-restore.md): its budget and names a
     for (const [, name] of all.matchAll(/pulumi stack output (\w+)/g)) {
       expect(Object.keys(standby.outputs), name).to.include(name);
     }
+    // `npm run flags` for the standby, with arguments the command accepts (the `<flag>` placeholder aside).
+    const flagCommands = [...resolved(all).matchAll(/npm run flags -- (.+)$/gm)].map((match) =>
+      match[1]!.split(" ").map((word) => word.replace(/^"(.*)"$/, "$1")),
+    );
+    expect(flagCommands.length).to.be.greaterThan(0);
+    for (const words of flagCommands) {
+      expect(words[0]).to.equal(STANDBY);
+      if (!words.includes("<flag>")) expect(flagsArguments(words), words.join(" ")).to.not.equal(undefined);
+    }
     const urns = new Set([...standby.resources, ...recovered.resources].map((resource) => resource.urn));
     const named = [...all.matchAll(/'(urn:pulumi:[^']+)'/g)].map((match) => match[1]!);
     expect(named.length).to.be.greaterThan(1);
@@ -164,6 +174,11 @@ describe("the game day (scripts/game-day.ts) rehearses the runbook on staging", 
       const printed = phases.flatMap((phase) => phase.commands.map((command) => substitute(command, pair))).join("\n");
       expect(printed).to.not.include("production");
       expect(printed).to.include(`pulumi up --stack "${standby}" --yes`);
+      // Its flags: a new environment starts with every flag off; the standby serves its own file's values.
+      const bringUp = phases[0]!.commands.map((command) => substitute(command, pair));
+      expect(bringUp.indexOf(`npm run flags -- "${standby}" sync --wait`)).to.equal(
+        bringUp.indexOf(`pulumi up --stack "${standby}" --yes`) + 1,
+      );
       expect(printed).to.include(`pulumi destroy --stack "${standby}" --yes`);
       // The teardown replicates the primary's master secret again under its key's replica, as the primary declares.
       expect(printed).to.include(`KmsKeyId=${replicaAliasName(`${pair.PREFIX}-secrets`)}`);
