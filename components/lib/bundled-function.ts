@@ -46,13 +46,6 @@ export interface BundledFunctionArgs {
   network?: FunctionNetwork;
 }
 
-/** What {@link bundledFunction} created. */
-export interface BundledFunction {
-  function: aws.lambda.Function;
-  role: aws.iam.Role;
-  logGroup: aws.cloudwatch.LogGroup;
-}
-
 /** Lambda's limit on a function's timeout (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). */
 const MAX_TIMEOUT_SECONDS = 900;
 
@@ -68,7 +61,7 @@ export function bundledFunction(
   name: string,
   args: BundledFunctionArgs,
   opts: pulumi.CustomResourceOptions,
-): BundledFunction {
+): aws.lambda.Function {
   if (args.timeoutSeconds < 1 || args.timeoutSeconds > MAX_TIMEOUT_SECONDS)
     throw new Error(`${name}: timeoutSeconds ${args.timeoutSeconds} is not 1-${MAX_TIMEOUT_SECONDS}`);
   const { account, network } = args;
@@ -101,7 +94,7 @@ export function bundledFunction(
   );
 
   const bundle = functionBundle(args.code);
-  const fn = new aws.lambda.Function(
+  return new aws.lambda.Function(
     `${name}-function`,
     {
       // Named, not generated: the components' names run long, and a generated one must leave 8 characters spare.
@@ -122,5 +115,4 @@ export function bundledFunction(
     },
     { ...opts, dependsOn: [policy] },
   );
-  return { function: fn, role, logGroup };
 }

@@ -101,7 +101,7 @@ export class ReleaseChecks extends pulumi.ComponentResource {
         network: args.network,
       },
       child,
-    ).function;
+    );
 
     // The role a service's hook names: ECS assumes it to invoke this function, and it may do nothing else
     // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-permissions.html).

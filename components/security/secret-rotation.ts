@@ -109,7 +109,7 @@ export class SecretRotation extends pulumi.ComponentResource {
         ...(args.inVpc ? { network } : {}),
       },
       child,
-    ).function;
+    );
 
     // Secrets Manager may invoke it for this secret only (confused-deputy protection:
     // https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html).
